@@ -1,0 +1,4 @@
+from spotify_merger.cli import main
+
+if __name__ == "__main__":
+    main()
