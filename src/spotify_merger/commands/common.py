@@ -1,0 +1,63 @@
+"""What every command shares: building the Environment and turning errors into exit codes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import typer
+
+from spotify_merger.context import Environment
+from spotify_merger.errors import ExitCode, MergerError
+
+T = TypeVar("T")
+
+
+class GlobalOptions:
+    """Options given before the command name, kept on the Typer context."""
+
+    def __init__(self, data_dir: Path | None, verbosity: int, env_file: Path | None) -> None:
+        self.data_dir = data_dir
+        self.verbosity = verbosity
+        self.env_file = env_file
+
+
+def build_env(ctx: typer.Context, *, max_wait: float | None = None) -> Environment:
+    opts = ctx.find_root().obj
+    if not isinstance(opts, GlobalOptions):
+        opts = GlobalOptions(None, 0, None)
+    env = Environment.from_env(env_file=opts.env_file, data_dir=opts.data_dir, verbosity=opts.verbosity)
+    if max_wait is not None:
+        env.max_wait = max_wait
+    _configure_logging(opts.verbosity)
+    return env
+
+
+def _configure_logging(verbosity: int) -> None:
+    # Third-party debug logs (spotipy's in particular) print request headers, bearer tokens
+    # included, so they stay at WARNING whatever -v says; our own request log redacts.
+    level = logging.DEBUG if verbosity >= 2 else logging.INFO if verbosity == 1 else logging.WARNING
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("spotify_merger").setLevel(level)
+    for noisy in ("spotipy", "urllib3", "requests"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def run_command(env: Environment, action: Callable[[], T]) -> T:
+    """Run `action`; a domain error becomes one line plus a hint, and its documented exit code."""
+    try:
+        return action()
+    except MergerError as exc:
+        report_error(env, exc)
+        raise typer.Exit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:
+        env.stderr.print("[yellow]interrupted:[/yellow] stopped by Ctrl-C; the progress made so far is kept")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def report_error(env: Environment, exc: MergerError) -> None:
+    env.stderr.print(f"[bold red]error:[/bold red] {exc.message}", highlight=False, soft_wrap=True)
+    if exc.hint:
+        env.stderr.print(f"[dim]hint:[/dim] {exc.hint}", highlight=False, soft_wrap=True)
