@@ -20,7 +20,7 @@ import duckdb
 
 from spotify_merger.errors import StorageError
 
-# Each entry: (version, statements). Versions are consecutive from 1.
+# Each entry: (version, statements). Versions are unique; a database records each one it applied.
 MIGRATIONS: list[tuple[int, list[str]]] = [
     (
         1,
@@ -152,9 +152,72 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             """,
         ],
     ),
+    # write journal (spotify_merger.write.journal): the frozen plan of each write run, the master
+    # playlist(s) it creates, and every add batch as intended-then-done, so a crash never adds twice.
+    (
+        3,
+        [
+            """
+            CREATE TABLE write_runs (
+                run_id VARCHAR PRIMARY KEY,
+                created_at TIMESTAMP NOT NULL,
+                master_name VARCHAR NOT NULL,
+                marker VARCHAR NOT NULL,         -- unique token written into each part's description
+                sources VARCHAR NOT NULL,        -- JSON list of source playlist ids, in order
+                source_snapshots VARCHAR NOT NULL,  -- JSON {source: snapshot_id} the plan was built from
+                options VARCHAR NOT NULL,        -- JSON of the merge options
+                plan_hash VARCHAR NOT NULL,      -- sha256 of sources, options and the ordered URIs of each part
+                song_count INTEGER NOT NULL,
+                status VARCHAR NOT NULL,         -- planned | writing | written | verified | abandoned | undone
+                updated_at TIMESTAMP NOT NULL,
+                verified_at TIMESTAMP,
+                undone_at TIMESTAMP
+            )
+            """,
+            """
+            CREATE TABLE write_parts (
+                run_id VARCHAR NOT NULL,
+                part_index INTEGER NOT NULL,     -- 1-based, as in "NAME (1/2)"
+                name VARCHAR NOT NULL,
+                planned_count INTEGER NOT NULL,
+                state VARCHAR NOT NULL,          -- planned | intended (create sent) | created
+                playlist_id VARCHAR,             -- NULL until the create is recorded
+                url VARCHAR,
+                created_snapshot VARCHAR,
+                intended_at TIMESTAMP,
+                created_at TIMESTAMP,
+                PRIMARY KEY (run_id, part_index)
+            )
+            """,
+            """
+            CREATE TABLE write_plan (
+                run_id VARCHAR NOT NULL,
+                part_index INTEGER NOT NULL,
+                position INTEGER NOT NULL,       -- 0-based position inside the part
+                uri VARCHAR NOT NULL,
+                PRIMARY KEY (run_id, part_index, position)
+            )
+            """,
+            """
+            CREATE TABLE write_batches (
+                run_id VARCHAR NOT NULL,
+                part_index INTEGER NOT NULL,
+                batch_index INTEGER NOT NULL,
+                start_position INTEGER NOT NULL,
+                count INTEGER NOT NULL,          -- at most 100
+                state VARCHAR NOT NULL,          -- intended (about to be sent) | done (applied, confirmed)
+                snapshot_id VARCHAR,
+                intended_at TIMESTAMP NOT NULL,
+                done_at TIMESTAMP,
+                PRIMARY KEY (run_id, part_index, batch_index)
+            )
+            """,
+        ],
+    ),
 ]
 
-SCHEMA_VERSION = MIGRATIONS[-1][0]
+# Versions are unique but need not be consecutive (areas reserve their own numbers).
+SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 
 
 class Database:
@@ -219,8 +282,9 @@ class Database:
                     f"the database {self.path} was written by a newer spotify-merger (schema {current})",
                     "upgrade spotify-merger, or use another --data-dir",
                 )
-            for version, statements in MIGRATIONS:
-                if version <= current:
+            applied = {int(row[0]) for row in self.conn.execute("SELECT version FROM schema_version").fetchall()}
+            for version, statements in sorted(MIGRATIONS, key=lambda m: m[0]):
+                if version in applied:
                     continue
                 with self.transaction():
                     for sql in statements:

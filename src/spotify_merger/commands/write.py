@@ -1,9 +1,148 @@
-"""Commands of the write area."""
+"""Commands of the write area: `run`, `verify`, `undo` and `demo`. Each calls one `pipeline` function."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from spotify_merger.commands.common import build_env, run_command
+
+MATCH_HELP = "How far matching goes: id, isrc or smart (same title, artist and length)."
+KEEP_HELP = "Which copy of a song to keep: most-weighted, earliest-added, newest-release, oldest-release."
+ORDER_HELP = "Master order: first-added, weight (heaviest first) or source."
+DEMO_DATA_DIR = Path("data/demo")
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part.replace("_", "")) for part in text.split(","))
+    except ValueError:
+        raise typer.BadParameter("give two sizes separated by a comma, e.g. 9000,9000") from None
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the CLI."""
+
+    @app.command("run")
+    def run(
+        ctx: typer.Context,
+        sources: Annotated[
+            list[str] | None,
+            typer.Argument(
+                help="Source playlists (ids, URIs or links; 'liked' for Liked Songs) in priority order "
+                "[default: PLAYLIST_1_ID PLAYLIST_2_ID].",
+                show_default=False,
+            ),
+        ] = None,
+        name: Annotated[
+            str | None,
+            typer.Option(
+                "--name",
+                help="Master playlist name [default: 'Master Library YYYY-MM-DD'].",
+                show_default=False,
+            ),
+        ] = None,
+        yes: Annotated[
+            bool, typer.Option("--yes", "-y", help="Confirm the write in advance (for scripts).")
+        ] = False,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Fetch, analyse and preview; never write to Spotify.")
+        ] = False,
+        match: Annotated[str, typer.Option("--match", help=MATCH_HELP)] = "smart",
+        keep: Annotated[str, typer.Option("--keep", help=KEEP_HELP)] = "most-weighted",
+        order: Annotated[str, typer.Option("--order", help=ORDER_HELP)] = "first-added",
+        keep_weights: Annotated[
+            bool,
+            typer.Option("--keep-weights", help="Repeat each song by its weight in its heaviest source."),
+        ] = False,
+        new_master: Annotated[
+            bool,
+            typer.Option(
+                "--new-master", help="Create a new master even if an earlier one exists (finished or not)."
+            ),
+        ] = False,
+        no_features: Annotated[
+            bool, typer.Option("--no-features", help="Skip audio features (metadata-only analysis).")
+        ] = False,
+        max_wait: Annotated[
+            float, typer.Option("--max-wait", help="Longest single rate-limit wait to accept, in seconds.")
+        ] = 120.0,
+    ) -> None:
+        """Fetch, analyse, preview, confirm, then create the deduplicated master playlist(s) and verify them.
+
+        The sources are never modified. Adds are journalled, so an interrupted run resumes exactly
+        where it stopped when run again: no song missing, none twice. Without a terminal, pass --yes.
+        """
+        from spotify_merger.pipeline import RunOptions, run_merge
+
+        env = build_env(ctx, max_wait=max_wait)
+        options = RunOptions(
+            sources=list(sources or []),
+            name=name,
+            yes=yes,
+            dry_run=dry_run,
+            match=match,
+            keep=keep,
+            order=order,
+            keep_weights=keep_weights,
+            new_master=new_master,
+            features=not no_features,
+        )
+        run_command(env, lambda: run_merge(env, options))
+
+    @app.command("verify")
+    def verify(ctx: typer.Context) -> None:
+        """Read the master playlist(s) of the last run back from Spotify and compare them with the plan.
+
+        Checks the count, the order and every song; exits 12 with the differences if they do not match.
+        """
+        from spotify_merger.pipeline import verify_last
+
+        env = build_env(ctx)
+        run_command(env, lambda: verify_last(env))
+
+    @app.command("undo")
+    def undo(
+        ctx: typer.Context,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm the removal in advance.")] = False,
+    ) -> None:
+        """Remove the master playlist(s) created by the last run from your library, after confirmation.
+
+        Only playlists this tool created are removed; the source playlists are never touched.
+        """
+        from spotify_merger.pipeline import undo_last
+
+        env = build_env(ctx)
+        run_command(env, lambda: undo_last(env, yes=yes))
+
+    @app.command("demo")
+    def demo(
+        ctx: typer.Context,
+        yes: Annotated[
+            bool, typer.Option("--yes", "-y", help="Confirm the demo's write in advance.")
+        ] = False,
+        profile: Annotated[
+            str,
+            typer.Option("--profile", help="Emulated API: dev-2026 (today's Development Mode) or extended."),
+        ] = "dev-2026",
+        sizes: Annotated[
+            str, typer.Option("--sizes", help="Entries in the two seeded playlists, comma-separated.")
+        ] = "9000,9000",
+    ) -> None:
+        """Run the whole flow offline against the built-in Spotify emulator: sign in (OAuth PKCE), fetch,
+        analyse, report, confirm, write and verify.
+
+        Uses its own data dir (data/demo unless --data-dir is given), wiped at the start, so your
+        real data is never touched.
+        """
+        from spotify_merger.commands.common import GlobalOptions
+        from spotify_merger.pipeline import run_demo
+
+        env = build_env(ctx)
+        root = ctx.find_root().obj
+        given = root.data_dir if isinstance(root, GlobalOptions) else None
+        env.data_dir = given or DEMO_DATA_DIR
+        parsed = _sizes(sizes)
+        run_command(env, lambda: run_demo(env, profile=profile, sizes=parsed, yes=yes))

@@ -1,0 +1,223 @@
+"""`SpotifyAnalyzer`: the analysis API the report, the write step and the notebooks share.
+
+The heavy lifting is SQL in `dedup`, `weights`, `overlap` and `dna`; this class resolves the
+sources, builds the analysis tables once (lazily), and hands results out as plain dicts, lists or,
+for notebook users, pandas DataFrames.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import TYPE_CHECKING, Any
+
+from spotify_merger.analyze import dedup, dna, overlap, review, weights
+from spotify_merger.analyze.model import MergeOptions, MergePlan
+from spotify_merger.errors import NothingToDoError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from spotify_merger.storage import Database
+
+_namespaces = itertools.count(1)
+
+
+def _clean_source(ref: str) -> str:
+    """A playlist id from an id, URI or link; anything else is looked up as given."""
+    from spotify_merger.sources import parse_source
+
+    try:
+        return parse_source(ref)
+    except UsageError:
+        return ref.strip()
+
+
+class SpotifyAnalyzer:
+    """Weights, overlap, smart deduplication and musical DNA over fetched playlists.
+
+    `sources` are playlist ids in the user's order ('liked' = Liked Songs); None means every
+    playlist whose fetch completed, in the order they were first stored.
+    """
+
+    def __init__(
+        self, db: Database, sources: list[str] | None = None, options: MergeOptions | None = None
+    ) -> None:
+        self.db = db
+        self.options = options or MergeOptions()
+        self.sources = self._resolve_sources(sources)
+        self._ns = f"_sm_a{next(_namespaces)}_"
+        self._built = False
+        self.propagation_rounds = 0
+
+    # -- sources ------------------------------------------------------------------------------------------
+
+    def _resolve_sources(self, sources: list[str] | None) -> list[str]:
+        rows = self.db.fetchall("SELECT id, complete FROM playlists ORDER BY rowid")
+        complete = {pid for pid, done in rows if done}
+        known = {pid for pid, _ in rows}
+        if sources is None:
+            resolved = [pid for pid, done in rows if done]
+            if not resolved:
+                raise NothingToDoError("nothing has been fetched yet", "run `spotify-merger fetch` first")
+            return resolved
+        if not sources:
+            raise UsageError("no source playlists given", "name one or more playlist ids, or 'liked'")
+        resolved = [_clean_source(s) for s in sources]
+        seen: set[str] = set()
+        for pid in resolved:
+            if pid in seen:
+                raise UsageError(
+                    f"the playlist {pid} is given twice", "name each source playlist once"
+                )
+            seen.add(pid)
+            if pid not in known:
+                if not complete:
+                    raise NothingToDoError("nothing has been fetched yet", "run `spotify-merger fetch` first")
+                raise NothingToDoError(
+                    f"the playlist {pid} has not been fetched", f"run `spotify-merger fetch {pid}` first"
+                )
+            if pid not in complete:
+                raise NothingToDoError(
+                    f"the fetch of playlist {pid} did not finish",
+                    f"run `spotify-merger fetch {pid}` to resume it",
+                )
+        return resolved
+
+    # -- the analysis tables ------------------------------------------------------------------------------
+
+    def _ensure(self) -> None:
+        if self._built:
+            return
+        with self.db.lock:
+            self.propagation_rounds = dedup.build(self.db.conn, self._ns, self.sources, self.options)
+        self._built = True
+
+    def _query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        self._ensure()
+        return self.db.fetchall(sql.replace("{ns}", self._ns), params)
+
+    def close(self) -> None:
+        """Drop the temporary analysis tables (they also vanish with the connection)."""
+        if not self._built:
+            return
+        with self.db.lock:
+            for name in dedup.table_names(self._ns):
+                self.db.conn.execute(f"DROP TABLE IF EXISTS {name}")
+        self._built = False
+
+    def __enter__(self) -> SpotifyAnalyzer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def source_index(self, playlist: str | int) -> int:
+        """Accepts a playlist id, 'p1'/'playlist_1' style keys, or a 0-based index."""
+        if isinstance(playlist, int):
+            if 0 <= playlist < len(self.sources):
+                return playlist
+        else:
+            key = _clean_source(playlist)
+            if key in self.sources:
+                return self.sources.index(key)
+            alias = re.fullmatch(r"(?:p|playlist_?)(\d+)", key)
+            if alias and 1 <= int(alias.group(1)) <= len(self.sources):
+                return int(alias.group(1)) - 1
+        raise UsageError(
+            f"{playlist!r} is not one of the analysed sources",
+            f"use a playlist id among {', '.join(self.sources)}, or p1..p{len(self.sources)}",
+        )
+
+    # -- the public API -----------------------------------------------------------------------------------
+
+    def source_stats(self) -> list[dict[str, Any]]:
+        self._ensure()
+        with self.db.lock:
+            return weights.source_stats(self.db.conn, self._ns)
+
+    def get_weight_analysis(self, playlist_id: str | int) -> pd.DataFrame:
+        """Per song of one source: name, artist, weight, share, first added; heaviest first."""
+        idx = self.source_index(playlist_id)
+        self._ensure()
+        with self.db.lock:
+            return weights.weight_frame(self.db.conn, self._ns, idx)
+
+    def get_overlap(self) -> dict[str, Any]:
+        self._ensure()
+        with self.db.lock:
+            return overlap.overlap(self.db.conn, self._ns, len(self.sources))
+
+    def get_deduplicated_tracks(self) -> pd.DataFrame:
+        """The master in planned order: position (1-based), uri, name, artist, weight per source, reason."""
+        self._ensure()
+        with self.db.lock:
+            return self.db.conn.execute(self._dedup_sql()).df()
+
+    def _dedup_sql(self) -> str:
+        """The query behind get_deduplicated_tracks (the CSV export streams it with COPY)."""
+        self._ensure()
+        ns = self._ns
+        weight_cols = ",\n".join(
+            f"coalesce(max(ss.weight) FILTER (WHERE ss.src_idx = {i}), 0) AS weight_p{i + 1}"
+            for i in range(len(self.sources))
+        )
+        return f"""
+            WITH w AS (SELECT ss.gid, {weight_cols} FROM {ns}song_src ss GROUP BY ss.gid)
+            SELECT p.pos AS position, p.uri, s.name, s.artist, s.album_name AS album, s.type,
+                   {", ".join(f"w.weight_p{i + 1}" for i in range(len(self.sources)))},
+                   s.total_entries AS total_weight, s.n_tracks AS track_ids, s.reason, s.kept_id, s.gid AS song_id
+            FROM {ns}plan p JOIN {ns}songs s USING (gid) JOIN w USING (gid)
+            ORDER BY p.pos
+        """
+
+    def match_review(self, limit: int | None = 200) -> dict[str, Any]:
+        """Non-trivial merges (songs made of several track ids), with each merged copy's reason."""
+        self._ensure()
+        with self.db.lock:
+            return review.match_review(self.db.conn, self._ns, limit)
+
+    def excluded_entries(self, limit: int | None = 200) -> dict[str, Any]:
+        """Local files and unavailable entries: counted and listed, never planned."""
+        self._ensure()
+        with self.db.lock:
+            return review.excluded(self.db.conn, self._ns, limit)
+
+    def warnings(self) -> list[str]:
+        """Plain-language notes about input the analysis could not fully use."""
+        self._ensure()
+        with self.db.lock:
+            return review.warnings(self.db.conn, self._ns, self.source_stats(), self.options)
+
+    def musical_dna(self) -> dict[str, Any]:
+        self._ensure()
+        with self.db.lock:
+            return dna.musical_dna(self.db.conn, self._ns, len(self.sources))
+
+    def plan(self) -> MergePlan:
+        self._ensure()
+        uris = [row[0] for row in self._query("SELECT uri FROM {ns}plan ORDER BY pos")]
+        counts = self._query(
+            "SELECT count(*) FILTER (WHERE is_local), count(*) FILTER (WHERE is_unavailable) FROM {ns}entries"
+        )[0]
+        songs = self._query("SELECT count(*) FROM {ns}songs")[0][0]
+        snapshots = dict(
+            self.db.fetchall(
+                f"SELECT id, snapshot_id FROM playlists WHERE id IN ({', '.join('?' for _ in self.sources)})",
+                list(self.sources),
+            )
+        )
+        return MergePlan(
+            uris=uris,
+            sources=list(self.sources),
+            source_snapshots={s: snapshots.get(s) for s in self.sources},
+            options=self.options,
+            excluded_local=int(counts[0]),
+            excluded_unavailable=int(counts[1]),
+            song_count=int(songs),
+        )
+
+    def generate_dry_run_report(self) -> dict[str, Any]:
+        from spotify_merger.analyze.dryrun import dry_run_report
+
+        return dry_run_report(self)

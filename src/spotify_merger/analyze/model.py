@@ -1,0 +1,76 @@
+"""The analysis' inputs and outputs that other modules hold on to: merge options and the merge plan."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from spotify_merger.errors import UsageError
+
+Match = Literal["smart", "isrc", "id"]
+Keep = Literal["most-weighted", "earliest-added", "newest-release", "oldest-release"]
+Order = Literal["first-added", "weight", "source"]
+
+MATCH_CHOICES: tuple[str, ...] = ("smart", "isrc", "id")
+KEEP_CHOICES: tuple[str, ...] = ("most-weighted", "earliest-added", "newest-release", "oldest-release")
+ORDER_CHOICES: tuple[str, ...] = ("first-added", "weight", "source")
+
+# The reasons a track can be merged into another, strongest first.
+REASON_SAME_ID = "same-id"
+REASON_RELINKED = "relinked"
+REASON_SAME_ISRC = "same-isrc"
+REASON_TITLE_ARTIST_DURATION = "same-title-artist-duration"
+RULE_REASONS = {1: REASON_RELINKED, 2: REASON_SAME_ISRC, 3: REASON_TITLE_ARTIST_DURATION}
+
+# Rule 3 links two durations when they differ by at most this much.
+DURATION_TOLERANCE_MS = 2_000
+
+
+@dataclass(frozen=True)
+class MergeOptions:
+    """How far matching goes, which copy of a song is kept, and the master's order."""
+
+    match: Match = "smart"
+    keep: Keep = "most-weighted"
+    order: Order = "first-added"
+    keep_weights: bool = False
+
+    def __post_init__(self) -> None:
+        for label, value, choices in (
+            ("--match", self.match, MATCH_CHOICES),
+            ("--keep", self.keep, KEEP_CHOICES),
+            ("--order", self.order, ORDER_CHOICES),
+        ):
+            if value not in choices:
+                raise UsageError(
+                    f"{label} {value!r} is not one of {', '.join(choices)}",
+                    f"use {label} {choices[0]} (the default) or another listed value",
+                )
+
+    @property
+    def max_rule(self) -> int:
+        """Rules 1..max_rule are applied: id → 1, isrc → 2, smart → 3."""
+        return {"id": 1, "isrc": 2, "smart": 3}[self.match]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """What the write step adds: the ordered URIs (repeats only with keep_weights) and where they came from.
+
+    `source_snapshots` holds each source's snapshot_id at fetch time, so the writer can notice a
+    source that changed after the report and refuse a stale plan.
+    """
+
+    uris: list[str]
+    sources: list[str]
+    source_snapshots: dict[str, str | None]
+    options: MergeOptions
+    excluded_local: int
+    excluded_unavailable: int
+    song_count: int
+
+    def __len__(self) -> int:
+        return len(self.uris)

@@ -1,0 +1,367 @@
+"""SpotifyClient: the endpoints the tool uses, over spotipy, every call under the CallPolicy.
+
+Two API profiles exist. Development Mode apps (every personal app since 2026) read entries from
+`/playlists/{id}/items` (limit 50, entry under `item`), create with `POST /me/playlists`, unfollow
+with `DELETE /me/library`, and have no audio features or batch artists. Extended-quota apps keep
+the older API: `/tracks` (limit 100, entry under `track`), the users endpoint, the followers
+endpoint. The profile is read off responses we need anyway (a playlist object carries `tracks`
+only in the older API; `/me` carries `followers` only there) and corrected if an endpoint answers
+403/404 in a way only the other profile would; no probe calls.
+
+Where spotipy's method matches the documented request we use it; where it does not (trailing
+slashes, a bare-array body for adds, the followers endpoint for unfollow) we call
+`_get/_post/_delete` with the documented form.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from spotify_merger.context import Environment
+from spotify_merger.errors import ForbiddenError, MergerError, NotFoundError, UsageError
+from spotify_merger.policy import CallPolicy, ObservedSession, Recorder, WaitCallback
+
+DEV = "dev-2026"
+EXTENDED = "extended"
+PAGE_LIMIT = {DEV: 50, EXTENDED: 100}
+TIMEOUT = (10, 30)  # connect, read (seconds)
+
+# What the tool stores of each track/episode; `fields` keeps pages well under 1 KB per entry.
+_ITEM = (
+    "type,id,uri,name,duration_ms,explicit,release_date,external_ids(isrc),"
+    "album(id,name,album_type,release_date),artists(id,name),show(id,name)"
+)
+_ITEM_EXTENDED = _ITEM + ",popularity,linked_from(id)"
+_META_FIELDS = "id,name,owner(id,display_name),snapshot_id,collaborative,public,items(total),tracks(total)"
+
+DEV_MODE_RULE = (
+    "since February 2026, Spotify lets Development Mode apps read the items of a playlist only "
+    "when you own it or collaborate on it"
+)
+
+
+def item_fields(profile: str) -> str:
+    if profile == EXTENDED:
+        return f"items(added_at,added_by(id),is_local,track({_ITEM_EXTENDED})),total,offset,limit"
+    return f"items(added_at,added_by(id),is_local,item({_ITEM})),total,offset,limit"
+
+
+class SpotifyClient:
+    """The Spotify endpoints this tool uses; thread-safe (pages are fetched concurrently)."""
+
+    def __init__(
+        self, env: Environment, sp: Any, policy: CallPolicy, session: ObservedSession, auth: Any
+    ) -> None:
+        self.env = env
+        self.sp = sp
+        self.policy = policy
+        self.session = session
+        self.auth = auth
+        self._profile: str | None = None
+        self._me: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def connect(
+        cls,
+        env: Environment,
+        *,
+        on_wait: WaitCallback | None = None,
+        recorder: Recorder | None = None,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> SpotifyClient:
+        """A client for `env`; `sleep`/`clock` let tests run the policy on a virtual clock."""
+        import spotipy
+
+        from spotify_merger.auth import auth_manager
+
+        # spotipy logs every HTTP error at ERROR with the URL; our policy reports them in words.
+        logging.getLogger("spotipy.client").setLevel(logging.CRITICAL)
+        session = ObservedSession()
+        try:
+            auth = auth_manager(env, session=session)
+        except BaseException:
+            session.close()
+            raise
+        sp = spotipy.Spotify(
+            auth_manager=auth,
+            requests_session=session,
+            requests_timeout=TIMEOUT,
+            retries=0,
+            status_retries=0,
+            backoff_factor=0,
+        )
+        sp.prefix = env.api_base + "/"
+        kwargs: dict[str, Any] = {"on_wait": on_wait, "recorder": recorder}
+        if sleep is not None:
+            kwargs["sleep"] = sleep
+        if clock is not None:
+            kwargs["clock"] = clock
+        policy = CallPolicy(env, **kwargs)
+        policy.last_exchange = session.last_exchange
+        policy.refresh_token = auth.force_refresh
+        return cls(env, sp, policy, session, auth)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> SpotifyClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- profile -----------------------------------------------------------------------------------
+
+    @property
+    def profile(self) -> str:
+        """ "dev-2026" until a response shows the older (extended) API."""
+        return self._profile or DEV
+
+    @profile.setter
+    def profile(self, value: str) -> None:
+        if value not in PAGE_LIMIT:
+            raise ValueError(f"unknown profile {value!r}")
+        self._profile = value
+
+    @property
+    def profile_known(self) -> bool:
+        return self._profile is not None
+
+    @property
+    def page_limit(self) -> int:
+        return PAGE_LIMIT[self.profile]
+
+    @property
+    def bytes_received(self) -> int:
+        return self.session.bytes_received
+
+    def _call(
+        self, endpoint: str, fn: Callable[[], Any], *, method: str = "GET", idempotent: bool = True
+    ) -> Any:
+        return self.policy.call(endpoint, fn, method=method, idempotent=idempotent)
+
+    # -- reads -------------------------------------------------------------------------------------
+
+    def me(self) -> dict[str, Any]:
+        with self._lock:
+            if self._me is not None:
+                return self._me
+        me = self._call("/me", lambda: self.sp._get("me"))
+        if not isinstance(me, dict) or not me.get("id"):
+            raise MergerError("Spotify's /me answer carried no user id", "please report this as a bug")
+        with self._lock:
+            self._me = me
+            if self._profile is None:
+                self._profile = EXTENDED if "followers" in me else DEV
+        return me
+
+    def playlist_meta(self, playlist_id: str) -> dict[str, Any]:
+        """Name, owner, snapshot and entry count, in one small call; also settles the profile."""
+        try:
+            raw = self._call(
+                "/playlists/{id}",
+                lambda: self.sp.playlist(
+                    playlist_id, fields=_META_FIELDS, additional_types=("track", "episode")
+                ),
+            )
+        except NotFoundError:
+            raise NotFoundError(
+                f"there is no playlist with id {playlist_id} (Spotify answered 404)"
+            ) from None
+        except UsageError:
+            raise UsageError(f"{playlist_id!r} is not a valid Spotify playlist id") from None
+        if not isinstance(raw, dict):
+            raise MergerError(
+                f"Spotify sent no playlist object for {playlist_id}", "please report this as a bug"
+            )
+        if "tracks" in raw and self._profile is None:
+            self._profile = EXTENDED
+        elif self._profile is None and isinstance(raw.get("items"), dict):
+            self._profile = DEV
+        counter = raw.get("tracks") if self._profile == EXTENDED else raw.get("items")
+        total = counter.get("total") if isinstance(counter, dict) else None
+        if total is None:
+            other = raw.get("items") or raw.get("tracks")
+            total = other.get("total") if isinstance(other, dict) else None
+        owner = raw.get("owner") or {}
+        return {
+            "id": raw.get("id") or playlist_id,
+            "name": raw.get("name"),
+            "owner_id": owner.get("id"),
+            "owner_name": owner.get("display_name"),
+            "snapshot_id": raw.get("snapshot_id"),
+            "total": total,
+            "collaborative": bool(raw.get("collaborative")),
+            "public": raw.get("public"),
+        }
+
+    def items_page(
+        self, playlist_id: str, offset: int, limit: int | None = None, fields: str | None = None
+    ) -> dict[str, Any]:
+        """One page of entries; each entry's track or episode is under "item" whatever the profile."""
+        limit = limit or self.page_limit
+        try:
+            try:
+                page = self._items_request(playlist_id, offset, limit, fields)
+            except (NotFoundError, ForbiddenError):
+                if self.profile != EXTENDED:
+                    raise
+                # The older /tracks path is refused: this app is in Development Mode after all.
+                self._profile = DEV
+                page = self._items_request(playlist_id, offset, min(limit, PAGE_LIMIT[DEV]), None)
+        except ForbiddenError:
+            if self.profile != DEV:
+                raise
+            raise ForbiddenError(
+                f"Spotify refused to list the items of playlist {playlist_id}: {DEV_MODE_RULE}",
+                "use a playlist you own or collaborate on (or copy its songs into one you own in the Spotify "
+                "app); `spotify-merger playlists` marks which ones are readable",
+            ) from None
+        except NotFoundError:
+            raise NotFoundError(
+                f"there is no playlist with id {playlist_id} (Spotify answered 404)"
+            ) from None
+        if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+            raise MergerError(
+                f"Spotify sent no page of entries for {playlist_id}", "please report this as a bug"
+            )
+        for entry in page["items"]:
+            if isinstance(entry, dict) and "item" not in entry:
+                entry["item"] = entry.pop("track", None)
+        return page
+
+    def _items_request(self, playlist_id: str, offset: int, limit: int, fields: str | None) -> Any:
+        flt = fields or item_fields(self.profile)
+        if self.profile == EXTENDED:
+            return self._call(
+                "/playlists/{id}/tracks",
+                lambda: self.sp._get(
+                    f"playlists/{playlist_id}/tracks",
+                    limit=limit,
+                    offset=offset,
+                    fields=flt,
+                    additional_types="track,episode",
+                ),
+            )
+        return self._call(
+            "/playlists/{id}/items",
+            lambda: self.sp.playlist_items(playlist_id, fields=flt, limit=limit, offset=offset),
+        )
+
+    def liked_page(self, offset: int, limit: int = 50) -> dict[str, Any]:
+        page = self._call(
+            "/me/tracks", lambda: self.sp.current_user_saved_tracks(limit=min(limit, 50), offset=offset)
+        )
+        if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+            raise MergerError("Spotify sent no page of Liked Songs", "please report this as a bug")
+        for entry in page["items"]:
+            if isinstance(entry, dict) and "item" not in entry:
+                entry["item"] = entry.pop("track", None)
+        return page
+
+    def user_playlists(self) -> list[dict[str, Any]]:
+        """Every playlist in the user's library, 50 per call."""
+        out: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            page = self._call("/me/playlists", self._playlists_request(offset))
+            items = (page.get("items") or []) if isinstance(page, dict) else []
+            out.extend(p for p in items if isinstance(p, dict))
+            offset += 50
+            if not items or not page.get("next") or offset >= int(page.get("total") or 0):
+                return out
+
+    def _playlists_request(self, offset: int) -> Callable[[], Any]:
+        return lambda: self.sp.current_user_playlists(limit=50, offset=offset)
+
+    def audio_features(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        if not ids:
+            return []
+        if len(ids) > 100:
+            raise ValueError("at most 100 ids per audio-features call")
+        res = self._call("/audio-features", lambda: self.sp._get("audio-features", ids=",".join(ids)))
+        features = res.get("audio_features") if isinstance(res, dict) else None
+        return list(features) if isinstance(features, list) else [None] * len(ids)
+
+    def artists(self, ids: list[str]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        if len(ids) > 50:
+            raise ValueError("at most 50 ids per artists call")
+        res = self._call("/artists", lambda: self.sp._get("artists", ids=",".join(ids)))
+        found = res.get("artists") if isinstance(res, dict) else None
+        return [a for a in found or [] if isinstance(a, dict)]
+
+    # -- writes (never retried blindly: see LostResponseError) ------------------------------------------
+
+    def create_playlist(self, name: str, description: str, *, public: bool = False) -> dict[str, Any]:
+        if self.profile == EXTENDED or not self.profile_known:
+            self.me()  # the users endpoint needs the id; it also settles the profile
+        if self.profile == EXTENDED:
+            user_id = self.me()["id"]
+            body = {"name": name, "public": public, "collaborative": False, "description": description}
+            raw = self._call(
+                "/users/{id}/playlists",
+                lambda: self.sp._post(f"users/{user_id}/playlists", payload=body),
+                method="POST",
+                idempotent=False,
+            )
+        else:
+            raw = self._call(
+                "/me/playlists",
+                lambda: self.sp.current_user_playlist_create(name, public=public, description=description),
+                method="POST",
+                idempotent=False,
+            )
+        if not isinstance(raw, dict) or not raw.get("id"):
+            raise MergerError(
+                "Spotify's answer to creating a playlist carried no id", "please report this as a bug"
+            )
+        return {
+            "id": raw["id"],
+            "name": raw.get("name", name),
+            "url": (raw.get("external_urls") or {}).get("spotify")
+            or f"https://open.spotify.com/playlist/{raw['id']}",
+            "snapshot_id": raw.get("snapshot_id"),
+        }
+
+    def add_items(self, playlist_id: str, uris: list[str], position: int | None = None) -> str:
+        if not uris or len(uris) > 100:
+            raise ValueError("add_items takes 1 to 100 URIs per call")
+        body: dict[str, Any] = {"uris": list(uris)}
+        if position is not None:
+            body["position"] = position
+        path = "tracks" if self.profile == EXTENDED else "items"
+        res = self._call(
+            f"/playlists/{{id}}/{path}",
+            lambda: self.sp._post(f"playlists/{playlist_id}/{path}", payload=body),
+            method="POST",
+            idempotent=False,
+        )
+        snapshot = res.get("snapshot_id") if isinstance(res, dict) else None
+        if not snapshot:
+            raise MergerError(
+                "Spotify's answer to adding items carried no snapshot_id", "please report this as a bug"
+            )
+        return str(snapshot)
+
+    def unfollow_playlist(self, playlist_id: str) -> None:
+        if self.profile == EXTENDED:
+            self._call(
+                "/playlists/{id}/followers",
+                lambda: self.sp._delete(f"playlists/{playlist_id}/followers"),
+                method="DELETE",
+                idempotent=False,
+            )
+        else:
+            self._call(
+                "/me/library",
+                lambda: self.sp._delete("me/library", uris=f"spotify:playlist:{playlist_id}"),
+                method="DELETE",
+                idempotent=False,
+            )

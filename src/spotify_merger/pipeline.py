@@ -1,0 +1,279 @@
+"""The whole job as library calls: `run_merge` (the `run` command), `run_demo`, `verify_last`, `undo_last`.
+
+`run_merge` is the seed's flow, made safe: sign in, fetch (resumably), store, optional audio
+features, analyse, print the dry-run report, confirm, create the master(s), add exactly once,
+verify, and print the success panel. `run_demo` runs the same flow against the built-in emulator
+in its own data dir, signing in through the real OAuth (PKCE) flow with a headless "browser".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from spotify_merger.context import Environment
+from spotify_merger.errors import AuthError, UsageError
+from spotify_merger.write.execute import WriteOutcome
+
+if TYPE_CHECKING:
+    from spotify_merger.client import SpotifyClient
+    from spotify_merger.write.undo import UndoResult
+    from spotify_merger.write.verify import VerifyResult
+
+DEMO_MARKER = ".spotify-merger-demo"
+DEMO_SIZES = (9000, 9000)
+
+
+@dataclass
+class RunOptions:
+    """What `spotify-merger run` takes; `cap` (songs per playlist) is a library-only test knob."""
+
+    sources: list[str] = field(default_factory=list)
+    name: str | None = None
+    yes: bool = False
+    dry_run: bool = False
+    match: str = "smart"
+    keep: str = "most-weighted"
+    order: str = "first-added"
+    keep_weights: bool = False
+    new_master: bool = False
+    features: bool = True
+    cap: int | None = None
+
+
+def connect(env: Environment) -> SpotifyClient:
+    """A client from the saved sign-in or SPOTIFY_REFRESH_TOKEN; signs in first on a terminal if neither."""
+    from spotify_merger.client import SpotifyClient
+
+    try:
+        return SpotifyClient.connect(env)
+    except AuthError as exc:
+        if not env.interactive or "not signed in" not in exc.message:
+            raise
+    from spotify_merger.auth import login
+
+    env.say("No saved sign-in yet: signing in to Spotify first.")
+    login(env)
+    return SpotifyClient.connect(env)
+
+
+def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | None = None) -> WriteOutcome:
+    """The `run` flow end to end; see the module docstring. Raises MergerError subclasses."""
+    from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
+    from spotify_merger.fetch import fetch_sources
+    from spotify_merger.plan import default_master_name, validate_master_name
+    from spotify_merger.report import build_report, print_report
+    from spotify_merger.sources import resolve_sources
+    from spotify_merger.storage import Database
+    from spotify_merger.write.execute import execute_plan
+
+    # Everything the user typed is checked before the first request.
+    merge_options = MergeOptions(
+        match=options.match,  # type: ignore[arg-type]
+        keep=options.keep,  # type: ignore[arg-type]
+        order=options.order,  # type: ignore[arg-type]
+        keep_weights=options.keep_weights,
+    )
+    name = validate_master_name(options.name) if options.name is not None else None
+    ids = resolve_sources(env, options.sources)
+    env.ensure_dirs()
+    _banner(env)
+    with Database(env.db_path) as db, _client(env, client) as api:
+        env.say("[bold]Step 1: Authentication[/bold]")
+        me = api.me()
+        env.say(f"Signed in as [green]{me.get('display_name') or me.get('id')}[/green]")
+        env.say("[bold]Step 2: Fetching playlists[/bold]")
+        fetched = fetch_sources(env, ids, client=api, db=db, features=options.features)
+        entries = " + ".join(f"{p.entries:,}" for p in fetched.playlists)
+        env.say(f"Fetched {entries} entries ({fetched.total_calls:,} API calls)")
+        env.say("[bold]Step 3: Analysis and dry-run report[/bold]")
+        with SpotifyAnalyzer(db, ids, merge_options) as analyzer:
+            plan = analyzer.plan()
+            report = build_report(env, analyzer, master_name=name or default_master_name())
+        print_report(env, report)
+        names = {p.id: p.name or p.id for p in fetched.playlists}
+        env.say("[bold]Step 4: Writing the master playlist[/bold]")
+        return execute_plan(
+            env,
+            api,
+            db,
+            plan,
+            master_name=name,
+            yes=options.yes,
+            dry_run=options.dry_run,
+            new_master=options.new_master,
+            report=report,
+            source_names=names,
+            cap=options.cap,
+        )
+
+
+def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> VerifyResult:
+    """Read back the master(s) of the last run and compare with its plan; VerifyError on mismatch."""
+    from spotify_merger.storage import Database
+    from spotify_merger.write.journal import Journal
+    from spotify_merger.write.verify import last_written_run, raise_for, verify_run
+
+    _require_db(env)
+    with Database(env.db_path) as db:
+        journal = Journal(db)
+        run = last_written_run(journal)
+        with _client(env, client) as api:
+            result = verify_run(api, journal, run)
+        _print_verify(env, result)
+        raise_for(result, env)
+        return result
+
+
+def undo_last(env: Environment, *, yes: bool, client: SpotifyClient | None = None) -> UndoResult:
+    """Unfollow the master(s) of the last run after confirmation."""
+    from spotify_merger.storage import Database
+    from spotify_merger.write.journal import Journal
+    from spotify_merger.write.undo import run_to_undo, undo_last_run
+
+    _require_db(env)
+    with Database(env.db_path) as db:
+        journal = Journal(db)
+        run_to_undo(journal)  # nothing to undo: say so before signing in
+        with _client(env, client) as api:
+            return undo_last_run(env, api, journal, yes=yes)
+
+
+# -- the demo --------------------------------------------------------------------------------------
+
+
+def run_demo(
+    env: Environment,
+    *,
+    profile: str = "dev-2026",
+    sizes: tuple[int, ...] = DEMO_SIZES,
+    yes: bool = False,
+    seed: int = 42,
+    cap: int | None = None,
+) -> WriteOutcome:
+    """The `run` flow against a fresh built-in emulator, in `env.data_dir` (wiped first)."""
+    from spotify_merger.auth import login
+    from spotify_merger.emulator import Emulator, EmulatorConfig
+
+    if profile not in ("dev-2026", "extended"):
+        raise UsageError(f"unknown profile {profile!r}", "use --profile dev-2026 or --profile extended")
+    if len(sizes) != 2 or any(n < 1 or n > 10_000 for n in sizes):
+        raise UsageError(
+            f"--sizes {','.join(map(str, sizes))} is not two playlist sizes of 1 to 10,000",
+            "use --sizes 9000,9000 (the default)",
+        )
+    prepare_demo_dir(env.data_dir)
+    with Emulator(EmulatorConfig(profile=profile, seed=seed, playlist_sizes=tuple(sizes))) as emu:
+        redirect = f"http://127.0.0.1:{free_port()}/callback"
+        emu.register_redirect_uri(redirect)
+        demo_env = dataclasses.replace(
+            env,
+            client_id=emu.client_id,
+            client_secret=None,  # PKCE: no secret needed, as for a personal app
+            refresh_token=None,
+            api_base=emu.api_base,
+            accounts_base=emu.accounts_base,
+            redirect_uri=redirect,
+            default_sources=tuple(emu.playlist_ids),
+            open_browser=False,
+        )
+        env.say(
+            f"[bold cyan]Demo[/bold cyan]: a built-in Spotify emulator ({profile}) with two weighted "
+            f"playlists of {sizes[0]:,} and {sizes[1]:,} entries, at {emu.api_base}; data in {env.data_dir}"
+        )
+        who = login(demo_env, open_url=headless_browser)
+        env.say(f"Signed in through the OAuth PKCE flow as [green]{who.get('display_name')}[/green]")
+        return run_merge(demo_env, RunOptions(yes=yes, cap=cap))
+
+
+def prepare_demo_dir(path: Path) -> None:
+    """Wipe the demo's data dir so every demo is fresh, but never a directory the demo did not make."""
+    if path.exists():
+        if not path.is_dir():
+            raise UsageError(f"{path} is not a directory", "give the demo another --data-dir")
+        if any(path.iterdir()) and not (path / DEMO_MARKER).exists():
+            raise UsageError(
+                f"refusing to wipe {path} for the demo: it holds files the demo did not create",
+                "give the demo an empty or new --data-dir (the default is data/demo)",
+            )
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    (path / DEMO_MARKER).write_text("This directory is recreated by every `spotify-merger demo`.\n")
+
+
+def headless_browser(url: str) -> bool:
+    """Stands in for the user's browser: the emulator approves at once and redirects to our loopback."""
+    import requests
+
+    with requests.Session() as session:
+        session.trust_env = False  # never send a loopback sign-in through a proxy
+        session.get(url, allow_redirects=True, timeout=30)
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _client(env: Environment, client: SpotifyClient | None) -> Iterator[SpotifyClient]:
+    if client is not None:
+        yield client
+        return
+    own = connect(env)
+    try:
+        yield own
+    finally:
+        own.close()
+
+
+def _require_db(env: Environment) -> None:
+    from spotify_merger.errors import NothingToDoError
+
+    if not env.db_path.exists():
+        raise NothingToDoError(
+            f"no spotify-merger data in {env.data_dir} yet, so no master playlist to check",
+            "run `spotify-merger run` first (or pass the --data-dir you used)",
+        )
+
+
+def _banner(env: Environment) -> None:
+    if env.quiet:
+        return
+    from rich.panel import Panel
+
+    env.stderr.print(
+        Panel.fit(
+            "[bold cyan]SPOTIFY LIBRARY MERGER[/bold cyan]\nDeep Analytics & Smart Deduplication",
+            border_style="cyan",
+        )
+    )
+
+
+def _print_verify(env: Environment, result: Any) -> None:
+    from rich.table import Table
+
+    table = Table(title="Verify: the master read back from Spotify", show_header=True)
+    table.add_column("Playlist", style="cyan")
+    table.add_column("Planned", justify="right")
+    table.add_column("On Spotify", justify="right")
+    table.add_column("Result")
+    for part in result.parts:
+        table.add_row(
+            part.name,
+            f"{part.planned:,}",
+            f"{part.actual:,}",
+            "[green]matches the plan[/green]" if part.ok else f"[red]{part.problems[0]}[/red]",
+        )
+    env.stdout.print(table)

@@ -1,0 +1,471 @@
+"""The one call policy every Spotify request goes through.
+
+spotipy's default session hides retries: it sleeps silently through a `Retry-After` of an hour and
+replays POSTs whose first attempt may already have been applied. We hand spotipy a plain
+`requests` session (`ObservedSession`, no retry adapter) so every failure surfaces here, and this
+module decides, visibly and within bounds:
+
+- pacing: an adaptive `Pacer` shared by all threads; unpaced until the first 429, then paced at
+  the rate the server accepted over Spotify's rolling 30 s window, backing off on further 429s and
+  speeding up again slowly;
+- 429: honour `Retry-After` (announced through `on_wait`), unless it exceeds `--max-wait`, in which
+  case we stop with `RateLimitedError` naming the wait; `QUOTA_EXCEEDED` is told apart;
+- 5xx, timeouts, connection errors, malformed JSON: bounded retries with full-jitter backoff,
+  except after a state-changing request may have reached the server (`LostResponseError`);
+- 401: one transparent token refresh, then `AuthError`; 403/404/400 map to their domain errors.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import requests
+
+from spotify_merger.context import Environment
+from spotify_merger.errors import (
+    AuthError,
+    ForbiddenError,
+    MergerError,
+    NotFoundError,
+    QuotaExceededError,
+    RateLimitedError,
+    ServerError,
+    UsageError,
+)
+
+T = TypeVar("T")
+
+http_log = logging.getLogger("spotify_merger.http")
+
+Recorder = Callable[[str, str, "int | None", float, int], None]
+# on_wait(message, seconds): show `message` for `seconds` (a countdown may replace the number).
+WaitCallback = Callable[[str, float], None]
+
+
+class LostResponseError(ServerError):
+    """A state-changing request may have reached Spotify but its answer was lost.
+
+    Raised at once, never retried: the caller must re-read the server's state (for example the
+    playlist's tail) before deciding whether to send the request again.
+    """
+
+    default_hint = "the request may or may not have been applied; re-run the same command: it checks first"
+
+
+class MalformedResponseError(requests.exceptions.RequestException):
+    """A 2xx answer whose body is not JSON (spotipy would silently return None for it)."""
+
+
+class CallCancelled(Exception):
+    """Raised in worker threads once the policy is cancelled (Ctrl-C or a failure elsewhere)."""
+
+
+class TokenServerError(ServerError):
+    """The accounts service failed (5xx, 429) while refreshing a token: transient, retried."""
+
+
+# -- redaction ---------------------------------------------------------------------------------------
+
+_SECRET_PATTERNS = [
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(?i)(basic\s+)[A-Za-z0-9+/=]+"),
+    re.compile(
+        r"(?i)((?:access_token|refresh_token|client_secret|code_verifier|code|id_token)"
+        r"[\"']?\s*[:=]\s*[\"']?)[^\"'&,\s}]+"
+    ),
+]
+
+
+def redact(text: str) -> str:
+    """Blank out bearer tokens, refresh tokens, secrets and auth codes wherever they appear."""
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(r"\1[redacted]", text)
+    return text
+
+
+# -- transport ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Exchange:
+    """What the wire saw for the last request of a thread."""
+
+    method: str
+    url: str
+    status: int | None
+    ms: float
+    nbytes: int
+
+
+class ObservedSession(requests.Session):
+    """A plain session (no retry adapter) that remembers, per thread, the last exchange.
+
+    It also rejects a 2xx body that is not JSON, which spotipy would turn into a silent `None`,
+    and logs each request at INFO (-v) with secrets redacted.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._local = threading.local()
+        self.bytes_received = 0
+        self._bytes_lock = threading.Lock()
+
+    def last_exchange(self) -> Exchange | None:
+        return getattr(self._local, "last", None)
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        method_s = method.decode() if isinstance(method, bytes) else method
+        url_s = url.decode() if isinstance(url, bytes) else url
+        self._local.last = None
+        started = time.perf_counter()
+        try:
+            response = super().request(method_s, url_s, *args, **kwargs)
+        except requests.exceptions.RequestException:
+            ms = (time.perf_counter() - started) * 1000
+            self._local.last = Exchange(method_s, url_s, None, ms, 0)
+            http_log.info("%s %s -> no response (%.0f ms)", method_s, _loggable(url_s), ms)
+            raise
+        ms = (time.perf_counter() - started) * 1000
+        nbytes = len(response.content)
+        with self._bytes_lock:
+            self.bytes_received += nbytes
+        self._local.last = Exchange(method_s, url_s, response.status_code, ms, nbytes)
+        http_log.info(
+            "%s %s -> %s (%.0f ms, %d B)", method_s, _loggable(url_s), response.status_code, ms, nbytes
+        )
+        if 200 <= response.status_code < 300 and response.content:
+            try:
+                parsed = json.loads(response.content)
+            except ValueError as exc:
+                raise MalformedResponseError(
+                    f"{method_s} {_loggable(url_s)} answered {response.status_code} "
+                    "with a body that is not JSON",
+                    response=response,
+                ) from exc
+            # Reuse the parse instead of letting spotipy decode the body a second time.
+            response.json = lambda **_: parsed  # type: ignore[method-assign]
+        return response
+
+
+def _loggable(url: str) -> str:
+    """The URL's path and query, secrets redacted (API URLs carry none, but token calls might)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return redact(path)
+
+
+# -- pacing ------------------------------------------------------------------------------------------
+
+
+class Pacer:
+    """Spaces request starts across all threads, learning the server's rate from its 429s.
+
+    Spotify counts calls over a rolling 30 s window and does not publish the limit. We start
+    unpaced; on the first 429 we count the calls that started within the window before the
+    rejected one (that many were accepted) and pace at that rate with a 5% margin. Further 429s
+    back off multiplicatively; a window and a half without one speeds up by 10%, never past
+    unpaced.
+    """
+
+    window = 30.0
+    margin = 1.05
+
+    def __init__(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self.interval = 0.0
+        self._next_start = 0.0
+        self.paused_until = 0.0
+        self._starts: collections.deque[float] = collections.deque()
+        self._last_429 = -1e18
+        self._last_speedup = -1e18
+
+    def acquire(self) -> float:
+        """Block until this thread may start a request; returns the start time granted."""
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next_start, self.paused_until)
+            self._next_start = start + self.interval
+            self._starts.append(start)
+            horizon = start - 2 * self.window
+            while self._starts and self._starts[0] < horizon:
+                self._starts.popleft()
+        if start > now:
+            self._sleep(start - now)
+        return start
+
+    def rate_limited(self, started: float, retry_after: float) -> bool:
+        """Record a 429 for a call started at `started`; returns True if this opened a new pause."""
+        with self._lock:
+            now = self._clock()
+            new_pause = now >= self.paused_until
+            self.paused_until = max(self.paused_until, now + retry_after)
+            self._next_start = max(self._next_start, self.paused_until)
+            if new_pause:
+                accepted = sum(1 for s in self._starts if started - self.window <= s < started)
+                learned = self.window / max(1, accepted) * self.margin
+                self.interval = max(learned, self.interval * 1.5)
+                self._last_429 = now
+            return new_pause
+
+    def succeeded(self) -> None:
+        if self.interval <= 0:
+            return
+        with self._lock:
+            now = self._clock()
+            quiet_since = max(self._last_429, self._last_speedup)
+            if now - quiet_since >= 1.5 * self.window:
+                self.interval *= 0.9
+                self._last_speedup = now
+                if self.interval < 0.001:
+                    self.interval = 0.0
+
+
+# -- the policy --------------------------------------------------------------------------------------
+
+
+def _error_text(exc: Any) -> str:
+    """spotipy's message is "<url>:\\n <message>"; keep the message."""
+    msg = str(getattr(exc, "msg", "") or "")
+    if ":\n" in msg:
+        msg = msg.split(":\n", 1)[1]
+    return redact(msg.strip()) or "no details"
+
+
+def _retry_after(headers: Any) -> float | None:
+    try:
+        value = headers.get("Retry-After") if headers is not None else None
+    except AttributeError:
+        return None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _human_seconds(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {(seconds % 3600) // 60} min"
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when a connection error happened before the request could reach the server."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        text = repr(exc.args[0]) if exc.args else repr(exc)
+        return "NewConnectionError" in text or "Connection refused" in text or "NameResolution" in text
+    return False
+
+
+class CallPolicy:
+    """Runs each API call under one shared pacing, waiting and retry policy."""
+
+    max_attempts = 6  # attempts for transient failures (5xx, timeouts, connection errors, bad JSON)
+    max_rate_limited = 12  # consecutive 429s honoured for one call before giving up
+    backoff_base = 0.25
+    backoff_cap = 8.0
+
+    def __init__(
+        self,
+        env: Environment,
+        *,
+        on_wait: WaitCallback | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        recorder: Recorder | None = None,
+    ) -> None:
+        self.env = env
+        self.on_wait = on_wait
+        self.recorder = recorder
+        self._sleep = sleep
+        self._clock = clock
+        self.cancelled = threading.Event()
+        self.pacer = Pacer(clock, self._wait)
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.statuses: collections.Counter[int] = collections.Counter()
+        self._lock = threading.Lock()
+        self._rng = random.Random()
+        # Set by SpotifyClient: where to read what the wire saw, and how to force a token refresh.
+        self.last_exchange: Callable[[], Exchange | None] | None = None
+        self.refresh_token: Callable[[], None] | None = None
+
+    def cancel(self) -> None:
+        """Stop every waiting or future call at once (they raise CallCancelled)."""
+        self.cancelled.set()
+
+    def _wait(self, seconds: float) -> None:
+        # Real waits block on the cancel event, so Ctrl-C never sits out a long Retry-After.
+        if self._sleep is time.sleep:
+            self.cancelled.wait(seconds)
+        else:
+            self._sleep(seconds)
+        if self.cancelled.is_set():
+            raise CallCancelled()
+
+    # -- bookkeeping -------------------------------------------------------------------------------
+
+    @property
+    def total_calls(self) -> int:
+        with self._lock:
+            return sum(self.counts.values())
+
+    def _record(self, method: str, endpoint: str, status: int | None, started_perf: float) -> None:
+        exchange = self.last_exchange() if self.last_exchange else None
+        ms = exchange.ms if exchange else (time.perf_counter() - started_perf) * 1000
+        nbytes = exchange.nbytes if exchange else 0
+        if status is None and exchange is not None:
+            status = exchange.status
+        with self._lock:
+            self.counts[f"{method} {endpoint}"] += 1
+            if status is not None:
+                self.statuses[status] += 1
+        if self.recorder is not None:
+            self.recorder(method, endpoint, status, ms, nbytes)
+
+    def _announce(self, message: str, seconds: float) -> None:
+        if self.on_wait is not None:
+            self.on_wait(message, seconds)
+
+    def _backoff(self, failures: int) -> float:
+        return self._rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1)))
+
+    # -- the call ----------------------------------------------------------------------------------
+
+    def call(self, endpoint: str, fn: Callable[[], T], *, method: str = "GET", idempotent: bool = True) -> T:
+        """Run `fn` (one HTTP request) under the policy; `endpoint` is the route template for logs."""
+        from spotipy.exceptions import SpotifyException
+
+        failures = 0
+        rate_limited = 0
+        refreshed = False
+        label = f"{method} {endpoint}"
+        while True:
+            if self.cancelled.is_set():
+                raise CallCancelled()
+            started = self.pacer.acquire()
+            started_perf = time.perf_counter()
+            try:
+                result = fn()
+            except SpotifyException as exc:
+                status = int(exc.http_status) if exc.http_status is not None else None
+                self._record(method, endpoint, status, started_perf)
+                if status == 429:
+                    rate_limited += 1
+                    self._on_429(exc, started, label, rate_limited)
+                    continue
+                if status == 401:
+                    if not refreshed and self.refresh_token is not None:
+                        refreshed = True
+                        self.refresh_token()
+                        continue
+                    raise AuthError(
+                        f"Spotify rejected the access token ({_error_text(exc)})",
+                        "re-run `spotify-merger auth` to sign in again",
+                    ) from None
+                if status is not None and status >= 500:
+                    failures = self._on_transient(failures, label, f"HTTP {status}", idempotent, exc)
+                    continue
+                raise self._client_error(status, exc, label) from None
+            except TokenServerError as exc:
+                self._record(method, endpoint, None, started_perf)
+                failures = self._on_transient(failures, label, exc.message, True, exc)
+                continue
+            except MalformedResponseError as exc:
+                self._record(method, endpoint, None, started_perf)
+                failures = self._on_transient(
+                    failures, label, "a malformed (non-JSON) answer", idempotent, exc
+                )
+                continue
+            except requests.exceptions.RequestException as exc:
+                self._record(method, endpoint, None, started_perf)
+                what = "a timeout" if isinstance(exc, requests.exceptions.Timeout) else "a connection error"
+                safe = idempotent or _never_sent(exc)
+                failures = self._on_transient(failures, label, what, safe, exc)
+                continue
+            self._record(method, endpoint, None, started_perf)
+            self.pacer.succeeded()
+            return result
+
+    def _on_429(self, exc: Any, started: float, label: str, count: int) -> None:
+        if (exc.reason or "").upper() == "QUOTA_EXCEEDED":
+            raise QuotaExceededError(
+                "this app's Spotify API quota is used up (429 QUOTA_EXCEEDED), "
+                "which is not ordinary rate limiting"
+            )
+        wait = _retry_after(exc.headers)
+        if wait is None:
+            wait = min(self.backoff_cap, 2.0**count)
+        if wait > self.env.max_wait:
+            resume_at = datetime.now() + timedelta(seconds=wait)
+            raise RateLimitedError(
+                f"Spotify asked to wait {_human_seconds(wait)} before the next request "
+                f"(more than --max-wait {self.env.max_wait:g} s)",
+                f"progress is saved; re-run the same command after {resume_at:%H:%M} "
+                f"({resume_at:%Y-%m-%d}), or allow a longer wait with --max-wait",
+                retry_after=wait,
+            )
+        if count > self.max_rate_limited:
+            raise RateLimitedError(
+                f"Spotify kept rate-limiting {label} ({count} times in a row)",
+                "progress is saved; wait a few minutes, then re-run the same command",
+                retry_after=wait,
+            )
+        if self.pacer.rate_limited(started, wait):
+            http_log.info("rate limited on %s: resuming in %.1f s", label, wait)
+            self._announce(f"rate limited, resuming in {max(1, round(wait))} s", wait)
+
+    def _on_transient(self, failures: int, label: str, what: str, safe: bool, exc: BaseException) -> int:
+        if not safe:
+            raise LostResponseError(
+                f"{label} got {what} after the request may have reached Spotify; not retried blindly"
+            ) from exc
+        failures += 1
+        if failures >= self.max_attempts:
+            if isinstance(exc, requests.exceptions.ConnectionError) and _never_sent(exc):
+                raise ServerError(
+                    f"cannot reach Spotify at {self.env.api_base} (connection refused, {failures} attempts)",
+                    "check your network connection (and SPOTIFY_API_BASE if you set it), then re-run",
+                ) from None
+            raise ServerError(
+                f"Spotify kept failing: {failures} attempts of {label} ended in {what}"
+            ) from None
+        delay = self._backoff(failures)
+        http_log.info("%s failed with %s; retry %d in %.2f s", label, what, failures, delay)
+        if delay >= 2:
+            self._announce(f"Spotify error ({what}), retrying in {round(delay)} s", delay)
+        self._wait(delay)
+        return failures
+
+    def _client_error(self, status: int | None, exc: Any, label: str) -> MergerError:
+        text = _error_text(exc)
+        if status == 403:
+            return ForbiddenError(
+                f"Spotify refused {label} (403: {text})",
+                "you may not own this resource, or the app lacks a permission: "
+                "re-run `spotify-merger auth` to grant the scopes again",
+            )
+        if status == 404:
+            return NotFoundError(f"Spotify found nothing at {label} (404: {text})")
+        if status == 400:
+            return UsageError(f"Spotify rejected {label} as invalid (400: {text})", "check the ids you gave")
+        return MergerError(f"Spotify answered {status} to {label}: {text}", "please report this as a bug")

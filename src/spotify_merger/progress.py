@@ -1,0 +1,123 @@
+"""Progress bars on stderr that also say why they are not moving.
+
+`TaskProgress` shows one bar per task (entries fetched / total, rate, ETA) and a status column fed
+by the call policy's `on_wait`: "rate limited, resuming in 12 s" counts down on screen. Without a
+terminal, or with --quiet, bars are off; waits are then printed as plain status lines (unless
+quiet), so a cron log still tells a pause from a hang.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+from spotify_merger.context import Environment
+
+_SECONDS = re.compile(r"\d+ s\b")
+
+
+class _WaitStatus:
+    """The latest wait message and when it ends, shared by all bars (the rate limit is global)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.message = ""
+        self.until = 0.0
+
+    def set(self, message: str, seconds: float) -> None:
+        with self._lock:
+            self.message = message
+            self.until = time.monotonic() + seconds
+
+    def text(self) -> str:
+        with self._lock:
+            left = self.until - time.monotonic()
+            if not self.message or left <= 0:
+                return ""
+            return _SECONDS.sub(f"{max(1, round(left))} s", self.message, count=1)
+
+
+class TaskProgress:
+    """Per-task progress bars; every method is a cheap no-op when bars are off."""
+
+    def __init__(self, env: Environment, *, unit: str = "entries") -> None:
+        self.env = env
+        self.unit = unit
+        self.status = _WaitStatus()
+        self._progress: Any = None
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> TaskProgress:
+        if self.env.show_progress:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                ProgressColumn,
+                TaskProgressColumn,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+            from rich.text import Text
+
+            status = self.status
+            unit = self.unit
+
+            class RateColumn(ProgressColumn):
+                def render(self, task: Any) -> Text:
+                    speed = task.finished_speed or task.speed
+                    return Text(f"{speed:,.0f} {unit}/s" if speed else "", style="progress.data.speed")
+
+            class StatusColumn(ProgressColumn):
+                def render(self, task: Any) -> Text:
+                    return Text(status.text(), style="yellow")
+
+            self._progress = Progress(
+                TextColumn("[bold]{task.description}", justify="left"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TaskProgressColumn(),
+                RateColumn(),
+                TimeRemainingColumn(),
+                StatusColumn(),
+                console=self.env.stderr,
+                transient=False,
+            )
+            self._progress.__enter__()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(exc_type, exc, tb)
+            self._progress = None
+
+    @property
+    def active(self) -> bool:
+        return self._progress is not None
+
+    def add(self, key: str, description: str, total: int | None, completed: int = 0) -> None:
+        if self._progress is not None:
+            self._tasks[key] = self._progress.add_task(description, total=total, completed=completed)
+
+    def update(
+        self, key: str, *, advance: int = 0, total: int | None = None, completed: int | None = None
+    ) -> None:
+        if self._progress is None or key not in self._tasks:
+            return
+        kwargs: dict[str, Any] = {"advance": advance}
+        if total is not None:
+            kwargs["total"] = total
+        if completed is not None:
+            kwargs["completed"] = completed
+        self._progress.update(self._tasks[key], **kwargs)
+
+    def on_wait(self, message: str, seconds: float) -> None:
+        """The call policy's wait callback: a countdown on the bars, or a status line without them."""
+        self.status.set(message, seconds)
+        if self._progress is None and message:
+            self.env.say(f"[yellow]{message}[/yellow]")

@@ -1,0 +1,79 @@
+"""Turning what the user typed into playlist ids: ids, URIs, open.spotify.com links, `liked`.
+
+Parsing is local and strict (a Spotify id is 22 base62 characters); whether the playlist exists
+is for the server to say (NotFoundError from the fetch), not guessed here.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from spotify_merger.context import Environment
+from spotify_merger.errors import UsageError
+
+LIKED = "liked"
+_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+_URI = re.compile(r"^spotify:(?:user:[^:]+:)?playlist:([0-9A-Za-z]{22})$")
+_HOSTS = ("open.spotify.com", "play.spotify.com")
+_ACCEPTED = (
+    "a playlist id (22 letters and digits), a spotify:playlist:… URI, "
+    "an https://open.spotify.com/playlist/… link, or `liked` for Liked Songs"
+)
+
+
+def parse_source(text: str) -> str:
+    """The playlist id (or "liked") that `text` names; UsageError when it names none."""
+    raw = text.strip()
+    if raw.lower() in (LIKED, "liked-songs", "liked_songs", "spotify:collection:tracks"):
+        return LIKED
+    if _ID.match(raw):
+        return raw
+    match = _URI.match(raw)
+    if match:
+        return match.group(1)
+    candidate = raw if "://" in raw else f"https://{raw}" if raw.startswith(_HOSTS) else ""
+    if candidate:
+        parts = urlsplit(candidate)
+        if (parts.hostname or "").lower() in _HOSTS:
+            # Paths look like /playlist/ID, /intl-de/playlist/ID or /user/NAME/playlist/ID.
+            segments = [unquote(s) for s in parts.path.split("/") if s]
+            if "playlist" in segments:
+                index = segments.index("playlist")
+                if index + 1 < len(segments) and _ID.match(segments[index + 1]):
+                    return segments[index + 1]
+            if segments[-2:] == ["collection", "tracks"]:
+                return LIKED
+    raise UsageError(f"{text!r} is not a playlist I can read", f"give {_ACCEPTED}")
+
+
+def resolve_sources(env: Environment, sources: list[str] | None) -> list[str]:
+    """Parsed, de-duplicated sources; the .env defaults when none are given."""
+    given = [s for s in (sources or []) if s.strip()]
+    from_defaults = not given
+    if from_defaults:
+        given = list(env.default_sources)
+    if not given:
+        raise UsageError(
+            "no playlists to read: none given and PLAYLIST_1_ID / PLAYLIST_2_ID are not set",
+            "pass them as arguments (see `spotify-merger playlists` for ids) or set PLAYLIST_1_ID and "
+            "PLAYLIST_2_ID in .env",
+        )
+    ids: list[str] = []
+    for text in given:
+        try:
+            pid = parse_source(text)
+        except UsageError as exc:
+            if from_defaults:
+                raise UsageError(
+                    f"{exc.message} (from PLAYLIST_1_ID / PLAYLIST_2_ID in .env)", exc.hint
+                ) from None
+            raise
+        if pid in ids:
+            first = given[ids.index(pid)]
+            raise UsageError(
+                f"{text!r} and {first!r} are the same playlist ({pid})",
+                "give each playlist once",
+            )
+        ids.append(pid)
+    return ids

@@ -1,0 +1,270 @@
+"""Writing fetched pages into DuckDB: one transaction per page, and the bookkeeping around it.
+
+A page's entries, the tracks, artists and credits they reference, its `fetched_pages` row and the
+API calls logged since the previous page commit together, so after any crash (kill -9 included)
+a page is either fully stored or absent; resuming fetches exactly the absent ones. Catalogue rows
+(tracks, artists) are shared by playlists and written once (`INSERT OR IGNORE`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from spotify_merger.storage import Database
+
+_ENTRY_COLS = (
+    "playlist_id, position, item_type, item_id, uri, added_at, added_by, is_local, is_unavailable, "
+    "local_name, local_artist"
+)
+_TRACK_COLS = (
+    "id, uri, type, name, primary_artist_id, primary_artist_name, artist_names, album_id, album_name, "
+    "album_type, release_date, release_year, duration_ms, explicit, isrc, popularity, linked_from_id, "
+    "is_playable, fetched_at"
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _timestamp(value: Any) -> str | None:
+    """Spotify's '2014-03-12T08:02:54Z' as a naive UTC timestamp DuckDB reads."""
+    if not isinstance(value, str) or not value:
+        return None
+    return value.replace("T", " ").rstrip("Z")
+
+
+def _year(date: Any) -> int | None:
+    if isinstance(date, str) and len(date) >= 4 and date[:4].isdigit():
+        year = int(date[:4])
+        return year if year > 0 else None
+    return None
+
+
+def insert_rows(conn: Any, sql_head: str, rows: Sequence[Sequence[Any]], chunk: int = 400) -> None:
+    """One multi-row INSERT per chunk: far faster in DuckDB than executemany row by row."""
+    if not rows:
+        return
+    width = len(rows[0])
+    placeholder = "(" + ",".join("?" * width) + ")"
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        params = [value for row in part for value in row]
+        conn.execute(f"{sql_head} VALUES {','.join([placeholder] * len(part))}", params)
+
+
+# -- the API call log --------------------------------------------------------------------------------
+
+
+class CallLog:
+    """Buffers API calls (the policy's recorder) until the next page transaction writes them."""
+
+    def __init__(self, phase: str) -> None:
+        self.phase = phase
+        self._rows: list[tuple[Any, ...]] = []
+        self._lock = threading.Lock()
+
+    def record(self, method: str, endpoint: str, status: int | None, ms: float, nbytes: int) -> None:
+        with self._lock:
+            self._rows.append((_now(), self.phase, method, endpoint, status, round(ms, 2), nbytes))
+
+    def flush_into(self, conn: Any) -> None:
+        with self._lock:
+            rows, self._rows = self._rows, []
+        insert_rows(conn, "INSERT INTO api_calls (ts, phase, method, endpoint, status, ms, bytes)", rows)
+
+    def flush(self, db: Database) -> None:
+        with db.transaction() as conn:
+            self.flush_into(conn)
+
+
+# -- pages -------------------------------------------------------------------------------------------
+
+
+def _rows_for(
+    playlist_id: str, offset: int, items: Iterable[Any], fetched: datetime
+) -> tuple[
+    list[tuple[Any, ...]], dict[str, tuple[Any, ...]], dict[tuple[str, int], tuple[Any, ...]], dict[str, Any]
+]:
+    entries: list[tuple[Any, ...]] = []
+    tracks: dict[str, tuple[Any, ...]] = {}
+    credits: dict[tuple[str, int], tuple[Any, ...]] = {}
+    artists: dict[str, Any] = {}
+    for index, entry in enumerate(items):
+        entry = entry if isinstance(entry, dict) else {}
+        item = entry.get("item") if isinstance(entry.get("item"), dict) else None
+        added_by = (
+            (entry.get("added_by") or {}).get("id") if isinstance(entry.get("added_by"), dict) else None
+        )
+        added_at = _timestamp(entry.get("added_at"))
+        position = offset + index
+        if item is None:
+            entries.append(
+                (playlist_id, position, None, None, None, added_at, added_by, False, True, None, None)
+            )
+            continue
+        kind = item.get("type") or "track"
+        uri = item.get("uri")
+        people = [a for a in item.get("artists") or [] if isinstance(a, dict)]
+        is_local = bool(
+            entry.get("is_local") or item.get("is_local") or (uri or "").startswith("spotify:local:")
+        )
+        if is_local:
+            artist = people[0].get("name") if people else None
+            entries.append(
+                (
+                    playlist_id,
+                    position,
+                    kind,
+                    None,
+                    uri,
+                    added_at,
+                    added_by,
+                    True,
+                    False,
+                    item.get("name"),
+                    artist,
+                )
+            )
+            continue
+        item_id = item.get("id")
+        entries.append(
+            (playlist_id, position, kind, item_id, uri, added_at, added_by, False, False, None, None)
+        )
+        if not item_id or item_id in tracks:
+            continue
+        if kind == "episode":
+            show = item.get("show") or {}
+            release = item.get("release_date")
+            tracks[item_id] = (
+                item_id, uri, "episode", item.get("name"), show.get("id"), show.get("name"), show.get("name"),
+                None, None, None, release, _year(release), item.get("duration_ms"), item.get("explicit"),
+                None, None, None, None, fetched,
+            )  # fmt: skip
+            continue
+        album = item.get("album") or {}
+        release = album.get("release_date")
+        first = people[0] if people else {}
+        isrc = (item.get("external_ids") or {}).get("isrc")
+        tracks[item_id] = (
+            item_id, uri, kind, item.get("name"), first.get("id"), first.get("name"),
+            ", ".join(str(a.get("name")) for a in people if a.get("name")) or None,
+            album.get("id"), album.get("name"), album.get("album_type"), release, _year(release),
+            item.get("duration_ms"), item.get("explicit"), isrc, item.get("popularity"),
+            (item.get("linked_from") or {}).get("id"), item.get("is_playable"), fetched,
+        )  # fmt: skip
+        for pos, person in enumerate(people):
+            credits[(item_id, pos)] = (item_id, pos, person.get("id"), person.get("name"))
+            if person.get("id"):
+                artists.setdefault(person["id"], person.get("name"))
+    return entries, tracks, credits, artists
+
+
+def store_page(
+    db: Database,
+    playlist_id: str,
+    offset: int,
+    items: list[Any],
+    snapshot_id: str | None,
+    *,
+    log: CallLog | None = None,
+    still_wanted: Any = None,
+) -> bool:
+    """Store one page atomically; False when it was already stored or is no longer wanted."""
+    fetched = _now()
+    entries, tracks, credits, artists = _rows_for(playlist_id, offset, items, fetched)
+    with db.transaction() as conn:
+        if still_wanted is not None and not still_wanted():
+            return False
+        exists = conn.execute(
+            "SELECT 1 FROM fetched_pages WHERE playlist_id = ? AND page_offset = ?", [playlist_id, offset]
+        ).fetchone()
+        if exists:
+            return False
+        insert_rows(conn, f"INSERT INTO entries ({_ENTRY_COLS})", entries)
+        insert_rows(conn, f"INSERT OR IGNORE INTO tracks ({_TRACK_COLS})", list(tracks.values()))
+        insert_rows(conn, "INSERT OR IGNORE INTO track_artists", list(credits.values()))
+        insert_rows(
+            conn,
+            "INSERT OR IGNORE INTO artists (id, name, fetched_at)",
+            [(aid, name, fetched) for aid, name in artists.items()],
+        )
+        conn.execute(
+            "INSERT INTO fetched_pages VALUES (?, ?, ?, ?, ?)",
+            [playlist_id, offset, len(items), snapshot_id, fetched],
+        )
+        conn.execute("UPDATE playlists SET fetched_at = ? WHERE id = ?", [fetched, playlist_id])
+        if log is not None:
+            log.flush_into(conn)
+    return True
+
+
+# -- playlists ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Resume:
+    status: str  # "new" | "unchanged" | "resume" | "changed"
+    stored_offsets: set[int]
+
+
+def begin_playlist(db: Database, meta: dict[str, Any], page_size: int, *, force_wipe: bool = False) -> Resume:
+    """Compare with what is stored and decide: nothing to do, resume, or start afresh (wiping)."""
+    pid = meta["id"]
+    with db.transaction() as conn:
+        row = conn.execute(
+            "SELECT snapshot_id, total, page_size, complete FROM playlists WHERE id = ?", [pid]
+        ).fetchone()
+        same = (
+            row is not None
+            and not force_wipe
+            and row[0] == meta.get("snapshot_id")
+            and row[1] == meta.get("total")
+            and row[2] == page_size
+        )
+        if same:
+            conn.execute(
+                "UPDATE playlists SET name = ?, owner_id = ?, owner_name = ? WHERE id = ?",
+                [meta.get("name"), meta.get("owner_id"), meta.get("owner_name"), pid],
+            )
+            if row is not None and row[3]:
+                return Resume("unchanged", set())
+            offsets = conn.execute(
+                "SELECT page_offset FROM fetched_pages WHERE playlist_id = ?", [pid]
+            ).fetchall()
+            return Resume("resume", {int(o[0]) for o in offsets})
+        had_pages = conn.execute("SELECT count(*) FROM fetched_pages WHERE playlist_id = ?", [pid]).fetchone()
+        conn.execute("DELETE FROM entries WHERE playlist_id = ?", [pid])
+        conn.execute("DELETE FROM fetched_pages WHERE playlist_id = ?", [pid])
+        conn.execute("DELETE FROM playlists WHERE id = ?", [pid])
+        conn.execute(
+            "INSERT INTO playlists (id, name, owner_id, owner_name, snapshot_id, total, page_size, complete) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, FALSE)",
+            [
+                pid,
+                meta.get("name"),
+                meta.get("owner_id"),
+                meta.get("owner_name"),
+                meta.get("snapshot_id"),
+                meta.get("total"),
+                page_size,
+            ],
+        )
+    changed = row is not None and bool(had_pages and had_pages[0])
+    return Resume("changed" if changed else "new", set())
+
+
+def mark_complete(db: Database, playlist_id: str) -> None:
+    with db.transaction() as conn:
+        conn.execute(
+            "UPDATE playlists SET complete = TRUE, fetched_at = ? WHERE id = ?", [_now(), playlist_id]
+        )
+
+
+def stored_entries(db: Database, playlist_id: str) -> int:
+    row = db.fetchone("SELECT count(*) FROM entries WHERE playlist_id = ?", [playlist_id])
+    return int(row[0]) if row else 0

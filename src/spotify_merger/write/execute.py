@@ -1,0 +1,293 @@
+"""From a merge plan to verified master playlist(s): the write step of `run`, as one library call.
+
+`execute_plan` decides whether this is a new write, the resume of an unfinished one, or a plan
+that is already written and verified; shows the preview and asks; checks that no source changed
+since the analysis; freezes the plan in the journal; writes; verifies; and writes the summary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from spotify_merger.context import Environment
+from spotify_merger.errors import ConflictError, NothingToDoError
+from spotify_merger.progress import TaskProgress
+from spotify_merger.write.confirm import PlannedWrite, WritePreview, ask, confirm_write, show_success
+from spotify_merger.write.journal import UNFINISHED, Journal, RunRecord, plan_hash
+from spotify_merger.write.verify import raise_for, verify_run
+from spotify_merger.write.writer import NEW_MASTER_HINT, MasterWriter, WriteClient, WriteStats
+
+if TYPE_CHECKING:
+    from spotify_merger.analyze.model import MergePlan
+    from spotify_merger.storage import Database
+
+
+@dataclass
+class WriteOutcome:
+    status: str  # written | already-complete | dry-run
+    run_id: str | None
+    playlists: list[dict[str, Any]] = field(default_factory=list)  # [{id, name, tracks, url}]
+    verified: bool = False
+    stats: WriteStats | None = None
+    summary_path: Path | None = None
+
+
+def execute_plan(
+    env: Environment,
+    client: WriteClient,
+    db: Database,
+    plan: MergePlan,
+    *,
+    master_name: str | None = None,
+    yes: bool = False,
+    dry_run: bool = False,
+    new_master: bool = False,
+    report: dict[str, Any] | None = None,
+    source_names: dict[str, str] | None = None,
+    cap: int | None = None,
+) -> WriteOutcome:
+    """Write `plan` as new private playlist(s) exactly once, verify it, and summarise.
+
+    `cap` (songs per playlist) is a library-only knob for tests; Spotify's limit is the default.
+    """
+    from spotify_merger.plan import (
+        MAX_PLAYLIST_ITEMS,
+        default_master_name,
+        split_into_parts,
+        validate_master_name,
+    )
+
+    name = validate_master_name(master_name) if master_name is not None else None
+    if not plan.uris:
+        raise NothingToDoError(
+            "the merge plan holds no songs to add (the sources are empty, or hold only local files "
+            "and unavailable entries)",
+            "check the sources with `spotify-merger report`",
+        )
+    journal = Journal(db)
+    options = plan.options.to_dict()
+    cap = cap or MAX_PLAYLIST_ITEMS
+    names = source_names or {}
+    # The plan's identity leaves the name out (see plan_hash), so split with a placeholder first.
+    digest = plan_hash(plan.sources, options, [p.uris for p in split_into_parts("x", plan.uris, cap)])
+
+    existing = (
+        None if new_master else journal.latest_run(plan_hash=digest, statuses=(*UNFINISHED, "verified"))
+    )
+    if existing is not None and name is not None and name != existing.master_name:
+        existing = None  # the user asked for another name: that is another master
+    if existing is not None and existing.status == "verified":
+        return _already_complete(env, client, journal, existing)
+    _settle_other_runs(env, journal, keep=existing, new_master=new_master, digest=digest)
+
+    if existing is None:
+        master = name or default_master_name()
+        parts = split_into_parts(master, plan.uris, cap)
+        planned = [PlannedWrite(p.name, p.count) for p in parts]
+    else:
+        master = existing.master_name
+        planned = [
+            PlannedWrite(
+                p.name, p.planned_count, journal.confirmed_count(existing.run_id, p.part_index), p.playlist_id
+            )
+            for p in existing.parts
+        ]
+    preview = WritePreview(
+        parts=planned,
+        total_entries=_dig(report, "report", "before", "total_entries"),
+        duplicates_removed=_dig(report, "report", "impact", "duplicates_removed"),
+        source_names=[names.get(s, s) for s in plan.sources],
+        page_limit=client.page_limit,
+        seconds_per_call=_seconds_per_call(db, client),
+        resuming=existing is not None and any(p.playlist_id for p in planned),
+    )
+    if not confirm_write(env, preview, yes=yes, dry_run=dry_run):
+        return WriteOutcome("dry-run", existing.run_id if existing else None)
+
+    if existing is None or existing.status == "planned":
+        check_sources_unchanged(client, plan, names)
+    run = existing or journal.create_run(
+        master_name=master,
+        sources=plan.sources,
+        source_snapshots=dict(plan.source_snapshots),
+        options=options,
+        parts=[(p.name, p.uris) for p in split_into_parts(master, plan.uris, cap)],
+    )
+    writer = MasterWriter(env, client, journal, source_names=names)
+    try:
+        with _observed(env, client, db, "write") as bars:
+            for part in run.parts:
+                bars.add(str(part.part_index), f"adding to {part.name}", part.planned_count)
+            writer.on_progress = lambda part, have: bars.update(str(part.part_index), completed=have)
+            run = writer.write(run)
+    except ConflictError as exc:
+        if yes or not env.interactive:
+            raise
+        env.stderr.print(f"[bold red]conflict:[/bold red] {exc.message}", highlight=False)
+        ask(env, "[bold]Start a new master playlist instead?[/bold]", refused=exc.message)
+        journal.set_status(run.run_id, "abandoned")
+        return execute_plan(
+            env, client, db, plan, master_name=master_name, yes=True, new_master=True,
+            report=report, source_names=source_names, cap=cap,
+        )  # fmt: skip
+    with _observed(env, client, db, "verify"):
+        result = verify_run(client, journal, run)
+    raise_for(result, env)
+    outcome = _finish(env, client, journal, run.run_id, writer.stats)
+    show_success(env, outcome.playlists, verified=True)
+    return outcome
+
+
+def check_sources_unchanged(client: WriteClient, plan: MergePlan, names: dict[str, str]) -> None:
+    """One `playlist_meta` call per source: a snapshot that moved since the analysis makes the plan stale."""
+    for source, snapshot in plan.source_snapshots.items():
+        if source == "liked" or snapshot is None:
+            continue  # Liked Songs has no snapshot_id; its fetch is always fresh within `run`
+        current = client.playlist_meta(source).get("snapshot_id")
+        if current != snapshot:
+            raise ConflictError(
+                f"the source playlist {names.get(source, source)!r} changed since the report was made, "
+                "so the plan is stale; nothing was written",
+                "re-run `spotify-merger report` to review the new plan (or `spotify-merger run`, which "
+                "fetches the change first)",
+            )
+
+
+def _settle_other_runs(
+    env: Environment, journal: Journal, *, keep: RunRecord | None, new_master: bool, digest: str
+) -> None:
+    """An unfinished run of another plan either blocks (its master is half-written) or is set aside."""
+    while True:
+        other = journal.latest_run(statuses=UNFINISHED)
+        if other is None or (keep is not None and other.run_id == keep.run_id):
+            return
+        touched = any(p.state in ("intended", "created") for p in other.parts)
+        if touched and not new_master:
+            done = sum(journal.confirmed_count(other.run_id, p.part_index) for p in other.parts)
+            raise ConflictError(
+                f"an unfinished master {other.master_name!r} ({done:,} of {other.song_count:,} songs added) "
+                "was planned from different data than the current plan",
+                NEW_MASTER_HINT,
+            )
+        if touched:
+            env.warn(
+                f"leaving the unfinished master {other.master_name!r} as it is; "
+                "delete it in Spotify if you do not want it"
+            )
+        journal.set_status(other.run_id, "abandoned")
+
+
+def _already_complete(
+    env: Environment, client: WriteClient, journal: Journal, run: RunRecord
+) -> WriteOutcome:
+    env.say(
+        f"[green]Already done:[/green] the master {run.master_name!r} for this exact plan was written and "
+        "verified earlier; nothing to write. (`--new-master` makes another one.)"
+    )
+    outcome = _finish(env, client, journal, run.run_id, None, status="already-complete")
+    show_success(env, outcome.playlists, verified=True)
+    return outcome
+
+
+def _finish(
+    env: Environment,
+    client: WriteClient,
+    journal: Journal,
+    run_id: str,
+    stats: WriteStats | None,
+    *,
+    status: str = "written",
+) -> WriteOutcome:
+    run = journal.get_run(run_id)
+    assert run is not None
+    playlists = [
+        {
+            "id": p.playlist_id,
+            "name": p.name,
+            "tracks": p.planned_count,
+            "url": p.url or f"https://open.spotify.com/playlist/{p.playlist_id}",
+        }
+        for p in run.parts
+    ]
+    counts = getattr(getattr(client, "policy", None), "counts", {})
+    summary = {
+        "run_id": run.run_id,
+        "master_name": run.master_name,
+        "status": status,
+        "playlists": playlists,
+        "songs": run.song_count,
+        "verified": run.status == "verified",
+        "verified_at": run.verified_at.isoformat() if run.verified_at else None,
+        "api_calls": dict(sorted(counts.items())),
+        "api_calls_total": sum(counts.values()),
+        "sources": run.sources,
+        "options": run.options,
+        "generated_at": datetime.now(UTC).isoformat(),
+    }
+    path = write_json_atomic(env.exports_dir / "run_summary.json", summary)
+    return WriteOutcome(status, run.run_id, playlists, run.status == "verified", stats, path)
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, default=str)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _dig(data: dict[str, Any] | None, *keys: str) -> int | None:
+    cur: Any = data
+    for key in keys:
+        if not isinstance(cur, dict) or key not in cur:
+            return None
+        cur = cur[key]
+    return int(cur) if isinstance(cur, int | float) else None
+
+
+def _seconds_per_call(db: Database, client: WriteClient) -> float:
+    """What a call has cost so far in this data dir (the api_calls log), or the pacing interval if higher."""
+    from spotify_merger.write.confirm import DEFAULT_SECONDS_PER_CALL
+
+    estimate = DEFAULT_SECONDS_PER_CALL
+    try:
+        row = db.fetchone("SELECT avg(ms), count(*) FROM api_calls WHERE ms IS NOT NULL")
+    except Exception:  # an estimate must never stop the write
+        row = None
+    if row and row[1] and row[0] is not None:
+        estimate = float(row[0]) / 1000.0
+    pacer = getattr(getattr(client, "policy", None), "pacer", None)
+    return max(estimate, float(getattr(pacer, "interval", 0.0) or 0.0))
+
+
+@contextlib.contextmanager
+def _observed(env: Environment, client: WriteClient, db: Database, phase: str) -> Iterator[TaskProgress]:
+    """Progress bars fed by the policy's waits, and the phase's calls logged into `api_calls`."""
+    from spotify_merger.store_pages import CallLog
+
+    policy = getattr(client, "policy", None)
+    log = CallLog(phase)
+    bars = TaskProgress(env, unit="songs")
+    saved = (policy.on_wait, policy.recorder) if policy is not None else None
+    if policy is not None:
+        policy.on_wait, policy.recorder = bars.on_wait, log.record
+    try:
+        with bars:
+            yield bars
+    finally:
+        if policy is not None and saved is not None:
+            policy.on_wait, policy.recorder = saved
+        log.flush(db)

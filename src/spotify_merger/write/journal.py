@@ -1,0 +1,344 @@
+"""The durable write journal: what a run will write, what it sent, and what the server confirmed.
+
+The plan (ordered URIs of every part) is frozen in one transaction before the first write. Each
+playlist creation is recorded as *intended* before the request and *created* after; each add batch
+(at most 100 URIs) likewise as *intended* then *done* with its snapshot_id. Every step is its own
+transaction, so after a crash the journal tells exactly which single request may be in doubt, and
+the writer settles that doubt by reading the playlist back instead of guessing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from spotify_merger.storage import Database
+
+MAX_BATCH = 100  # Spotify accepts at most 100 URIs per add
+
+RUN_STATUSES = ("planned", "writing", "written", "verified", "abandoned", "undone")
+UNFINISHED = ("planned", "writing", "written")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def plan_hash(sources: Sequence[str], options: dict[str, Any], parts: Sequence[Sequence[str]]) -> str:
+    """Identity of a plan: same sources, options and ordered URIs per part give the same hash.
+
+    The master's name is left out on purpose: the default name carries today's date, and a run
+    resumed tomorrow must still be recognised as the same plan.
+    """
+    h = hashlib.sha256()
+    h.update(json.dumps({"sources": list(sources), "options": options}, sort_keys=True).encode())
+    for uris in parts:
+        h.update(b"\x00part\x00")
+        h.update("\n".join(uris).encode())
+    return h.hexdigest()
+
+
+@dataclass
+class PartRecord:
+    run_id: str
+    part_index: int
+    name: str
+    planned_count: int
+    state: str  # planned | intended | created
+    playlist_id: str | None
+    url: str | None
+    created_snapshot: str | None
+
+
+@dataclass
+class BatchRecord:
+    part_index: int
+    batch_index: int
+    start_position: int
+    count: int
+    state: str  # intended | done
+    snapshot_id: str | None
+
+    @property
+    def end(self) -> int:
+        return self.start_position + self.count
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    created_at: datetime
+    master_name: str
+    marker: str
+    sources: list[str]
+    source_snapshots: dict[str, str | None]
+    options: dict[str, Any]
+    plan_hash: str
+    song_count: int
+    status: str
+    verified_at: datetime | None = None
+    parts: list[PartRecord] = field(default_factory=list)
+
+    @property
+    def playlist_ids(self) -> list[str]:
+        return [p.playlist_id for p in self.parts if p.playlist_id]
+
+
+class Journal:
+    """Reads and writes the `write_*` tables; every mutating method is one transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- runs -----------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        *,
+        master_name: str,
+        sources: Sequence[str],
+        source_snapshots: dict[str, str | None],
+        options: dict[str, Any],
+        parts: Sequence[tuple[str, Sequence[str]]],
+    ) -> RunRecord:
+        """Freeze a plan: the run, its parts and every planned URI, all or nothing."""
+        run_id = uuid.uuid4().hex
+        digest = plan_hash(sources, options, [uris for _, uris in parts])
+        now = _now()
+        song_count = sum(len(uris) for _, uris in parts)
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO write_runs (run_id, created_at, master_name, marker, sources, source_snapshots,"
+                " options, plan_hash, song_count, status, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?)",
+                [
+                    run_id,
+                    now,
+                    master_name,
+                    f"spotify-merger run {run_id[:12]}",
+                    json.dumps(list(sources)),
+                    json.dumps(source_snapshots, sort_keys=True),
+                    json.dumps(options, sort_keys=True),
+                    digest,
+                    song_count,
+                    now,
+                ],
+            )
+            for index, (name, uris) in enumerate(parts, start=1):
+                conn.execute(
+                    "INSERT INTO write_parts (run_id, part_index, name, planned_count, state)"
+                    " VALUES (?, ?, ?, ?, 'planned')",
+                    [run_id, index, name, len(uris)],
+                )
+                if uris:
+                    # One statement per part: 10,000 parameterised INSERTs would take seconds.
+                    conn.execute(
+                        "INSERT INTO write_plan"
+                        " SELECT ?, ?, i - 1, (?::VARCHAR[])[i] FROM range(1, ? + 1) r(i)",
+                        [run_id, index, list(uris), len(uris)],
+                    )
+        run = self.get_run(run_id)
+        assert run is not None
+        return run
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        row = self.db.fetchone(
+            "SELECT run_id, created_at, master_name, marker, sources, source_snapshots, options, plan_hash,"
+            " song_count, status, verified_at FROM write_runs WHERE run_id = ?",
+            [run_id],
+        )
+        if row is None:
+            return None
+        run = RunRecord(
+            run_id=row[0],
+            created_at=row[1],
+            master_name=row[2],
+            marker=row[3],
+            sources=json.loads(row[4]),
+            source_snapshots=json.loads(row[5]),
+            options=json.loads(row[6]),
+            plan_hash=row[7],
+            song_count=row[8],
+            status=row[9],
+            verified_at=row[10],
+        )
+        run.parts = self.parts(run_id)
+        return run
+
+    def latest_run(
+        self, *, statuses: Sequence[str] | None = None, plan_hash: str | None = None
+    ) -> RunRecord | None:
+        """The most recent run, optionally restricted to some statuses and/or one plan."""
+        sql = "SELECT run_id FROM write_runs WHERE TRUE"
+        params: list[Any] = []
+        if statuses:
+            sql += f" AND status IN ({', '.join('?' for _ in statuses)})"
+            params.extend(statuses)
+        if plan_hash is not None:
+            sql += " AND plan_hash = ?"
+            params.append(plan_hash)
+        row = self.db.fetchone(sql + " ORDER BY created_at DESC, run_id LIMIT 1", params)
+        return None if row is None else self.get_run(row[0])
+
+    def set_status(self, run_id: str, status: str) -> None:
+        if status not in RUN_STATUSES:
+            raise ValueError(f"unknown run status {status!r}")
+        now = _now()
+        extra = (
+            ", verified_at = ?" if status == "verified" else ", undone_at = ?" if status == "undone" else ""
+        )
+        params: list[Any] = [status, now] + ([now] if extra else []) + [run_id]
+        with self.db.transaction() as conn:
+            conn.execute(f"UPDATE write_runs SET status = ?, updated_at = ?{extra} WHERE run_id = ?", params)
+
+    # -- parts ----------------------------------------------------------------------------------
+
+    def parts(self, run_id: str) -> list[PartRecord]:
+        rows = self.db.fetchall(
+            "SELECT run_id, part_index, name, planned_count, state, playlist_id, url, created_snapshot"
+            " FROM write_parts WHERE run_id = ? ORDER BY part_index",
+            [run_id],
+        )
+        return [PartRecord(*row) for row in rows]
+
+    def part(self, run_id: str, part_index: int) -> PartRecord:
+        for part in self.parts(run_id):
+            if part.part_index == part_index:
+                return part
+        raise KeyError((run_id, part_index))
+
+    def plan_uris(self, run_id: str, part_index: int, start: int = 0, end: int | None = None) -> list[str]:
+        sql = "SELECT uri FROM write_plan WHERE run_id = ? AND part_index = ? AND position >= ?"
+        params: list[Any] = [run_id, part_index, start]
+        if end is not None:
+            sql += " AND position < ?"
+            params.append(end)
+        return [r[0] for r in self.db.fetchall(sql + " ORDER BY position", params)]
+
+    def mark_part_intended(self, run_id: str, part_index: int) -> None:
+        """Recorded BEFORE the create request: on resume it means "a playlist may exist; look first"."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE write_parts SET state = 'intended', intended_at = ?"
+                " WHERE run_id = ? AND part_index = ?",
+                [_now(), run_id, part_index],
+            )
+            conn.execute(
+                "UPDATE write_runs SET status = 'writing', updated_at = ?"
+                " WHERE run_id = ? AND status = 'planned'",
+                [_now(), run_id],
+            )
+
+    def mark_part_created(
+        self, run_id: str, part_index: int, playlist_id: str, url: str | None, snapshot_id: str | None
+    ) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE write_parts SET state = 'created', playlist_id = ?, url = ?, created_snapshot = ?,"
+                " created_at = ? WHERE run_id = ? AND part_index = ?",
+                [playlist_id, url, snapshot_id, _now(), run_id, part_index],
+            )
+
+    # -- batches --------------------------------------------------------------------------------
+
+    def batches(self, run_id: str, part_index: int) -> list[BatchRecord]:
+        rows = self.db.fetchall(
+            "SELECT part_index, batch_index, start_position, count, state, snapshot_id FROM write_batches"
+            " WHERE run_id = ? AND part_index = ? ORDER BY batch_index",
+            [run_id, part_index],
+        )
+        return [BatchRecord(*row) for row in rows]
+
+    def confirmed_count(self, run_id: str, part_index: int) -> int:
+        """How many leading songs of the part the journal knows are on the server."""
+        done = 0
+        for batch in self.batches(run_id, part_index):
+            if batch.state == "done" and batch.start_position == done:
+                done = batch.end
+        return done
+
+    def last_snapshot(self, run_id: str, part_index: int) -> str | None:
+        snapshot = self.part(run_id, part_index).created_snapshot
+        for batch in self.batches(run_id, part_index):
+            if batch.state == "done" and batch.snapshot_id:
+                snapshot = batch.snapshot_id
+        return snapshot
+
+    def pending_batch(self, run_id: str, part_index: int) -> BatchRecord | None:
+        """The batch that was sent (or about to be) without a recorded answer, if any."""
+        pending = [b for b in self.batches(run_id, part_index) if b.state == "intended"]
+        return pending[-1] if pending else None
+
+    def intend_batch(self, run_id: str, part_index: int, start: int, count: int) -> BatchRecord:
+        """Recorded BEFORE the add request is sent."""
+        if not 0 < count <= MAX_BATCH:
+            raise ValueError(f"a batch holds 1..{MAX_BATCH} songs, not {count}")
+        with self.db.transaction() as conn:
+            # A batch left intended is settled (done, or proven not applied) before a new one starts;
+            # reusing its row keeps one row per request actually in doubt.
+            conn.execute(
+                "DELETE FROM write_batches WHERE run_id = ? AND part_index = ? AND state = 'intended'",
+                [run_id, part_index],
+            )
+            row = conn.execute(
+                "SELECT coalesce(max(batch_index), -1) + 1 FROM write_batches"
+                " WHERE run_id = ? AND part_index = ?",
+                [run_id, part_index],
+            ).fetchone()
+            batch_index = int(row[0]) if row else 0
+            conn.execute(
+                "INSERT INTO write_batches (run_id, part_index, batch_index, start_position, count, state,"
+                " intended_at) VALUES (?, ?, ?, ?, ?, 'intended', ?)",
+                [run_id, part_index, batch_index, start, count, _now()],
+            )
+        return BatchRecord(part_index, batch_index, start, count, "intended", None)
+
+    def complete_batch(self, run_id: str, part_index: int, batch_index: int, snapshot_id: str | None) -> None:
+        """Recorded AFTER the server confirmed the add (or a read-back proved it applied)."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE write_batches SET state = 'done', snapshot_id = ?, done_at = ?"
+                " WHERE run_id = ? AND part_index = ? AND batch_index = ?",
+                [snapshot_id, _now(), run_id, part_index, batch_index],
+            )
+
+    def record_reconciled(
+        self, run_id: str, part_index: int, start: int, count: int, snapshot_id: str | None
+    ) -> None:
+        """Record songs [start, start+count) as on the server, found by reading the playlist back.
+
+        Replaces any batch left in doubt; the range is stored as done batches of at most 100 so the
+        journal keeps its one invariant: done batches tile the part's prefix, in order.
+        """
+        now = _now()
+        with self.db.transaction() as conn:
+            conn.execute(
+                "DELETE FROM write_batches WHERE run_id = ? AND part_index = ? AND state = 'intended'",
+                [run_id, part_index],
+            )
+            row = conn.execute(
+                "SELECT coalesce(max(batch_index), -1) + 1 FROM write_batches"
+                " WHERE run_id = ? AND part_index = ?",
+                [run_id, part_index],
+            ).fetchone()
+            batch_index = int(row[0]) if row else 0
+            for offset in range(start, start + count, MAX_BATCH):
+                n = min(MAX_BATCH, start + count - offset)
+                last = offset + n == start + count
+                conn.execute(
+                    "INSERT INTO write_batches VALUES (?, ?, ?, ?, ?, 'done', ?, ?, ?)",
+                    [run_id, part_index, batch_index, offset, n, snapshot_id if last else None, now, now],
+                )
+                batch_index += 1
+
+    def discard_batches(self, run_id: str, part_index: int) -> None:
+        """Forget a part's batches (its playlist turned out empty or replaced): the server is the truth."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "DELETE FROM write_batches WHERE run_id = ? AND part_index = ?", [run_id, part_index]
+            )

@@ -1,0 +1,84 @@
+"""Remove the master playlist(s) of the last run: Spotify's "delete" is an unfollow.
+
+The sources are never touched: only playlist ids this tool's journal recorded as created (or a
+playlist carrying the run's unique marker, when a crash hid the create's answer) are unfollowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spotify_merger.context import Environment
+from spotify_merger.errors import NotFoundError, NothingToDoError
+from spotify_merger.write.confirm import ask
+from spotify_merger.write.journal import Journal, RunRecord
+from spotify_merger.write.writer import MasterWriter, WriteClient
+
+
+@dataclass
+class UndoResult:
+    run_id: str
+    removed: list[dict[str, str]]  # [{id, name}]
+    already_gone: list[dict[str, str]]
+
+
+def run_to_undo(journal: Journal) -> RunRecord:
+    run = journal.latest_run(statuses=("writing", "written", "verified"))
+    if run is None or not any(p.state in ("intended", "created") for p in run.parts):
+        raise NothingToDoError(
+            "no master playlist written by spotify-merger is left to remove",
+            "nothing to undo; `spotify-merger run` creates one",
+        )
+    return run
+
+
+def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, yes: bool) -> UndoResult:
+    """Unfollow every part of the last run after confirmation; marks the run undone."""
+    run = run_to_undo(journal)
+    targets: list[tuple[str, str]] = []
+    finder = MasterWriter(env, client, journal)
+    for part in run.parts:
+        if part.playlist_id:
+            targets.append((part.playlist_id, part.name))
+        elif part.state == "intended":
+            # Created just before a crash, never recorded: find it by the run's marker.
+            found = finder.find_created(run, part)
+            if found is not None:
+                targets.append((str(found["id"]), part.name))
+    if not targets:
+        journal.set_status(run.run_id, "undone")
+        raise NothingToDoError(
+            "the last run never created a playlist on Spotify, so there is nothing to remove",
+            "nothing to undo",
+        )
+    _show(env, run, targets)
+    if not yes:
+        ask(
+            env,
+            "[bold]Remove these playlists from your library?[/bold]",
+            refused="undo was not confirmed; nothing was removed",
+        )
+    removed: list[dict[str, str]] = []
+    gone: list[dict[str, str]] = []
+    for playlist_id, name in targets:
+        try:
+            client.unfollow_playlist(playlist_id)
+        except NotFoundError:
+            gone.append({"id": playlist_id, "name": name})
+            continue
+        removed.append({"id": playlist_id, "name": name})
+    journal.set_status(run.run_id, "undone")
+    for item in removed:
+        env.say(f"[green]Removed[/green] {item['name']} ({item['id']}) from your library.")
+    for item in gone:
+        env.say(f"{item['name']} ({item['id']}) was already gone.")
+    return UndoResult(run.run_id, removed, gone)
+
+
+def _show(env: Environment, run: RunRecord, targets: list[tuple[str, str]]) -> None:
+    from rich.panel import Panel
+
+    lines = ["[bold yellow]UNDO PREVIEW[/bold yellow]", "", "This will remove from your Spotify library:"]
+    lines += [f"  • {name} ({pid})" for pid, name in targets]
+    lines += ["", "[dim]The source playlists are not touched.[/dim]"]
+    env.stderr.print(Panel.fit("\n".join(lines), border_style="yellow"))

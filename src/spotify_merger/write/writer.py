@@ -1,0 +1,290 @@
+"""Create the master playlist(s) and add the planned songs exactly once, whatever crashes in between.
+
+The journal (`journal.py`) says what was planned, sent and confirmed; the server says what is
+actually there. Before sending anything on a resumed part, and after every add whose answer was
+lost, the writer reads the playlist back (its total, then just the stretch of items in doubt) and
+continues from the truth: a batch the server applied is recorded as done, one it did not apply
+is sent again, and anything that is not a prefix of the plan is a conflict we never paper over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from spotify_merger.context import Environment
+from spotify_merger.errors import ConflictError, ForbiddenError, NotFoundError, ServerError
+from spotify_merger.write.journal import MAX_BATCH, Journal, PartRecord, RunRecord
+
+MAX_LOST_IN_A_ROW = 8  # consecutive lost answers tolerated for one part before giving up for now
+NEW_MASTER_HINT = (
+    "re-run with --new-master to leave that playlist as it is and create a new master "
+    "(or `spotify-merger undo` to remove it first)"
+)
+SCOPE_HINT = (
+    "the app needs the playlist-modify-private scope to create and fill a private playlist: "
+    "run `spotify-merger auth` again and approve it"
+)
+
+
+class WriteClient(Protocol):
+    """What the writer needs from `spotify_merger.client.SpotifyClient`."""
+
+    @property
+    def page_limit(self) -> int: ...
+
+    def playlist_meta(self, playlist_id: str) -> dict[str, Any]: ...
+
+    def items_page(
+        self, playlist_id: str, offset: int, limit: int | None = None, fields: str | None = None
+    ) -> dict[str, Any]: ...
+
+    def create_playlist(self, name: str, description: str, *, public: bool = False) -> dict[str, Any]: ...
+
+    def add_items(self, playlist_id: str, uris: list[str], position: int | None = None) -> str: ...
+
+    def user_playlists(self) -> list[dict[str, Any]]: ...
+
+    def unfollow_playlist(self, playlist_id: str) -> None: ...
+
+
+ProgressCallback = Callable[[PartRecord, int], None]  # (part, songs on the server so far)
+
+
+def entry_uri(entry: dict[str, Any]) -> str | None:
+    """The URI of a playlist entry in either API profile (dev-2026 `item`, older `track`)."""
+    obj = entry.get("item") or entry.get("track")
+    return obj.get("uri") if isinstance(obj, dict) else None
+
+
+def read_uris(client: WriteClient, playlist_id: str, start: int, end: int) -> list[str | None]:
+    """The URIs at positions [start, end) of a playlist, in as few page calls as the limit allows."""
+    out: list[str | None] = []
+    offset = start
+    while offset < end:
+        limit = min(client.page_limit, end - offset)
+        page = client.items_page(playlist_id, offset, limit=limit)
+        items = page.get("items") or []
+        if not items:
+            break
+        out.extend(entry_uri(e) for e in items)
+        offset += len(items)
+    return out[: end - start]
+
+
+def describe(sources: list[str], source_names: dict[str, str], marker: str) -> str:
+    """The master's description: where it was merged from, plus the run marker used to find it again."""
+    names = ", ".join(source_names.get(s, s) for s in sources)
+    tail = f" ({marker})"
+    text = f"Merged and deduplicated from: {names}"
+    # Spotify keeps descriptions to 300 characters; the marker must survive any truncation.
+    if len(text) + len(tail) > 300:
+        text = text[: 300 - len(tail) - 1] + "…"
+    return text + tail
+
+
+@dataclass
+class WriteStats:
+    created: int = 0
+    added: int = 0
+    reconciled: int = 0  # songs found on the server that the journal had not confirmed
+    lost_responses: int = 0
+    resumed_parts: list[int] = field(default_factory=list)
+
+
+class MasterWriter:
+    """Writes one journalled run to Spotify."""
+
+    def __init__(
+        self,
+        env: Environment,
+        client: WriteClient,
+        journal: Journal,
+        *,
+        source_names: dict[str, str] | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.env = env
+        self.client = client
+        self.journal = journal
+        self.source_names = source_names or {}
+        self.on_progress = on_progress
+        self.stats = WriteStats()
+
+    # -- the whole run ----------------------------------------------------------------------------
+
+    def write(self, run: RunRecord) -> RunRecord:
+        for part in run.parts:
+            self._write_part(run, part)
+        self.journal.set_status(run.run_id, "written")
+        refreshed = self.journal.get_run(run.run_id)
+        assert refreshed is not None
+        return refreshed
+
+    def _write_part(self, run: RunRecord, part: PartRecord) -> None:
+        playlist_id, fresh = self._ensure_playlist(run, part)
+        part = self.journal.part(run.run_id, part.part_index)
+        # A playlist we just created is empty and its journal clean: nothing to reconcile.
+        have = 0
+        if not fresh:
+            self._check_in_library(part, playlist_id)
+            have = self._reconcile(run, part, playlist_id)
+            self.stats.resumed_parts.append(part.part_index)
+        self._progress(part, have)
+        lost_in_a_row = 0
+        while have < part.planned_count:
+            count = min(MAX_BATCH, part.planned_count - have)
+            uris = self.journal.plan_uris(run.run_id, part.part_index, have, have + count)
+            batch = self.journal.intend_batch(run.run_id, part.part_index, have, count)
+            try:
+                snapshot = self.client.add_items(playlist_id, uris)
+            except ForbiddenError as exc:
+                raise ForbiddenError(
+                    f"Spotify refused to add songs to {part.name!r}: {exc.message}", SCOPE_HINT
+                ) from None
+            except ServerError as exc:
+                if not _is_lost(exc):
+                    raise
+                # The add may or may not have been applied: look before sending anything again.
+                self.stats.lost_responses += 1
+                lost_in_a_row += 1
+                if lost_in_a_row > MAX_LOST_IN_A_ROW:
+                    raise
+                have = self._reconcile(run, self.journal.part(run.run_id, part.part_index), playlist_id)
+                self._progress(part, have)
+                continue
+            lost_in_a_row = 0
+            self.journal.complete_batch(run.run_id, part.part_index, batch.batch_index, snapshot)
+            self.stats.added += count
+            have += count
+            self._progress(part, have)
+
+    def _progress(self, part: PartRecord, have: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(part, have)
+
+    # -- creating a part exactly once --------------------------------------------------------------
+
+    def _ensure_playlist(self, run: RunRecord, part: PartRecord) -> tuple[str, bool]:
+        """The part's playlist id, and whether it was created just now (hence known empty)."""
+        if part.state == "created" and part.playlist_id:
+            return part.playlist_id, False
+        if part.state == "intended":
+            # We may have crashed after Spotify created it but before the journal recorded it.
+            found = self.find_created(run, part)
+            if found is not None:
+                self._record_found(run, part, found)
+                return str(found["id"]), False
+        description = describe(run.sources, self.source_names, run.marker)
+        for _attempt in range(3):
+            self.journal.mark_part_intended(run.run_id, part.part_index)
+            try:
+                created = self.client.create_playlist(part.name, description, public=False)
+            except ForbiddenError as exc:
+                raise ForbiddenError(
+                    f"Spotify refused to create the playlist {part.name!r}: {exc.message}", SCOPE_HINT
+                ) from None
+            except ServerError as exc:
+                if not _is_lost(exc):
+                    raise
+                self.stats.lost_responses += 1
+                found = self.find_created(run, part)
+                if found is not None:
+                    self._record_found(run, part, found)
+                    return str(found["id"]), False
+                continue
+            self.journal.mark_part_created(
+                run.run_id,
+                part.part_index,
+                str(created["id"]),
+                created.get("url"),
+                created.get("snapshot_id"),
+            )
+            self.stats.created += 1
+            return str(created["id"]), True
+        raise ServerError(f"creating {part.name!r} kept failing without an answer from Spotify")
+
+    def _record_found(self, run: RunRecord, part: PartRecord, found: dict[str, Any]) -> None:
+        url = (found.get("external_urls") or {}).get("spotify") or found.get("url")
+        self.journal.mark_part_created(
+            run.run_id, part.part_index, str(found["id"]), url, found.get("snapshot_id")
+        )
+        # Its content is unknown to the journal: `_reconcile` reads it back from the server.
+        self.journal.discard_batches(run.run_id, part.part_index)
+
+    def find_created(self, run: RunRecord, part: PartRecord) -> dict[str, Any] | None:
+        """The user's playlist with this part's exact name and this run's marker, if Spotify has one."""
+        for playlist in self._my_playlists():
+            if playlist.get("name") == part.name and run.marker in (playlist.get("description") or ""):
+                return playlist
+        return None
+
+    def _my_playlists(self) -> list[dict[str, Any]]:
+        return self.client.user_playlists()
+
+    # -- reading back what is really there ---------------------------------------------------------
+
+    def _check_in_library(self, part: PartRecord, playlist_id: str) -> None:
+        """A master the user deleted is only unfollowed on Spotify (still readable): check the library."""
+        if not any(p.get("id") == playlist_id for p in self._my_playlists()):
+            raise ConflictError(
+                f"the master playlist {part.name!r} of an unfinished run was deleted from your library",
+                NEW_MASTER_HINT,
+            )
+
+    def _reconcile(self, run: RunRecord, part: PartRecord, playlist_id: str) -> int:
+        """How many leading planned songs the playlist really holds; records any the journal missed."""
+        try:
+            meta = self.client.playlist_meta(playlist_id)
+        except NotFoundError:
+            raise ConflictError(
+                f"the master playlist {part.name!r} of an unfinished run no longer exists on Spotify",
+                NEW_MASTER_HINT,
+            ) from None
+        total = int(meta.get("total") or 0)
+        snapshot = meta.get("snapshot_id")
+        confirmed = self.journal.confirmed_count(run.run_id, part.part_index)
+        if total > part.planned_count or total < confirmed:
+            raise ConflictError(
+                f"the master playlist {part.name!r} holds {total:,} songs where this tool had added "
+                f"{confirmed:,} of {part.planned_count:,}: it was edited outside spotify-merger",
+                NEW_MASTER_HINT,
+            )
+        if (
+            total == confirmed
+            and snapshot is not None
+            and snapshot == self.journal.last_snapshot(run.run_id, part.part_index)
+        ):
+            return total  # untouched since our last confirmed add: nothing in doubt
+        # Read the stretch in doubt, plus the last song we know of as an anchor: a deleted or
+        # replaced tail shows up here; edits further up are caught by verify.
+        lo = max(0, min(confirmed, total) - 1)
+        actual = read_uris(self.client, playlist_id, lo, total)
+        expected = self.journal.plan_uris(run.run_id, part.part_index, lo, total)
+        if actual != expected:
+            where = next(
+                (lo + i for i, (a, e) in enumerate(zip(actual, expected, strict=False)) if a != e),
+                lo + len(actual),
+            )
+            raise ConflictError(
+                f"the master playlist {part.name!r} no longer matches the plan (first difference at "
+                f"position {where + 1:,}): it was edited outside spotify-merger",
+                NEW_MASTER_HINT,
+            )
+        if total > confirmed:
+            self.journal.record_reconciled(
+                run.run_id, part.part_index, confirmed, total - confirmed, snapshot
+            )
+            self.stats.reconciled += total - confirmed
+        else:
+            # Nothing beyond what the journal knew: whatever was in doubt was not applied.
+            self.journal.record_reconciled(run.run_id, part.part_index, total, 0, snapshot)
+        return total
+
+
+def _is_lost(exc: ServerError) -> bool:
+    """A non-idempotent request whose answer never came (the policy's LostResponseError)."""
+    from spotify_merger.policy import LostResponseError
+
+    return isinstance(exc, LostResponseError)

@@ -1,0 +1,96 @@
+"""Shared fixtures. Each area keeps its own clearly marked section."""
+
+# ============================================================================================
+# Emulator fixtures (owner: emulator). `emulator`: a small dev-2026 emulator per test;
+# `emulator_factory(**EmulatorConfig kwargs)`: start more, all stopped at teardown.
+# ============================================================================================
+from spotify_merger.emulator.testing import emulator, emulator_factory  # noqa: F401
+
+# ============================================================================================
+# (other areas add their fixtures below)
+# ============================================================================================
+
+# ============================================================================================
+# Fetch area (owner: fetch — auth, policy, client, sources, fetch). `env_for(emu, **overrides)`:
+# a quiet test Environment wired to an emulator (refresh-token mode, data under tmp_path);
+# `virtual_time`: a fake clock + sleep so waits in the call policy cost no real time.
+# ============================================================================================
+import pytest  # noqa: E402
+
+
+class VirtualTime:
+    """A monotonic clock that only moves when someone sleeps; records every sleep."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+        self.on_sleep = None  # optional callable(seconds) run at each sleep (e.g. to turn a fault off)
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
+
+
+@pytest.fixture
+def virtual_time() -> VirtualTime:
+    return VirtualTime()
+
+
+@pytest.fixture
+def env_for(tmp_path):  # type: ignore[no-untyped-def]
+    from spotify_merger.context import Environment
+
+    def make(emu, *, settings=None, data_dir=None, **overrides):  # type: ignore[no-untyped-def]
+        merged = dict(emu.env()) if emu is not None else {}
+        merged.update(settings or {})
+        merged = {k: v for k, v in merged.items() if v is not None}
+        return Environment.for_tests(data_dir or tmp_path / "data", merged, **overrides)
+
+    return make
+
+# ============================================================================================
+# Write area (owner: write — journal, writer, verify, undo, run, demo).
+# Fixtures `plan_from_emulator(emu, limit=None)`: a MergePlan built straight from the emulator's
+# ground truth (unique addable URIs of the two seeded playlists, first-appearance order), so write
+# tests need no fetch or analysis; `sources_of(emu)`: each source's URIs and snapshot, to prove
+# them untouched.
+# ============================================================================================
+
+
+def _merge_plan_from_emulator(emu, limit=None):  # type: ignore[no-untyped-def]
+    from spotify_merger.analyze.model import MergeOptions, MergePlan
+
+    seen: dict[str, None] = {}
+    for pid in emu.playlist_ids:
+        for uri in emu.playlist_uris(pid):
+            if uri and not uri.startswith("spotify:local:"):
+                seen.setdefault(uri, None)
+    uris = list(seen)[:limit] if limit is not None else list(seen)
+    return MergePlan(
+        uris=uris,
+        sources=list(emu.playlist_ids),
+        source_snapshots={pid: emu.playlist_snapshot(pid) for pid in emu.playlist_ids},
+        options=MergeOptions(match="id"),
+        excluded_local=0,
+        excluded_unavailable=0,
+        song_count=len(uris),
+    )
+
+
+def _source_state(emu):  # type: ignore[no-untyped-def]
+    return {pid: (emu.playlist_uris(pid), emu.playlist_snapshot(pid)) for pid in emu.playlist_ids}
+
+
+@pytest.fixture
+def plan_from_emulator():  # type: ignore[no-untyped-def]
+    return _merge_plan_from_emulator
+
+
+@pytest.fixture
+def sources_of():  # type: ignore[no-untyped-def]
+    return _source_state

@@ -1,0 +1,210 @@
+"""Every response the tool relies on validates against Spotify's public OpenAPI definition.
+
+The definition lives beside the project (``../shared/reference/spotify-openapi.yml``) and is read, never
+copied. Adjustments made before validating, each for a documented reason:
+
+- dev-2026: fields Spotify removed for Development Mode apps (February 2026 changelog; ``external_ids`` was
+  restored in March 2026) are dropped from every ``required`` list;
+- discriminators (``type``) get an explicit mapping to their schemas, since the definition names none;
+- playlist entries: ``added_at``/``added_by`` may be null on very old playlists and ``item``/``track`` is
+  null for unavailable entries (both documented by Spotify), so those four properties become nullable;
+- local files are track objects with null ids (documented under "Local Files"); their shape is asserted
+  separately and the rest of their page is validated with them masked.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+
+from spotify_merger.emulator import Emulator
+from spotify_merger.emulator.testing import bearer_session
+
+PROJECT = Path(__file__).resolve().parents[1]
+SPEC = PROJECT.parent / "shared" / "reference" / "spotify-openapi.yml"
+CHECKER = PROJECT.parent / "shared" / "tools" / "check_openapi_conformance.py"
+DEV_REMOVED = {"available_markets", "popularity", "linked_from", "album_group", "label", "followers", "genres",
+               "publisher", "country", "email", "explicit_content", "product"}
+NULLABLE_ENTRY_FIELDS = ("added_at", "added_by", "item", "track")
+
+needs_spec = pytest.mark.skipif(not SPEC.exists(), reason=f"OpenAPI definition not found at {SPEC} "
+                                "(it lives outside the project, in ../shared/reference/)")
+
+
+def _walk(node: Any, fn: Any) -> None:
+    if isinstance(node, dict):
+        fn(node)
+        for v in node.values():
+            _walk(v, fn)
+    elif isinstance(node, list):
+        for v in node:
+            _walk(v, fn)
+
+
+def _drop_required(names: set[str]) -> Any:
+    def fn(node: dict[str, Any]) -> None:
+        req = node.get("required")
+        if isinstance(req, list):
+            kept = [r for r in req if r not in names]
+            if kept:
+                node["required"] = kept
+            else:
+                node.pop("required")  # OpenAPI 3.0 does not allow an empty list
+
+    return fn
+
+
+def _map_discriminator(node: dict[str, Any]) -> None:
+    disc = node.get("discriminator")
+    if isinstance(disc, dict) and "mapping" not in disc and isinstance(node.get("oneOf"), list):
+        refs = [o["$ref"] for o in node["oneOf"] if isinstance(o, dict) and "$ref" in o]
+        disc["mapping"] = {r.rsplit("/", 1)[1].removesuffix("Object").lower(): r for r in refs}
+
+
+@pytest.fixture(scope="module")
+def raw_spec() -> dict[str, Any]:
+    if not SPEC.exists():
+        pytest.skip(f"OpenAPI definition not found at {SPEC}")
+    yaml = pytest.importorskip("yaml")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    spec: dict[str, Any] = yaml.load(SPEC.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe loader
+    _walk(spec, _map_discriminator)
+    entry = spec["components"]["schemas"]["PlaylistTrackObject"]["properties"]
+    for name in NULLABLE_ENTRY_FIELDS:
+        entry[name]["nullable"] = True
+    return spec
+
+
+class Validator:
+    def __init__(self, spec: dict[str, Any], profile: str, api_base: str) -> None:
+        from openapi_core import OpenAPI
+
+        spec = copy.deepcopy(spec)
+        spec["servers"] = [{"url": api_base}]
+        if profile == "dev-2026":
+            _walk(spec, _drop_required(DEV_REMOVED))
+        self.openapi = OpenAPI.from_dict(spec)
+        self.api_base = api_base
+        self.checked: list[str] = []
+
+    def check(self, r: requests.Response, body: Any = None) -> None:
+        """Validate a live response (or the same response with ``body`` substituted)."""
+        from openapi_core.testing import MockRequest, MockResponse
+
+        split = urlsplit(r.request.url or "")
+        host = f"{split.scheme}://{split.netloc}"
+        req = MockRequest(host, r.request.method or "GET", split.path, args=dict(parse_qsl(split.query)),
+                          headers=dict(r.request.headers))
+        data = r.content if body is None else json.dumps(body).encode()
+        resp = MockResponse(data, r.status_code, headers=dict(r.headers),
+                            content_type=r.headers.get("Content-Type", "").split(";")[0])
+        try:
+            self.openapi.validate_response(req, resp)
+        except Exception as e:  # report which call failed, with the validator's innermost reasons
+            raise AssertionError(f"{r.request.method} {split.path} -> {r.status_code}: {e!r} {e.__cause__!r}") from e
+        self.checked.append(f"{r.request.method} {split.path} {r.status_code}")
+
+
+def check_entries_page(v: Validator, r: requests.Response) -> int:
+    """Validate a page of playlist entries; local files are asserted by shape, then masked. Returns #local."""
+    body = r.json()
+    masked = copy.deepcopy(body)
+    n_local = 0
+    for e, m in zip(body["items"], masked["items"], strict=True):
+        item = e.get("item")
+        if e["is_local"]:
+            n_local += 1
+            assert item["id"] is None and item["uri"].startswith("spotify:local:") and item["is_local"] is True
+            assert item["type"] == "track" and item["href"] is None and isinstance(item["duration_ms"], int)
+            m["item"] = None
+            if "track" in m:
+                m["track"] = None
+    v.check(r, masked if n_local else None)
+    return n_local
+
+
+@needs_spec
+@pytest.mark.parametrize("profile", ["dev-2026", "extended"])
+def test_responses_validate_against_openapi(raw_spec: dict[str, Any], emulator_factory: Any, profile: str) -> None:
+    emu: Emulator = emulator_factory(profile=profile)
+    v = Validator(raw_spec, profile, emu.api_base)
+    s = bearer_session(emu)
+    api = emu.api_base
+    p1, p2 = emu.playlist_ids
+    limit = 100 if profile == "extended" else 50
+
+    v.check(s.get(f"{api}/me"))
+    v.check(s.get(f"{api}/me/playlists", params={"limit": 50}))
+    v.check(s.get(f"{api}/playlists/{p1}"))
+    v.check(s.get(f"{api}/playlists/{p1}", params={"fields": "id,name,snapshot_id,items(total)"}))
+    v.check(s.get(f"{api}/playlists/{emu.other_playlist_id}"))
+    # Every page of both playlists: tracks, episodes, local files and unavailable entries all appear.
+    n_local = 0
+    for pid in (p1, p2, emu.old_playlist_id, emu.collaborative_playlist_id):
+        for offset in range(0, len(emu.playlist_uris(pid)), limit):
+            r = s.get(f"{api}/playlists/{pid}/items",
+                      params={"limit": limit, "offset": offset, "additional_types": "track,episode"})
+            n_local += check_entries_page(v, r)
+    assert n_local > 0
+    v.check(s.get(f"{api}/playlists/{p1}/items", params={"limit": 5, "market": "US",
+                                                         "fields": "items(added_at,item(name,id))"}))
+    v.check(s.get(f"{api}/me/tracks", params={"limit": 50}))
+    track = next(u for u in emu.playlist_uris(p1) if u and u.startswith("spotify:track:")).rsplit(":", 1)[1]
+    artist = emu.library.tracks[track]["artists"][0]
+    v.check(s.get(f"{api}/artists/{artist}"))
+    v.check(s.get(f"{api}/tracks/{track}", params={"market": "US"}))
+
+    created = s.post(f"{api}/me/playlists", json={"name": "fidelity", "public": False, "description": "d"})
+    v.check(created)
+    new = created.json()["id"]
+    uris = [u for u in emu.playlist_uris(p1) if u and not u.startswith("spotify:local:")][:100]
+    v.check(s.post(f"{api}/playlists/{new}/items", json={"uris": uris}))
+    v.check(s.get(f"{api}/playlists/{new}/items", params={"limit": limit}))
+    v.check(s.delete(f"{api}/playlists/{new}/items", json={"items": [{"uri": uris[0]}]}))
+    v.check(s.delete(f"{api}/me/library", params={"uris": f"spotify:playlist:{new}"}))
+
+    # Errors that the definition documents for these operations.
+    v.check(requests.get(f"{api}/me", timeout=5))  # 401
+    v.check(s.post(f"{api}/playlists/{emu.other_playlist_id}/items", json={"uris": uris[:1]}))  # 403
+    ids = ",".join(uris[i].rsplit(":", 1)[1] for i in range(20))
+    if profile == "extended":
+        v.check(s.get(f"{api}/audio-features", params={"ids": ids}))
+        v.check(s.get(f"{api}/tracks", params={"ids": ids, "market": "US"}))
+        v.check(s.get(f"{api}/artists", params={"ids": artist}))
+        v.check(s.get(f"{api}/users/{emu.user_id}/playlists"))
+        v.check(s.get(f"{api}/playlists/{p1}/tracks", params={"limit": 100}))
+        made = s.post(f"{api}/users/{emu.user_id}/playlists", json={"name": "legacy"})
+        v.check(made)
+        v.check(s.post(f"{api}/playlists/{made.json()['id']}/tracks", json={"uris": uris[:3]}))
+        v.check(s.delete(f"{api}/playlists/{made.json()['id']}/followers"))
+    else:
+        v.check(s.get(f"{api}/audio-features", params={"ids": ids}))  # 403
+        v.check(s.get(f"{api}/playlists/{emu.other_playlist_id}/items"))  # 403
+        v.check(s.get(f"{api}/playlists/{p1}/tracks"))  # 403
+    emu.configure(rate_limit=1)
+    s.get(f"{api}/me")
+    v.check(s.get(f"{api}/me"))  # 429
+    assert len(v.checked) >= 25
+
+
+@pytest.mark.skipif(not CHECKER.exists() or not SPEC.exists(),
+                    reason="the shared conformance checker (../shared/tools/) or definition is not present")
+@pytest.mark.parametrize("profile", ["dev-2026", "extended"])
+def test_shared_conformance_checker_passes(emulator_factory: Any, profile: str, tmp_path: Path) -> None:
+    emu = emulator_factory(profile=profile)
+    env_file = tmp_path / "emu.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in emu.env().items()))
+    proc = subprocess.run([sys.executable, str(CHECKER), "--env-file", str(env_file), "--write",
+                           "--profile", profile], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "FAIL" not in proc.stdout

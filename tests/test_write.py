@@ -1,0 +1,222 @@
+"""The write step over real HTTP against the emulator: exact masters, parts, call counts, safety."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from spotify_merger.client import SpotifyClient
+from spotify_merger.errors import ConflictError, NotConfirmedError, NothingToDoError, UsageError
+from spotify_merger.storage import Database
+from spotify_merger.write.execute import execute_plan
+from spotify_merger.write.journal import Journal
+
+ITEMS = "/v1/playlists/{id}/items"
+
+
+def api_calls(emu, method: str | None = None) -> int:  # type: ignore[no-untyped-def]
+    """Web API calls only (token refreshes on the accounts service are not writes)."""
+    return sum(
+        c for (m, route, _s), c in emu.counter.items() if route.startswith("/v1/") and method in (None, m)
+    )
+
+
+def names_of(emu) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {pid: emu.playlist(pid)["name"] for pid in emu.playlist_ids}
+
+
+def created_ids(emu, before: set[str]) -> list[str]:  # type: ignore[no-untyped-def]
+    return [pid for pid in emu.user_playlist_ids() if pid not in before]
+
+
+def test_a_new_private_master_holds_exactly_the_plan(emulator, env_for, plan_from_emulator, sources_of):  # type: ignore[no-untyped-def]
+    emu = emulator
+    env = env_for(emu)
+    plan = plan_from_emulator(emu)
+    before = sources_of(emu)
+    existing = set(emu.user_playlist_ids())
+    with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
+        emu.reset_counter()
+        outcome = execute_plan(
+            env, client, db, plan, master_name="Weekly Master", yes=True, source_names=names_of(emu)
+        )
+    [master] = created_ids(emu, existing)
+    assert outcome.status == "written" and outcome.verified
+    assert emu.playlist_uris(master) == plan.uris
+    info = emu.playlist(master)
+    assert info["name"] == "Weekly Master" and info["public"] is False and info["owner"] == emu.user_id
+    for name in names_of(emu).values():
+        assert name in info["description"]
+    # Exactly: one create, ceil(n/100) adds, the verify pages, one staleness check per source.
+    n = len(plan.uris)
+    assert emu.calls("POST", "/v1/me/playlists") == 1
+    assert emu.calls("POST", ITEMS) == math.ceil(n / 100)
+    assert emu.calls("GET", ITEMS) == math.ceil(n / 50)
+    assert emu.calls("GET", "/v1/playlists/{id}") == 2
+    assert api_calls(emu) == 1 + math.ceil(n / 100) + math.ceil(n / 50) + 2
+    assert sources_of(emu) == before
+    summary = json.loads((env.exports_dir / "run_summary.json").read_text())
+    assert summary["verified"] is True
+    assert summary["playlists"] == [
+        {
+            "id": master,
+            "name": "Weekly Master",
+            "tracks": n,
+            "url": f"https://open.spotify.com/playlist/{master}",
+        }
+    ]
+    assert summary["api_calls"]["POST /playlists/{id}/items"] == math.ceil(n / 100)
+
+
+def test_over_the_cap_the_master_is_split_into_ordered_parts(
+    emulator, env_for, plan_from_emulator, sources_of
+):  # type: ignore[no-untyped-def]
+    emu = emulator
+    env = env_for(emu)
+    plan = plan_from_emulator(emu)
+    cap = 200
+    existing = set(emu.user_playlist_ids())
+    with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
+        emu.reset_counter()
+        outcome = execute_plan(env, client, db, plan, master_name="M", yes=True, cap=cap)
+    k = math.ceil(len(plan.uris) / cap)
+    assert k >= 2
+    assert [p["name"] for p in outcome.playlists] == [f"M ({i}/{k})" for i in range(1, k + 1)]
+    joined: list[str | None] = []
+    for p in outcome.playlists:
+        uris = emu.playlist_uris(p["id"])
+        assert len(uris) <= cap and len(uris) == p["tracks"]
+        joined += uris
+    assert joined == plan.uris
+    assert sorted(created_ids(emu, existing)) == sorted(p["id"] for p in outcome.playlists)
+    assert emu.calls("POST", "/v1/me/playlists") == k
+    assert emu.calls("POST", ITEMS) == sum(math.ceil(p["tracks"] / 100) for p in outcome.playlists)
+
+
+def test_a_rerun_after_success_writes_nothing(emulator, env_for, plan_from_emulator, sources_of):  # type: ignore[no-untyped-def]
+    emu = emulator
+    env = env_for(emu)
+    plan = plan_from_emulator(emu)
+    with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
+        first = execute_plan(env, client, db, plan, yes=True)
+        emu.reset_counter()
+        again = execute_plan(env, client, db, plan, yes=True)
+    assert again.status == "already-complete" and again.verified
+    assert again.playlists == first.playlists
+    assert api_calls(emu) == 0
+
+
+def test_lost_responses_never_add_twice(emulator_factory, env_for, plan_from_emulator, sources_of):  # type: ignore[no-untyped-def]
+    emu = emulator_factory(playlist_sizes=(400, 400))
+    env = env_for(emu)
+    plan = plan_from_emulator(emu)
+    before = sources_of(emu)
+    existing = set(emu.user_playlist_ids())
+    emu.configure(lost_response_rate=0.35)
+    with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
+        outcome = execute_plan(env, client, db, plan, master_name="Lossy", yes=True)
+    emu.configure(lost_response_rate=0.0)
+    [master] = created_ids(emu, existing)
+    assert emu.playlist_uris(master) == plan.uris
+    assert outcome.stats is not None and outcome.stats.lost_responses > 0
+    assert emu.calls("POST", ITEMS, 502) > 0
+    assert sources_of(emu) == before
+
+
+def test_without_a_terminal_and_without_yes_nothing_is_written(
+    emulator, env_for, plan_from_emulator, sources_of
+):  # type: ignore[no-untyped-def]
+    emu = emulator
+    env = env_for(emu)
+    plan = plan_from_emulator(emu)
+    with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
+        emu.reset_counter()
+        with pytest.raises(NotConfirmedError) as info:
+            execute_plan(env, client, db, plan)
+        assert "--yes" in info.value.hint and "nothing was written" in info.value.message
+        dry = execute_plan(env, client, db, plan, dry_run=True)
+        assert dry.status == "dry-run"
+        assert Journal(db).latest_run() is None
+    assert api_calls(emu, "POST") == 0 and api_calls(emu, "DELETE") == 0
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 200, "two\nlines"])
+def test_a_bad_master_name_is_refused_before_anything_is_sent(
+    emulator, env_for, name, plan_from_emulator, sources_of
+):  # type: ignore[no-untyped-def]
+    emu = emulator
+    env = env_for(emu)
+    with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
+        emu.reset_counter()
+        with pytest.raises(UsageError):
+            execute_plan(env, client, db, plan_from_emulator(emu), master_name=name, yes=True)
+    assert api_calls(emu) == 0
+
+
+def test_nothing_to_add_is_refused(emulator, env_for, plan_from_emulator, sources_of):  # type: ignore[no-untyped-def]
+    emu = emulator
+    env = env_for(emu)
+    plan = plan_from_emulator(emu, limit=0)
+    with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
+        emu.reset_counter()
+        with pytest.raises(NothingToDoError):
+            execute_plan(env, client, db, plan, yes=True)
+    assert api_calls(emu) == 0
+
+
+def test_a_source_changed_after_the_report_makes_the_plan_stale(
+    emulator, env_for, plan_from_emulator, sources_of
+):  # type: ignore[no-untyped-def]
+    emu = emulator
+    env = env_for(emu)
+    plan = plan_from_emulator(emu)
+    p1, _ = emu.playlist_ids
+    emu.edit_playlist(p1, remove_positions=[0])
+    with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
+        emu.reset_counter()
+        with pytest.raises(ConflictError) as info:
+            execute_plan(env, client, db, plan, yes=True, source_names=names_of(emu))
+    assert "changed since the report" in info.value.message and emu.playlist(p1)["name"] in info.value.message
+    assert "spotify-merger report" in info.value.hint
+    assert api_calls(emu, "POST") == 0
+
+
+def test_a_master_edited_between_runs_is_a_conflict_until_new_master(
+    emulator, env_for, plan_from_emulator, sources_of
+):  # type: ignore[no-untyped-def]
+    emu = emulator
+    env = env_for(emu)
+    plan = plan_from_emulator(emu)
+    existing = set(emu.user_playlist_ids())
+    with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
+        journal = Journal(db)
+        first = execute_plan(env, client, db, plan, yes=True)
+        # Pretend the write stopped half-way, then the user removed a song by hand.
+        journal.set_status(first.run_id, "writing")  # type: ignore[arg-type]
+        master = first.playlists[0]["id"]
+        emu.edit_playlist(master, remove_positions=[len(plan.uris) - 1])
+        emu.reset_counter()
+        with pytest.raises(ConflictError) as info:
+            execute_plan(env, client, db, plan, yes=True)
+        assert "edited outside" in info.value.message and "--new-master" in info.value.hint
+        assert api_calls(emu, "POST") == 0
+        fresh = execute_plan(env, client, db, plan, yes=True, new_master=True)
+    assert fresh.run_id != first.run_id
+    [_, second] = sorted(created_ids(emu, existing), key=lambda pid: pid != master)
+    assert emu.playlist_uris(second) == plan.uris
+
+
+def test_a_master_deleted_between_runs_is_a_conflict(emulator, env_for, plan_from_emulator, sources_of):  # type: ignore[no-untyped-def]
+    emu = emulator
+    env = env_for(emu)
+    plan = plan_from_emulator(emu)
+    with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
+        journal = Journal(db)
+        first = execute_plan(env, client, db, plan, yes=True)
+        journal.set_status(first.run_id, "writing")  # type: ignore[arg-type]
+        emu.delete_playlist(first.playlists[0]["id"])
+        with pytest.raises(ConflictError) as info:
+            execute_plan(env, client, db, plan, yes=True)
+    assert "deleted" in info.value.message
