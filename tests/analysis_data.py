@@ -46,6 +46,30 @@ class AnalysisData:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.tracks: dict[str, dict[str, Any]] = {}
+        self._pending: list[dict[str, Any]] = []
+
+    def flush(self) -> None:
+        """Write the tracks defined so far in one statement (row-by-row inserts are slow in DuckDB)."""
+        if not self._pending:
+            return
+        import pandas as pd
+
+        frame = pd.DataFrame(self._pending, columns=list(self._pending[0]))
+        frame["explicit"] = frame["explicit"].astype("boolean")
+        frame["duration_ms"] = frame["duration_ms"].astype("Int64")
+        frame["release_year"] = frame["release_year"].astype("Int64")
+        for col in ("popularity",):
+            frame[col] = frame[col].astype("Int64")
+        cols = ", ".join(frame.columns)
+        with self.db.lock:
+            self.db.conn.register("_pending_tracks", frame)
+            try:
+                self.db.conn.execute(
+                    f"INSERT OR REPLACE INTO tracks ({cols}) SELECT {cols} FROM _pending_tracks"
+                )
+            finally:
+                self.db.conn.unregister("_pending_tracks")
+        self._pending = []
 
     def track(
         self,
@@ -85,11 +109,7 @@ class AnalysisData:
             "is_playable": True,
             "fetched_at": BASE_TIME,
         }
-        cols = list(row)
-        self.db.execute(
-            f"INSERT OR REPLACE INTO tracks ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            [row[c] for c in cols],
-        )
+        self._pending.append(row)
         self.tracks[tid] = row
         return tid
 
@@ -104,6 +124,7 @@ class AnalysisData:
         start: dt.datetime = BASE_TIME,
     ) -> str:
         """Store a playlist; plain track ids get added_at = start + position minutes."""
+        self.flush()
         rows = []
         for pos, e in enumerate(entries):
             default_time = start + dt.timedelta(minutes=pos)
@@ -127,8 +148,11 @@ class AnalysisData:
                 [pid, name or f"Playlist {pid}", snapshot_id, len(entries), BASE_TIME, complete],
             )
             if rows:
-                conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                _insert_entries(conn, rows)
         return pid
+
+    def done(self) -> None:
+        self.flush()
 
     def capability(self, name: str, available: bool, reason: str | None = None) -> None:
         self.db.execute(
@@ -147,3 +171,21 @@ class AnalysisData:
             f"INSERT OR REPLACE INTO audio_features ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
             [track_id, *defaults.values(), BASE_TIME],
         )
+
+
+_ENTRY_COLS = ["playlist_id", "position", "item_type", "item_id", "uri", "added_at", "added_by", "is_local",
+               "is_unavailable", "local_name", "local_artist"]
+
+
+def _insert_entries(conn: Any, rows: list[list[Any]]) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=_ENTRY_COLS)
+    frame["added_at"] = pd.to_datetime(frame["added_at"])
+    for col in ("item_type", "item_id", "uri", "added_by", "local_name", "local_artist"):
+        frame[col] = frame[col].astype("string")
+    conn.register("_pending_entries", frame)
+    try:
+        conn.execute(f"INSERT INTO entries ({', '.join(_ENTRY_COLS)}) SELECT * FROM _pending_entries")
+    finally:
+        conn.unregister("_pending_entries")

@@ -1,5 +1,7 @@
 """Shared fixtures. Each area keeps its own clearly marked section."""
 
+import pytest
+
 # ============================================================================================
 # Emulator fixtures (owner: emulator). `emulator`: a small dev-2026 emulator per test;
 # `emulator_factory(**EmulatorConfig kwargs)`: start more, all stopped at teardown.
@@ -15,7 +17,6 @@ from spotify_merger.emulator.testing import emulator, emulator_factory  # noqa: 
 # a quiet test Environment wired to an emulator (refresh-token mode, data under tmp_path);
 # `virtual_time`: a fake clock + sleep so waits in the call policy cost no real time.
 # ============================================================================================
-import pytest  # noqa: E402
 
 
 class VirtualTime:
@@ -52,6 +53,7 @@ def env_for(tmp_path):  # type: ignore[no-untyped-def]
         return Environment.for_tests(data_dir or tmp_path / "data", merged, **overrides)
 
     return make
+
 
 # ============================================================================================
 # Write area (owner: write — journal, writer, verify, undo, run, demo).
@@ -94,3 +96,45 @@ def plan_from_emulator():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def sources_of():  # type: ignore[no-untyped-def]
     return _source_state
+
+# ============================================================================================
+# Analysis area (owner: analyze/report). `fetched_library(profile)`: a DuckDB file filled by a
+# real fetch from a small emulator (session-cached per profile), with the emulator's ground truth
+# copied out: each source's URIs and the song key of every URI.
+# ============================================================================================
+
+
+class FetchedLibrary:
+    def __init__(self, db_path, data_dir, sources, uris, song_keys, profile):  # type: ignore[no-untyped-def]
+        self.db_path = db_path
+        self.data_dir = data_dir
+        self.sources = sources  # [p1, p2] playlist ids
+        self.uris = uris  # {playlist id: [uri or None]}
+        self.song_keys = song_keys  # {uri: ground-truth song key}
+        self.profile = profile
+
+
+ANALYSIS_SIZES = (500, 400)
+
+
+@pytest.fixture(scope="session")
+def fetched_library(tmp_path_factory):  # type: ignore[no-untyped-def]
+    from spotify_merger.context import Environment
+    from spotify_merger.emulator import Emulator, EmulatorConfig
+    from spotify_merger.fetch import fetch_sources
+
+    cache: dict[str, FetchedLibrary] = {}
+
+    def get(profile: str = "dev-2026") -> FetchedLibrary:
+        if profile not in cache:
+            data_dir = tmp_path_factory.mktemp(f"fetched-{profile}")
+            with Emulator(EmulatorConfig(profile=profile, seed=11, playlist_sizes=ANALYSIS_SIZES)) as emu:
+                env = Environment.for_tests(data_dir, emu.env())
+                fetch_sources(env)
+                sources = list(emu.playlist_ids)
+                uris = {pid: list(emu.playlist_uris(pid)) for pid in sources}
+                keys = {u: emu.library.song_key(u) for lst in uris.values() for u in lst if u}
+            cache[profile] = FetchedLibrary(env.db_path, data_dir, sources, uris, keys, profile)
+        return cache[profile]
+
+    return get

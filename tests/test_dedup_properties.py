@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+import pytest
 from analysis_data import AnalysisData, At, new_id
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -140,60 +141,58 @@ def truth_partition(lib: Library) -> set[frozenset[str]]:
     return {frozenset(v) for v in by_key.values()}
 
 
-@PROPERTY_SETTINGS
-@given(libraries())
-def test_smart_dedup_finds_exactly_the_true_songs(case):
-    """Never merges a near-miss, never drops or splits a song: the grouping is the ground truth."""
-    spec, seed = case
+@pytest.fixture(scope="module")
+def shared_db():
+    # One in-memory database for all examples, emptied before each: opening a fresh one costs more
+    # than the analysis itself.
     with Database(":memory:") as db:
-        lib = build(db, spec, seed)
-        assert groups(db) == truth_partition(lib)
-        plan = SpotifyAnalyzer(db, ["P1", "P2"]).plan()
-        kept_keys = [lib.truth[u.rsplit(":", 1)[1]] for u in plan.uris]
-        assert sorted(kept_keys) == sorted(set(lib.truth.values()))  # each song exactly once
+        yield db
+
+
+def fresh(db: Database) -> Database:
+    for table in ("entries", "playlists", "tracks"):
+        db.execute(f"DELETE FROM {table}")
+    return db
 
 
 @PROPERTY_SETTINGS
-@given(libraries(), st.sampled_from(["id", "isrc", "smart"]))
-def test_no_match_level_merges_different_songs(case, match):
+@given(case=libraries(), keep=st.sampled_from(["most-weighted", "earliest-added", "newest-release", "oldest-release"]))
+def test_dedup_finds_exactly_the_true_songs_and_is_idempotent(shared_db, case, keep):
+    """Never merges a near-miss, never drops or splits a song; deduplicating the result changes nothing."""
     spec, seed = case
-    with Database(":memory:") as db:
-        lib = build(db, spec, seed)
-        for group in groups(db, MergeOptions(match=match)):
-            assert len({lib.truth[t] for t in group}) == 1
+    db = fresh(shared_db)
+    lib = build(db, spec, seed)
+    assert groups(db) == truth_partition(lib)
+    options = MergeOptions(keep=keep)
+    plan = SpotifyAnalyzer(db, ["P1", "P2"], options).plan()
+    kept_keys = [lib.truth[u.rsplit(":", 1)[1]] for u in plan.uris]
+    assert sorted(kept_keys) == sorted(set(lib.truth.values()))  # every song exactly once
+
+    AnalysisData(db).playlist("D", [u.rsplit(":", 1)[1] for u in plan.uris])
+    again = SpotifyAnalyzer(db, ["D"], MergeOptions(keep=keep, order="source")).plan()
+    assert again.uris == plan.uris
+    assert again.song_count == plan.song_count == len(plan.uris)
 
 
 @PROPERTY_SETTINGS
-@given(libraries(), st.integers(0, 2**32 - 1))
-def test_grouping_does_not_depend_on_input_order(case, shuffle_seed):
+@given(case=libraries(), match=st.sampled_from(["id", "isrc", "smart"]), shuffle_seed=st.integers(0, 2**32 - 1))
+def test_grouping_never_crosses_songs_and_ignores_input_order(shared_db, case, match, shuffle_seed):
     spec, seed = case
+    db = fresh(shared_db)
+    lib = build(db, spec, seed)
+    options = MergeOptions(match=match)
+    before = groups(db, options)
+    for group in before:
+        assert len({lib.truth[t] for t in group}) == 1
     rng = random.Random(shuffle_seed)
-    with Database(":memory:") as db:
-        lib = build(db, spec, seed)
-        before = groups(db)
-        data = AnalysisData(db)
-        p1, p2 = list(lib.p1), list(lib.p2)
-        rng.shuffle(p1)
-        rng.shuffle(p2)
-        # Permuted positions, and the sources swapped under new ids.
-        data.playlist("Q1", p2)
-        data.playlist("Q2", p1)
-        assert groups(db, sources=("Q1", "Q2")) == before
-
-
-@PROPERTY_SETTINGS
-@given(libraries(), st.sampled_from(["most-weighted", "earliest-added", "newest-release", "oldest-release"]))
-def test_dedup_is_idempotent(case, keep):
-    spec, seed = case
-    with Database(":memory:") as db:
-        build(db, spec, seed)
-        options = MergeOptions(keep=keep)
-        first = SpotifyAnalyzer(db, ["P1", "P2"], options).plan()
-        data = AnalysisData(db)
-        data.playlist("D", [u.rsplit(":", 1)[1] for u in first.uris])
-        again = SpotifyAnalyzer(db, ["D"], MergeOptions(keep=keep, order="source")).plan()
-        assert again.uris == first.uris
-        assert again.song_count == first.song_count == len(first.uris)
+    p1, p2 = list(lib.p1), list(lib.p2)
+    rng.shuffle(p1)
+    rng.shuffle(p2)
+    # Permuted positions, and the sources swapped under new ids.
+    data = AnalysisData(db)
+    data.playlist("Q1", p2)
+    data.playlist("Q2", p1)
+    assert groups(db, options, sources=("Q1", "Q2")) == before
 
 
 def test_builder_ids_are_unique():

@@ -30,7 +30,7 @@ def new_playlist(s: requests.Session, emu: Emulator, public: bool = False) -> st
     return str(r.json()["id"])
 
 
-# --- bad input (issue list) ----------------------------------------------------------------------------------
+# --- bad input (issue list) -----------------------------------------------------------------------
 def test_bad_input_answers_in_spotify_error_shape(emulator: Emulator) -> None:
     emu, api = emulator, emulator.api_base
     s = bearer_session(emu)
@@ -84,7 +84,9 @@ def test_dev_entries_use_item_and_extended_entries_carry_both(emulator_factory: 
         assert ("track" in entry) is (profile == "extended")
         assert ("popularity" in entry["item"]) is (profile == "extended")
         assert ("available_markets" in entry["item"]) is (profile == "extended")
-        error_of(s.get(f"{emu.api_base}/playlists/{emu.playlist_ids[0]}/items", params={"limit": limit + 1}), 400)
+        error_of(
+            s.get(f"{emu.api_base}/playlists/{emu.playlist_ids[0]}/items", params={"limit": limit + 1}), 400
+        )
         legacy = s.get(f"{emu.api_base}/playlists/{emu.playlist_ids[0]}/tracks", params={"limit": 100})
         if profile == "dev-2026":
             error_of(legacy, 403)
@@ -97,8 +99,12 @@ def test_dev_profile_removed_endpoints_and_fields(emulator: Emulator) -> None:
     s = bearer_session(emu)
     tid = plain_uris(emu, 1)[0].rsplit(":", 1)[1]
     aid = emu.library.tracks[tid]["artists"][0]
-    for path in (f"audio-features?ids={tid}", f"artists?ids={aid}", f"tracks?ids={tid}",
-                 f"users/{emu.user_id}/playlists"):
+    for path in (
+        f"audio-features?ids={tid}",
+        f"artists?ids={aid}",
+        f"tracks?ids={tid}",
+        f"users/{emu.user_id}/playlists",
+    ):
         error_of(s.get(f"{api}/{path}"), 403)
     error_of(s.post(f"{api}/users/{emu.user_id}/playlists", json={"name": "x"}), 403)
     artist = s.get(f"{api}/artists/{aid}").json()
@@ -136,22 +142,26 @@ def test_fields_filter(emulator: Emulator) -> None:
     emu = emulator
     s = bearer_session(emu)
     p1 = emu.playlist_ids[0]
-    page = s.get(f"{emu.api_base}/playlists/{p1}/items", params={
-        "limit": 3, "fields": "total,next,items(added_at,added_by.id,item(name,album(name,href)))"}).json()
+    page = s.get(
+        f"{emu.api_base}/playlists/{p1}/items",
+        params={"limit": 3, "fields": "total,next,items(added_at,added_by.id,item(name,album(name,href)))"},
+    ).json()
     assert set(page) == {"total", "next", "items"}
     assert set(page["items"][0]) == {"added_at", "added_by", "item"}
     assert set(page["items"][0]["added_by"]) == {"id"}
     assert set(page["items"][0]["item"]) == {"name", "album"}
     assert set(page["items"][0]["item"]["album"]) == {"name", "href"}
     assert "fields=" in page["next"]
-    excluded = s.get(f"{emu.api_base}/playlists/{p1}/items", params={
-        "limit": 1, "fields": "items.item.album(!images,available_markets)"}).json()
+    excluded = s.get(
+        f"{emu.api_base}/playlists/{p1}/items",
+        params={"limit": 1, "fields": "items.item.album(!images,available_markets)"},
+    ).json()
     assert "images" not in excluded["items"][0]["item"]["album"]
     pl = s.get(f"{emu.api_base}/playlists/{p1}", params={"fields": "snapshot_id,items.total"}).json()
     assert pl == {"snapshot_id": emu.playlist_snapshot(p1), "items": {"total": 300}}
 
 
-# --- writes ----------------------------------------------------------------------------------------------------
+# --- writes ---------------------------------------------------------------------------------------
 def test_add_rules_local_uris_cap_position_and_snapshot(emulator: Emulator) -> None:
     emu, api = emulator, emulator.api_base
     s = bearer_session(emu)
@@ -187,8 +197,12 @@ def test_playlist_holds_at_most_10000_items(emulator: Emulator) -> None:
 def test_scopes_are_enforced(emulator: Emulator) -> None:
     emu, api = emulator, emulator.api_base
     read_only = bearer_session(emu, {"playlist-read-private"})
-    assert "scope" in error_of(read_only.post(f"{api}/me/playlists", json={"name": "x", "public": False}), 403)
-    error_of(read_only.post(f"{api}/playlists/{emu.playlist_ids[0]}/items", json={"uris": plain_uris(emu, 1)}), 403)
+    assert "scope" in error_of(
+        read_only.post(f"{api}/me/playlists", json={"name": "x", "public": False}), 403
+    )
+    error_of(
+        read_only.post(f"{api}/playlists/{emu.playlist_ids[0]}/items", json={"uris": plain_uris(emu, 1)}), 403
+    )
     error_of(read_only.get(f"{api}/me/tracks"), 403)
     public_only = bearer_session(emu, {"playlist-modify-public"})
     error_of(public_only.post(f"{api}/me/playlists", json={"name": "x", "public": False}), 403)
@@ -215,7 +229,7 @@ def test_liked_songs(emulator: Emulator) -> None:
     assert [i["track"]["id"] for i in page["items"]] == [t for t, _ in emu.library.liked[:50]]
 
 
-# --- accounts ------------------------------------------------------------------------------------------------
+# --- accounts -------------------------------------------------------------------------------------
 def test_authorize_refuses_unregistered_and_localhost_redirects(emulator: Emulator) -> None:
     emu = emulator
     url = f"{emu.accounts_base}/authorize"
@@ -226,11 +240,19 @@ def test_authorize_refuses_unregistered_and_localhost_redirects(emulator: Emulat
     with pytest.raises(ValueError, match="localhost"):
         emu.register_redirect_uri("http://localhost:8888/callback")
     emu.register_redirect_uri("http://127.0.0.1:9999/other")
-    r = requests.get(url, params={**base, "redirect_uri": "http://127.0.0.1:9999/other", "state": "s1"},
-                     allow_redirects=False, timeout=5)
+    r = requests.get(
+        url,
+        params={**base, "redirect_uri": "http://127.0.0.1:9999/other", "state": "s1"},
+        allow_redirects=False,
+        timeout=5,
+    )
     assert r.status_code == 302 and "code=" in r.headers["Location"] and "state=s1" in r.headers["Location"]
-    bad_client = requests.get(url, params={**base, "client_id": "nope", "redirect_uri": emu.redirect_uris[0]},
-                              allow_redirects=False, timeout=5)
+    bad_client = requests.get(
+        url,
+        params={**base, "client_id": "nope", "redirect_uri": emu.redirect_uris[0]},
+        allow_redirects=False,
+        timeout=5,
+    )
     assert bad_client.status_code == 400
 
 
@@ -238,15 +260,32 @@ def test_token_endpoint_errors(emulator: Emulator) -> None:
     emu = emulator
     url = f"{emu.accounts_base}/api/token"
     cases = [
-        ({"grant_type": "refresh_token", "refresh_token": "nope"}, (emu.client_id, emu.client_secret), 400,
-         "invalid_grant"),
-        ({"grant_type": "refresh_token", "refresh_token": emu.refresh_token}, (emu.client_id, "wrong"), 401,
-         "invalid_client"),
-        ({"grant_type": "refresh_token", "refresh_token": emu.refresh_token}, ("nope", "x"), 401, "invalid_client"),
+        (
+            {"grant_type": "refresh_token", "refresh_token": "nope"},
+            (emu.client_id, emu.client_secret),
+            400,
+            "invalid_grant",
+        ),
+        (
+            {"grant_type": "refresh_token", "refresh_token": emu.refresh_token},
+            (emu.client_id, "wrong"),
+            401,
+            "invalid_client",
+        ),
+        (
+            {"grant_type": "refresh_token", "refresh_token": emu.refresh_token},
+            ("nope", "x"),
+            401,
+            "invalid_client",
+        ),
         ({"grant_type": "password"}, (emu.client_id, emu.client_secret), 400, "unsupported_grant_type"),
         ({}, (emu.client_id, emu.client_secret), 400, "unsupported_grant_type"),
-        ({"grant_type": "authorization_code", "code": "nope", "redirect_uri": emu.redirect_uris[0]},
-         (emu.client_id, emu.client_secret), 400, "invalid_grant"),
+        (
+            {"grant_type": "authorization_code", "code": "nope", "redirect_uri": emu.redirect_uris[0]},
+            (emu.client_id, emu.client_secret),
+            400,
+            "invalid_grant",
+        ),
         ({"grant_type": "authorization_code"}, (emu.client_id, emu.client_secret), 400, "invalid_request"),
     ]
     for data, auth, status, error in cases:
@@ -254,21 +293,36 @@ def test_token_endpoint_errors(emulator: Emulator) -> None:
         assert r.status_code == status, (data, r.text)
         assert r.json()["error"] == error and r.json()["error_description"]
     # The secret may also come in the body; client credentials give an app-only token.
-    r = requests.post(url, data={"grant_type": "client_credentials", "client_id": emu.client_id,
-                                 "client_secret": emu.client_secret}, timeout=5)
+    r = requests.post(
+        url,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": emu.client_id,
+            "client_secret": emu.client_secret,
+        },
+        timeout=5,
+    )
     assert r.status_code == 200 and "refresh_token" not in r.json()
     app_only = {"Authorization": f"Bearer {r.json()['access_token']}"}
     assert requests.get(f"{emu.api_base}/me", headers=app_only, timeout=5).status_code == 401
     emu.revoke_refresh_token()
-    r = requests.post(url, data={"grant_type": "refresh_token", "refresh_token": emu.refresh_token},
-                      auth=(emu.client_id, emu.client_secret), timeout=5)
+    r = requests.post(
+        url,
+        data={"grant_type": "refresh_token", "refresh_token": emu.refresh_token},
+        auth=(emu.client_id, emu.client_secret),
+        timeout=5,
+    )
     assert r.json()["error"] == "invalid_grant"
 
 
 def test_tokens_expire(emulator_factory: Any) -> None:
     emu = emulator_factory(token_ttl=1)
-    r = requests.post(f"{emu.accounts_base}/api/token", timeout=5, auth=(emu.client_id, emu.client_secret),
-                      data={"grant_type": "refresh_token", "refresh_token": emu.refresh_token})
+    r = requests.post(
+        f"{emu.accounts_base}/api/token",
+        timeout=5,
+        auth=(emu.client_id, emu.client_secret),
+        data={"grant_type": "refresh_token", "refresh_token": emu.refresh_token},
+    )
     assert r.json()["expires_in"] == 1
     headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
     assert requests.get(f"{emu.api_base}/me", headers=headers, timeout=5).status_code == 200

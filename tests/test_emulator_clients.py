@@ -17,10 +17,14 @@ SCOPES = "playlist-read-private playlist-read-collaborative playlist-modify-priv
 
 def oauth_class(base: type, emu: Emulator) -> Any:
     # spotipy takes its accounts URLs from class attributes, so a subclass is the supported override.
-    return type(base.__name__ + "Emu", (base,), {
-        "OAUTH_AUTHORIZE_URL": f"{emu.accounts_base}/authorize",
-        "OAUTH_TOKEN_URL": f"{emu.accounts_base}/api/token",
-    })
+    return type(
+        base.__name__ + "Emu",
+        (base,),
+        {
+            "OAUTH_AUTHORIZE_URL": f"{emu.accounts_base}/authorize",
+            "OAUTH_TOKEN_URL": f"{emu.accounts_base}/api/token",
+        },
+    )
 
 
 def follow_authorize(url: str) -> str:
@@ -31,8 +35,9 @@ def follow_authorize(url: str) -> str:
 
 
 def client(emu: Emulator, auth_manager: Any) -> spotipy.Spotify:
-    sp = spotipy.Spotify(auth_manager=auth_manager, requests_session=requests.Session(), retries=0,
-                         status_retries=0)
+    sp = spotipy.Spotify(
+        auth_manager=auth_manager, requests_session=requests.Session(), retries=0, status_retries=0
+    )
     sp.prefix = emu.api_base + "/"
     return sp
 
@@ -40,8 +45,13 @@ def client(emu: Emulator, auth_manager: Any) -> spotipy.Spotify:
 def test_spotipy_authorization_code_with_secret_then_paging_create_and_add(emulator: Emulator) -> None:
     emu = emulator
     auth = oauth_class(SpotifyOAuth, emu)(
-        client_id=emu.client_id, client_secret=emu.client_secret, redirect_uri=emu.redirect_uris[0],
-        scope=SCOPES, cache_handler=spotipy.MemoryCacheHandler(), open_browser=False, state="xyz",
+        client_id=emu.client_id,
+        client_secret=emu.client_secret,
+        redirect_uri=emu.redirect_uris[0],
+        scope=SCOPES,
+        cache_handler=spotipy.MemoryCacheHandler(),
+        open_browser=False,
+        state="xyz",
     )
     location = follow_authorize(auth.get_authorize_url())
     assert location.startswith(emu.redirect_uris[0]) and "state=xyz" in location
@@ -73,8 +83,11 @@ def test_spotipy_authorization_code_with_secret_then_paging_create_and_add(emula
 def test_spotipy_pkce_and_refresh(emulator: Emulator) -> None:
     emu = emulator
     auth = oauth_class(SpotifyPKCE, emu)(
-        client_id=emu.client_id, redirect_uri=emu.redirect_uris[0], scope=SCOPES,
-        cache_handler=spotipy.MemoryCacheHandler(), open_browser=False,
+        client_id=emu.client_id,
+        redirect_uri=emu.redirect_uris[0],
+        scope=SCOPES,
+        cache_handler=spotipy.MemoryCacheHandler(),
+        open_browser=False,
     )
     code = auth.parse_response_code(follow_authorize(auth.get_authorize_url()))
     token = auth.get_access_token(code, check_cache=False)
@@ -90,22 +103,36 @@ def test_spotipy_pkce_and_refresh(emulator: Emulator) -> None:
 def test_pkce_with_a_wrong_verifier_is_invalid_grant(emulator: Emulator) -> None:
     emu = emulator
     auth = oauth_class(SpotifyPKCE, emu)(
-        client_id=emu.client_id, redirect_uri=emu.redirect_uris[0], scope=SCOPES,
-        cache_handler=spotipy.MemoryCacheHandler(), open_browser=False,
+        client_id=emu.client_id,
+        redirect_uri=emu.redirect_uris[0],
+        scope=SCOPES,
+        cache_handler=spotipy.MemoryCacheHandler(),
+        open_browser=False,
     )
     code = auth.parse_response_code(follow_authorize(auth.get_authorize_url()))
-    r = requests.post(f"{emu.accounts_base}/api/token", timeout=5, data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": emu.redirect_uris[0],
-        "client_id": emu.client_id, "code_verifier": "not-the-verifier-" * 3,
-    })
+    r = requests.post(
+        f"{emu.accounts_base}/api/token",
+        timeout=5,
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": emu.redirect_uris[0],
+            "client_id": emu.client_id,
+            "code_verifier": "not-the-verifier-" * 3,
+        },
+    )
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
 
 
 def test_spotipy_headless_refresh_token_flow(emulator: Emulator) -> None:
     emu = emulator
     auth = oauth_class(SpotifyOAuth, emu)(
-        client_id=emu.client_id, client_secret=emu.client_secret, redirect_uri=emu.redirect_uris[0],
-        scope=SCOPES, cache_handler=spotipy.MemoryCacheHandler(), open_browser=False,
+        client_id=emu.client_id,
+        client_secret=emu.client_secret,
+        redirect_uri=emu.redirect_uris[0],
+        scope=SCOPES,
+        cache_handler=spotipy.MemoryCacheHandler(),
+        open_browser=False,
     )
     info = auth.refresh_access_token(emu.refresh_token)
     assert info["access_token"].startswith("BQ")
@@ -115,8 +142,9 @@ def test_spotipy_headless_refresh_token_flow(emulator: Emulator) -> None:
 
 def test_spotipy_surfaces_errors_without_retrying(emulator_factory: Any) -> None:
     emu = emulator_factory(rate_limit=60)
-    sp = spotipy.Spotify(auth=emu.issue_token(), requests_session=requests.Session(), retries=0,
-                         status_retries=0)
+    sp = spotipy.Spotify(
+        auth=emu.issue_token(), requests_session=requests.Session(), retries=0, status_retries=0
+    )
     sp.prefix = emu.api_base + "/"
     p1 = emu.playlist_ids[0]
     with pytest.raises(spotipy.SpotifyException) as info:

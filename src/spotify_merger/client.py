@@ -41,6 +41,10 @@ DEV_MODE_RULE = (
     "since February 2026, Spotify lets Development Mode apps read the items of a playlist only "
     "when you own it or collaborate on it"
 )
+_NOT_OWNED_HINT = (
+    "use a playlist you own or collaborate on (or copy its songs into one you own in the Spotify app); "
+    "`spotify-merger playlists` marks which ones are readable"
+)
 
 
 def item_fields(profile: str) -> str:
@@ -189,6 +193,13 @@ class SpotifyClient:
             other = raw.get("items") or raw.get("tracks")
             total = other.get("total") if isinstance(other, dict) else None
         owner = raw.get("owner") or {}
+        if total is None and self.profile == DEV:
+            # Development Mode sends other people's playlists without their items at all.
+            raise ForbiddenError(
+                f"Spotify will not list the items of {raw.get('name') or playlist_id!r} "
+                f"(owned by {owner.get('display_name') or owner.get('id')}): {DEV_MODE_RULE}",
+                _NOT_OWNED_HINT,
+            )
         return {
             "id": raw.get("id") or playlist_id,
             "name": raw.get("name"),
@@ -219,8 +230,7 @@ class SpotifyClient:
                 raise
             raise ForbiddenError(
                 f"Spotify refused to list the items of playlist {playlist_id}: {DEV_MODE_RULE}",
-                "use a playlist you own or collaborate on (or copy its songs into one you own in the Spotify "
-                "app); `spotify-merger playlists` marks which ones are readable",
+                _NOT_OWNED_HINT,
             ) from None
         except NotFoundError:
             raise NotFoundError(

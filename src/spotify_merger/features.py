@@ -38,6 +38,18 @@ _FEATURES = (
     "duration_ms",
     "time_signature",
 )
+_FEATURE_TYPES: tuple[str, ...] = (
+    "VARCHAR",
+    "DOUBLE",
+    "DOUBLE",
+    "INTEGER",
+    "DOUBLE",
+    "INTEGER",
+    "DOUBLE",
+    "DOUBLE",
+    "DOUBLE",
+)
+_FEATURE_TYPES += ("DOUBLE", "DOUBLE", "DOUBLE", "INTEGER", "INTEGER", "TIMESTAMP")
 DEV_AUDIO_REASON = (
     "Spotify no longer serves audio features to Development Mode apps (or apps created after "
     "27 Nov 2024); the analysis uses metadata only"
@@ -128,7 +140,7 @@ def _audio(
         # A track Spotify has no features for gets an all-NULL row: asked once, never again.
         values = [(tid, *[(by_id.get(tid) or {}).get(k) for k in _FEATURES], fetched) for tid in batch]
         with db.transaction() as conn:
-            insert_rows(conn, "INSERT OR IGNORE INTO audio_features", values)
+            insert_rows(conn, "INSERT OR IGNORE INTO audio_features", values, _FEATURE_TYPES)
             log.flush_into(conn)
 
     done, refused = _run_batches(_batches(ids, 100), client.audio_features, store, concurrency)

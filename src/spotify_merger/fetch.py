@@ -17,7 +17,8 @@ Liked Songs has no snapshot_id; its first page (newest likes, and the total) sta
 from __future__ import annotations
 
 import concurrent.futures as cf
-import threading
+import contextlib
+import queue
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,10 +26,11 @@ from typing import Any
 from spotify_merger.client import SpotifyClient
 from spotify_merger.context import Environment
 from spotify_merger.errors import ConflictError
+from spotify_merger.policy import CallCancelled
 from spotify_merger.progress import TaskProgress
 from spotify_merger.sources import LIKED, resolve_sources
 from spotify_merger.storage import Database
-from spotify_merger.store_pages import CallLog, begin_playlist, mark_complete, store_page, stored_entries
+from spotify_merger.store_pages import CallLog, Page, begin_playlist, store_pages, stored_entries
 
 MAX_RESTARTS = 3
 LIKED_PAGE = 50
@@ -56,20 +58,13 @@ class FetchResult:
     profile: str
     features: Any = None  # features.FeaturesResult when features ran
 
+    entries_fetched: int = 0
+    page_bytes: int = 0  # bytes of playlist metadata and pages (features excluded)
+
     @property
     def bytes_per_entry(self) -> float:
-        fetched = sum(p.pages_fetched for p in self.playlists)
-        entries = sum(min(p.total, p.pages_fetched * 100) for p in self.playlists)
-        return self.bytes_received / entries if fetched and entries else 0.0
-
-
-class _Changed(Exception):
-    """A page showed the playlist changed since its metadata call."""
-
-    def __init__(self, run: _Run, generation: int) -> None:
-        super().__init__(run.id)
-        self.run = run
-        self.generation = generation
+        """Bytes downloaded per entry read in this run (0 when nothing was read)."""
+        return self.page_bytes / self.entries_fetched if self.entries_fetched else 0.0
 
 
 @dataclass(eq=False)
@@ -85,11 +80,19 @@ class _Run:
     expected: set[int] = field(default_factory=set)
     done: set[int] = field(default_factory=set)
     reused: int = 0
+    fetched_entries: int = 0
     finished: bool = False
     first_page: dict[str, Any] | None = None  # Liked Songs: page 0, read as its metadata
+    futures: list[cf.Future[None]] = field(default_factory=list)
+
+
+# Events workers send to the main thread: (kind, run, generation, payload).
+_Event = tuple[str, _Run, int, Any]
 
 
 class _Fetcher:
+    """Workers fetch; the main thread alone plans and writes (one writer, group commits)."""
+
     def __init__(
         self, env: Environment, client: SpotifyClient, db: Database, log: CallLog, bars: TaskProgress
     ):
@@ -98,52 +101,67 @@ class _Fetcher:
         self.db = db
         self.log = log
         self.bars = bars
-        self.lock = threading.Lock()
+        # Bounded: when the writer lags, workers wait instead of piling pages up in memory.
+        self.events: queue.Queue[_Event] = queue.Queue(maxsize=64)
+        self.outstanding = 0
+        self.pool: cf.ThreadPoolExecutor | None = None
+        self.runs: list[_Run] = []
 
-    # -- jobs (worker threads) ---------------------------------------------------------------------
+    # -- worker side -------------------------------------------------------------------------------
 
-    def meta_job(self, run: _Run) -> dict[str, Any]:
-        if run.id == LIKED:
-            page = self.client.liked_page(0, LIKED_PAGE)
-            run.first_page = page
-            items = page.get("items") or []
-            head = items[0] if items else {}
-            newest = (head.get("item") or {}).get("id") if isinstance(head, dict) else None
-            total = int(page.get("total") or 0)
-            return {
-                "id": LIKED,
-                "name": "Liked Songs",
-                "owner_id": None,
-                "owner_name": None,
-                "snapshot_id": f"liked:{total}:{head.get('added_at') if head else ''}:{newest}",
-                "total": total,
-            }
-        return self.client.playlist_meta(run.id)
+    def _submit(self, run: _Run, fn: Any, *args: Any) -> None:
+        assert self.pool is not None
+        generation = run.generation
 
-    def page_job(self, run: _Run, generation: int, offset: int, page: dict[str, Any] | None = None) -> int:
-        """Fetch and store one page; returns the generation it belongs to."""
+        def task() -> None:
+            try:
+                event = fn(run, generation, *args)
+            except BaseException as exc:  # handed to the main thread, which decides
+                event = ("error", run, generation, exc)
+            self.events.put(event)
+
+        self.outstanding += 1
+        run.futures.append(self.pool.submit(task))
+
+    def meta_task(self, run: _Run, generation: int) -> _Event:
+        if run.id != LIKED:
+            return ("meta", run, generation, self.client.playlist_meta(run.id))
+        page = self.client.liked_page(0, LIKED_PAGE)
+        items = page.get("items") or []
+        head = items[0] if items and isinstance(items[0], dict) else {}
+        newest = (head.get("item") or {}).get("id")
+        total = int(page.get("total") or 0)
+        meta = {
+            "id": LIKED,
+            "name": "Liked Songs",
+            "owner_id": None,
+            "owner_name": None,
+            "snapshot_id": f"liked:{total}:{head.get('added_at')}:{newest}",
+            "total": total,
+            "first_page": page,
+        }
+        return ("meta", run, generation, meta)
+
+    def page_task(
+        self, run: _Run, generation: int, offset: int, page: dict[str, Any] | None = None
+    ) -> _Event:
         if page is None:
             if run.id == LIKED:
                 page = self.client.liked_page(offset, run.page_size)
             else:
                 page = self.client.items_page(run.id, offset, run.page_size)
         items = page.get("items") or []
-        expected = min(run.page_size, run.total - offset)
-        if int(page.get("total") or 0) != run.total or len(items) != expected:
-            raise _Changed(run, generation)
+        if int(page.get("total") or 0) != run.total or len(items) != min(run.page_size, run.total - offset):
+            return ("changed", run, generation, None)
+        return ("page", run, generation, Page(run.id, offset, items, run.snapshot))
 
-        def still_wanted() -> bool:
-            return run.generation == generation
+    # -- main thread -------------------------------------------------------------------------------
 
-        if store_page(self.db, run.id, offset, items, run.snapshot, log=self.log, still_wanted=still_wanted):
-            self.bars.update(run.id, advance=len(items))
-        return generation
+    def start(self, runs: list[_Run]) -> None:
+        for run in runs:
+            self._submit(run, self.meta_task)
 
-    # -- orchestration (main thread) ---------------------------------------------------------------
-
-    def plan(
-        self, run: _Run, meta: dict[str, Any], pool: cf.ThreadPoolExecutor, pending: dict[Any, Any]
-    ) -> None:
+    def plan(self, run: _Run, meta: dict[str, Any]) -> None:
         run.name = meta.get("name")
         run.snapshot = meta.get("snapshot_id")
         run.total = int(meta.get("total") or 0)
@@ -155,30 +173,27 @@ class _Fetcher:
         if run.restarts == 0:
             run.status = {"resume": "resumed", "changed": "refetched"}.get(resume.status, resume.status)
         run.expected = set(range(0, run.total, run.page_size))
+        run.done = set(resume.stored_offsets) & run.expected
         if resume.status == "unchanged":
             run.done = set(run.expected)
-            run.reused = len(run.expected)
+        run.reused = len(run.done) if run.restarts == 0 else 0
+        if resume.status == "unchanged":
             run.finished = True
             return
-        run.done = set(resume.stored_offsets) & run.expected
-        run.reused = len(run.done)
         self.bars.add(run.id, label, run.total, completed=stored_entries(self.db, run.id))
         missing = sorted(run.expected - run.done)
-        if run.first_page is not None and missing and missing[0] == 0:
+        first = meta.get("first_page")
+        if first is not None and missing and missing[0] == 0:
             # Liked Songs: page 0 was read as the metadata call; store it rather than read it twice.
-            page0, run.first_page = run.first_page, None
-            pending[pool.submit(self.page_job, run, run.generation, 0, page0)] = ("page", run, 0)
+            self._submit(run, self.page_task, 0, first)
             missing = missing[1:]
         for offset in missing:
-            pending[pool.submit(self.page_job, run, run.generation, offset)] = ("page", run, offset)
-        self.finish_if_done(run)
-
-    def finish_if_done(self, run: _Run) -> None:
-        if not run.finished and run.done >= run.expected:
-            mark_complete(self.db, run.id)
+            self._submit(run, self.page_task, offset)
+        if not missing and run.done >= run.expected and first is None:
+            store_pages(self.db, [], log=self.log, complete=[run.id])
             run.finished = True
 
-    def restart(self, run: _Run, pool: cf.ThreadPoolExecutor, pending: dict[Any, Any]) -> None:
+    def restart(self, run: _Run) -> None:
         run.restarts += 1
         label = run.name or run.id
         if run.restarts > MAX_RESTARTS:
@@ -186,15 +201,81 @@ class _Fetcher:
                 f"{label} kept changing while it was being read ({MAX_RESTARTS} restarts)",
                 "wait until nobody is editing it, then re-run `spotify-merger fetch`",
             )
-        with self.db.lock:  # no page of the old generation can be stored after this
-            run.generation += 1
-        for future, (_, other, _) in list(pending.items()):
-            if other is run and future.cancel():
-                del pending[future]
+        run.generation += 1  # events of the old generation are ignored from now on
+        for future in run.futures:
+            if future.cancel():
+                self.outstanding -= 1
+        run.futures = []
         self.env.say(f"{label}: changed while being read; starting it again ({run.restarts}/{MAX_RESTARTS})")
         run.done = set()
-        run.first_page = None
-        pending[pool.submit(self.meta_job, run)] = ("meta", run, None)
+        self._submit(run, self.meta_task)
+
+    def next_batch(self) -> list[_Event]:
+        """Block for one event (waking up now and then, so Ctrl-C lands), then take all queued."""
+        while True:
+            try:
+                batch = [self.events.get(timeout=0.5)]
+                break
+            except queue.Empty:
+                continue
+        while True:
+            try:
+                batch.append(self.events.get_nowait())
+            except queue.Empty:
+                return batch
+
+    def handle(self, batch: list[_Event]) -> None:
+        pages: list[tuple[_Run, int, Page]] = []
+        errors: list[BaseException] = []
+        for kind, run, generation, payload in batch:
+            self.outstanding -= 1
+            if generation != run.generation:
+                continue  # from before a restart
+            if kind == "error":
+                errors.append(payload)
+            elif errors:
+                if kind == "page":
+                    pages.append((run, generation, payload))
+            elif kind == "changed":
+                self.restart(run)
+            elif kind == "meta":
+                self.plan(run, payload)
+            else:
+                pages.append((run, generation, payload))
+        current = [(run, page) for run, generation, page in pages if generation == run.generation]
+        if current:
+            self._store(current)
+        if errors:
+            # Prefer the user's Ctrl-C, then a domain error, over cancellations it caused.
+            errors.sort(key=lambda e: (not isinstance(e, KeyboardInterrupt), isinstance(e, CallCancelled)))
+            raise errors[0]
+
+    def _store(self, current: list[tuple[_Run, Page]]) -> None:
+        done_now = []
+        for run, page in current:
+            run.done.add(page.offset)
+            if not run.finished and run.done >= run.expected:
+                run.finished = True
+                done_now.append(run.id)
+        store_pages(self.db, [page for _, page in current], log=self.log, complete=done_now)
+        for run, page in current:
+            run.fetched_entries += len(page.items)
+            self.bars.update(run.id, advance=len(page.items))
+
+    def drain_after_failure(self) -> None:
+        """Keep what was already fetched: store queued pages while the workers wind down."""
+        assert self.pool is not None
+        while self.outstanding > 0:
+            try:
+                kind, run, generation, payload = self.events.get(timeout=0.2)
+            except queue.Empty:
+                if all(f.done() for r in self.runs for f in r.futures):
+                    return
+                continue
+            self.outstanding -= 1
+            if kind == "page" and generation == run.generation:
+                with contextlib.suppress(Exception):
+                    store_pages(self.db, [payload], log=self.log)
 
 
 def _remember_profile(db: Database, client: SpotifyClient, env: Environment) -> None:
@@ -240,6 +321,7 @@ def fetch_sources(
             with bars:
                 _run_all(env, client, db, log, bars, runs, max(1, concurrency))
             _remember_profile(db, client, env)
+            page_bytes = client.bytes_received - bytes_before
             feature_result = None
             if features:
                 from spotify_merger.features import fetch_features
@@ -270,6 +352,8 @@ def fetch_sources(
             seconds=time.perf_counter() - started,
             profile=client.profile,
             features=feature_result,
+            entries_fetched=sum(r.fetched_entries for r in runs),
+            page_bytes=page_bytes,
         )
     finally:
         if own_client and client is not None:
@@ -288,31 +372,20 @@ def _run_all(
     concurrency: int,
 ) -> None:
     fetcher = _Fetcher(env, client, db, log, bars)
-    pool = cf.ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="fetch")
-    pending: dict[cf.Future[Any], tuple[str, _Run, int | None]] = {}
+    fetcher.runs = runs
+    fetcher.pool = cf.ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="fetch")
     try:
-        for run in runs:
-            pending[pool.submit(fetcher.meta_job, run)] = ("meta", run, None)
-        while pending:
-            done, _ = cf.wait(list(pending), timeout=0.5, return_when=cf.FIRST_COMPLETED)
-            for future in done:
-                kind, run, offset = pending.pop(future)
-                try:
-                    value = future.result()
-                except _Changed as changed:
-                    if changed.generation == run.generation:
-                        fetcher.restart(run, pool, pending)
-                    continue
-                if kind == "meta":
-                    fetcher.plan(run, value, pool, pending)
-                elif offset is not None and value == run.generation:
-                    run.done.add(offset)
-                    fetcher.finish_if_done(run)
+        fetcher.start(runs)
+        while fetcher.outstanding > 0:
+            fetcher.handle(fetcher.next_batch())
     except BaseException:
         client.policy.cancel()
-        for future in pending:
-            future.cancel()
+        for run in runs:
+            for future in run.futures:
+                if future.cancel():
+                    fetcher.outstanding -= 1
+        fetcher.drain_after_failure()
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        fetcher.pool.shutdown(wait=True, cancel_futures=True)
         client.policy.cancelled.clear()

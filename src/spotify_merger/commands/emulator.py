@@ -20,14 +20,20 @@ def _sizes(text: str) -> tuple[int, ...]:
 def emulator(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8765,
-    profile: Annotated[str, typer.Option(help="API profile: dev-2026 (Development Mode) or extended.")] = "dev-2026",
+    profile: Annotated[
+        str, typer.Option(help="API profile: dev-2026 (Development Mode) or extended.")
+    ] = "dev-2026",
     seed: Annotated[int, typer.Option(help="Seed of the synthetic library and of every random knob.")] = 42,
-    sizes: Annotated[str, typer.Option(help="Entries in the two seeded playlists, comma-separated.")] = "9000,9000",
+    sizes: Annotated[
+        str, typer.Option(help="Entries in the two seeded playlists, comma-separated.")
+    ] = "9000,9000",
     latency_ms: Annotated[float, typer.Option(help="Added latency per Web API request, in ms.")] = 0.0,
     rate_limit: Annotated[
         int | None, typer.Option(help="Requests allowed per rolling 30 s window; past it 429 + Retry-After.")
     ] = None,
-    quota: Annotated[int | None, typer.Option(help="Total requests; past it 429 with QUOTA_EXCEEDED.")] = None,
+    quota: Annotated[
+        int | None, typer.Option(help="Total requests; past it 429 with QUOTA_EXCEEDED.")
+    ] = None,
     fault_rate: Annotated[float, typer.Option(help="Share of requests answered 500/502/503.")] = 0.0,
     rate_429: Annotated[float, typer.Option(help="Share of requests answered with a spurious 429.")] = 0.0,
     lost_response_rate: Annotated[
@@ -38,7 +44,9 @@ def emulator(
     state: Annotated[
         str | None, typer.Option(help="JSON file that keeps playlists and tokens across restarts.")
     ] = None,
-    print_env: Annotated[bool, typer.Option("--print-env", help="Print .env lines (KEY=value) first.")] = False,
+    print_env: Annotated[
+        bool, typer.Option("--print-env", help="Print .env lines (KEY=value) first.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log method, path, status, ms.")] = False,
 ) -> None:
     """Run a local emulator of the Spotify Web API and accounts service until Ctrl-C.
@@ -55,14 +63,28 @@ def emulator(
 
     if profile not in ("dev-2026", "extended"):
         raise typer.BadParameter("use dev-2026 or extended", param_hint="--profile")
-    for name, value in (("--fault-rate", fault_rate), ("--rate-429", rate_429),
-                        ("--lost-response-rate", lost_response_rate)):
+    for name, value in (
+        ("--fault-rate", fault_rate),
+        ("--rate-429", rate_429),
+        ("--lost-response-rate", lost_response_rate),
+    ):
         if not 0.0 <= value <= 1.0:
             raise typer.BadParameter("must be between 0 and 1", param_hint=name)
     cfg = EmulatorConfig(
-        profile=profile, seed=seed, playlist_sizes=_sizes(sizes), latency_ms=latency_ms, rate_limit=rate_limit,
-        quota=quota, fault_rate=fault_rate, rate_429=rate_429, lost_response_rate=lost_response_rate,
-        retry_after_max=retry_after_max, token_ttl=token_ttl, state_file=state, host=host, port=port,
+        profile=profile,
+        seed=seed,
+        playlist_sizes=_sizes(sizes),
+        latency_ms=latency_ms,
+        rate_limit=rate_limit,
+        quota=quota,
+        fault_rate=fault_rate,
+        rate_429=rate_429,
+        lost_response_rate=lost_response_rate,
+        retry_after_max=retry_after_max,
+        token_ttl=token_ttl,
+        state_file=state,
+        host=host,
+        port=port,
         verbose=verbose,
     )
     try:

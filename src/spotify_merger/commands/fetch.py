@@ -1,9 +1,146 @@
-"""Commands of the fetch area."""
+"""Commands of the fetch area: `auth`, `playlists`, `fetch`."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from spotify_merger.commands.common import build_env, run_command
+
+if TYPE_CHECKING:
+    from spotify_merger.context import Environment
+    from spotify_merger.fetch import FetchResult
+
+
+def auth(ctx: typer.Context) -> None:
+    """Sign in to Spotify (opens your browser) and save the token cache for the other commands.
+
+    Uses PKCE unless SPOTIFY_CLIENT_SECRET is set. The redirect URI (SPOTIFY_REDIRECT_URI, default
+    http://127.0.0.1:8888/callback) must be registered in your app's dashboard.
+    """
+    env = build_env(ctx)
+
+    def action() -> None:
+        from spotify_merger.auth import login
+
+        who = login(env)
+        name = who.get("display_name") or who.get("id")
+        env.stdout.print(f"Signed in as {name} ({who.get('id')}) using {who['mode']}.", highlight=False)
+        env.stdout.print(f"API profile: {who['profile']}", highlight=False)
+        env.stdout.print(f"Token cache: {who['token_cache']} (readable by you only)", highlight=False)
+
+    run_command(env, action)
+
+
+def playlists(ctx: typer.Context) -> None:
+    """List your playlists (name, id, entries, owner) so you can pick the sources to merge."""
+    env = build_env(ctx)
+
+    def action() -> None:
+        from rich.table import Table
+
+        from spotify_merger.client import DEV, SpotifyClient
+
+        with SpotifyClient.connect(env) as client:
+            me = client.me()
+            items = client.user_playlists()
+        dev = client.profile == DEV
+        table = Table(title=f"Playlists of {me.get('display_name') or me['id']} ({len(items)})")
+        table.add_column("name")
+        table.add_column("id", no_wrap=True)
+        table.add_column("entries", justify="right")
+        table.add_column("owner")
+        if dev:
+            table.add_column("readable")
+        for p in items:
+            counter = p.get("items") or p.get("tracks") or {}
+            owner = p.get("owner") or {}
+            row = [
+                str(p.get("name") or ""),
+                str(p.get("id")),
+                f"{int(counter.get('total') or 0):,}",
+                str(owner.get("display_name") or owner.get("id") or ""),
+            ]
+            if dev:
+                readable = owner.get("id") == me["id"] or bool(p.get("collaborative"))
+                row.append("yes" if readable else "no (not yours)")
+            table.add_row(*row)
+        env.stdout.print(table)
+        if dev:
+            env.say(
+                "[dim]Development Mode apps can read only playlists you own or collaborate on "
+                "(Spotify's 2026 rule).[/dim]"
+            )
+
+    run_command(env, action)
+
+
+def fetch(
+    ctx: typer.Context,
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Playlist ids, spotify:playlist: URIs, open.spotify.com links, or `liked` "
+            "[default: PLAYLIST_1_ID and PLAYLIST_2_ID].",
+            show_default=False,
+        ),
+    ] = None,
+    max_wait: Annotated[
+        float, typer.Option("--max-wait", help="Longest single rate-limit wait to sit out, in seconds.")
+    ] = 120.0,
+    no_features: Annotated[
+        bool, typer.Option("--no-features", help="Skip audio features and artist details.")
+    ] = False,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=16, help="Requests in flight at once.")
+    ] = 4,
+) -> None:
+    """Read the source playlists into the local database (resumable; re-runs read only what changed)."""
+    env = build_env(ctx, max_wait=max_wait)
+
+    def action() -> None:
+        from spotify_merger.fetch import fetch_sources
+
+        result = fetch_sources(env, sources, features=not no_features, concurrency=concurrency)
+        print_summary(env, result)
+
+    run_command(env, action)
+
+
+def print_summary(env: Environment, result: FetchResult) -> None:
+    """The fetch summary table: entries per playlist, pages read vs reused, API calls."""
+    from rich.table import Table
+
+    table = Table(title=f"Fetched ({result.profile} API)")
+    table.add_column("playlist")
+    table.add_column("entries", justify="right")
+    table.add_column("pages read", justify="right")
+    table.add_column("pages reused", justify="right")
+    table.add_column("status")
+    for p in result.playlists:
+        status = p.status + (f" (restarted {p.restarts}x)" if p.restarts else "")
+        table.add_row(
+            str(p.name or p.id), f"{p.entries:,}", str(p.pages_fetched), str(p.pages_reused), status
+        )
+    env.stdout.print(table)
+    calls = ", ".join(f"{k}: {v}" for k, v in sorted(result.calls.items()))
+    line = f"{result.total_calls} API calls in {result.seconds:.1f} s"
+    if result.entries_fetched:
+        line += f"; {result.bytes_per_entry:,.0f} bytes per entry"
+    env.stdout.print(line, highlight=False)
+    if calls:
+        env.stdout.print(f"[dim]{calls}[/dim]", highlight=False)
+    features: Any = result.features
+    if features is not None:
+        if features.audio_features_available:
+            env.stdout.print(f"audio features fetched for {features.audio_features_fetched:,} tracks")
+        if features.artists_available:
+            env.stdout.print(f"artist details fetched for {features.artists_fetched:,} artists")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the CLI."""
+    app.command("auth")(auth)
+    app.command("playlists")(playlists)
+    app.command("fetch")(fetch)

@@ -51,7 +51,7 @@ class Accounts:
         router.add("/authorize", "GET", self.authorize)
         router.add("/api/token", "POST", self.token)
 
-    # --- /authorize --------------------------------------------------------------------------------------
+    # --- /authorize -------------------------------------------------------------------------------
     def authorize(self, req: Request) -> Response:
         q = req.query
         app = self.state.apps.get(q.get("client_id", ""))
@@ -70,8 +70,9 @@ class Accounts:
             if q.get("state") is not None:
                 params["state"] = q["state"]
             sep = "&" if "?" in redirect else "?"
-            return Response(302, b"", {"Location": f"{redirect}{sep}{urlencode(params)}"},
-                            content_type="text/plain")
+            return Response(
+                302, b"", {"Location": f"{redirect}{sep}{urlencode(params)}"}, content_type="text/plain"
+            )
 
         if q.get("response_type") != "code":
             return back(error="unsupported_response_type")
@@ -84,12 +85,15 @@ class Accounts:
         code = "AQ" + secrets.token_urlsafe(48)
         with self.state.lock:
             self.state.codes[code] = {
-                "client_id": app.client_id, "redirect_uri": redirect, "scopes": scopes,
-                "challenge": challenge, "expires_at": time.time() + CODE_TTL,
+                "client_id": app.client_id,
+                "redirect_uri": redirect,
+                "scopes": scopes,
+                "challenge": challenge,
+                "expires_at": time.time() + CODE_TTL,
             }
         return back(code=code)
 
-    # --- /api/token ----------------------------------------------------------------------------------------
+    # --- /api/token -------------------------------------------------------------------------------
     def _client(self, req: Request, form: dict[str, str], secret_required: bool) -> App:
         auth = req.headers.get("authorization", "")
         cid, secret, via_header = form.get("client_id"), form.get("client_secret"), False
@@ -139,8 +143,11 @@ class Accounts:
         if grant_type == "client_credentials":
             app = self._client(req, form, secret_required=True)
             return self._tokens(Grant(app.client_id, None, frozenset()), None)
-        raise OAuthError(400, "unsupported_grant_type",
-                         "grant_type must be client_credentials, authorization_code or refresh_token")
+        raise OAuthError(
+            400,
+            "unsupported_grant_type",
+            "grant_type must be client_credentials, authorization_code or refresh_token",
+        )
 
     def _authorization_code(self, req: Request, form: dict[str, str]) -> Response:
         code = form.get("code")

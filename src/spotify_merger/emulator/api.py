@@ -46,7 +46,7 @@ class Context:
         self.render = Renderer(state.library, profile)
         self.token_ttl = token_ttl
 
-    # --- auth ------------------------------------------------------------------------------------------
+    # --- auth -------------------------------------------------------------------------------------
     def auth(self, req: Request, user: bool = True) -> Grant:
         header = req.headers.get("authorization", "")
         if not header:
@@ -72,7 +72,7 @@ class Context:
         if not self.extended:
             raise ApiError(403, FORBIDDEN)
 
-    # --- playlists -------------------------------------------------------------------------------------
+    # --- playlists --------------------------------------------------------------------------------
     def playlist(self, pid: str) -> Playlist:
         if not ID_RE.match(pid):
             raise ApiError(400, "Invalid base62 id")
@@ -118,8 +118,11 @@ class Context:
             if pl is None:
                 continue
             private = not pl.public and pl.owner == grant.user_id
-            if pl.collaborative and "playlist-read-collaborative" not in grant.scopes and \
-                    "playlist-read-private" not in grant.scopes:
+            if (
+                pl.collaborative
+                and "playlist-read-collaborative" not in grant.scopes
+                and "playlist-read-private" not in grant.scopes
+            ):
                 continue
             if private and not pl.collaborative and "playlist-read-private" not in grant.scopes:
                 continue
@@ -128,7 +131,7 @@ class Context:
             out.append(pl)
         return out
 
-    # --- rendering -------------------------------------------------------------------------------------
+    # --- rendering --------------------------------------------------------------------------------
     def owner(self, base: str, uid: str) -> dict[str, Any]:
         return self.render.user_ref(base, uid, self.state.users.get(uid), owner=True)
 
@@ -154,8 +157,9 @@ class Context:
             out["tracks"] = {"href": f"{base}/playlists/{pl.id}/tracks", "total": total}
         return out
 
-    def entries_page_json(self, req: Request, pl: Playlist, path: str, limit: int, offset: int,
-                          relink: bool) -> bytes:
+    def entries_page_json(
+        self, req: Request, pl: Playlist, path: str, limit: int, offset: int, relink: bool
+    ) -> bytes:
         """The same page as ``entries_page``, encoded straight to JSON bytes (no fields filter)."""
         base = req.base + "/v1"
         with self.state.lock:
@@ -166,8 +170,16 @@ class Context:
         head, _, tail = dumps(shell).partition('"items":[]')
         return f'{head}"items":[{items}]{tail}'.encode()
 
-    def entries_page(self, req: Request, pl: Playlist, path: str, limit: int, offset: int,
-                     relink: bool, query: dict[str, str] | None = None) -> dict[str, Any]:
+    def entries_page(
+        self,
+        req: Request,
+        pl: Playlist,
+        path: str,
+        limit: int,
+        offset: int,
+        relink: bool,
+        query: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         base = req.base + "/v1"
         with self.state.lock:
             chunk = pl.entries[offset : offset + limit]
@@ -225,7 +237,11 @@ class PlaylistsApi:
         with self.ctx.state.lock:
             pls = self.ctx.visible_playlists(grant, uid)
         items = [self.ctx.simple_playlist(base, p) for p in pls[offset : offset + limit]]
-        path = "/v1/me/playlists" if uid == grant.user_id and "/me/" in req.path else f"/v1/users/{uid}/playlists"
+        path = (
+            "/v1/me/playlists"
+            if uid == grant.user_id and "/me/" in req.path
+            else f"/v1/users/{uid}/playlists"
+        )
         return Response(200, paging(req.base + path, req.query, items, limit, offset, len(pls)))
 
     def my_playlists(self, req: Request) -> Response:
@@ -267,7 +283,9 @@ class PlaylistsApi:
         if collaborative and public:
             raise ApiError(400, "Collaborative playlists can only be private.")
         self.ctx.need_scope(grant, "playlist-modify-public" if public else "playlist-modify-private")
-        pl = self.ctx.state.create_playlist(grant.user_id or "", name, public, collaborative, description or "")
+        pl = self.ctx.state.create_playlist(
+            grant.user_id or "", name, public, collaborative, description or ""
+        )
         resp = Response(201, self.playlist_object(req, pl, None), lost=True)
         return resp
 
@@ -281,8 +299,9 @@ class PlaylistsApi:
             raise ApiError(403, "You cannot create a playlist for another user.")
         return self._create(req, grant)
 
-    def playlist_object(self, req: Request, pl: Playlist, spec: fieldsmod.Spec | None,
-                        with_items: bool = True) -> dict[str, Any]:
+    def playlist_object(
+        self, req: Request, pl: Playlist, spec: fieldsmod.Spec | None, with_items: bool = True
+    ) -> dict[str, Any]:
         ctx = self.ctx
         out = ctx.simple_playlist(req.base + "/v1", pl)
         out["description"] = pl.description or None

@@ -45,7 +45,7 @@ class CatalogApi:
                 raise ApiError(400, f"Invalid base62 id: {i}")
         return ids
 
-    # --- tracks --------------------------------------------------------------------------------------------
+    # --- tracks -----------------------------------------------------------------------------------
     def track(self, req: Request) -> Response:
         ctx = self.ctx
         ctx.auth(req, user=False)
@@ -64,10 +64,11 @@ class CatalogApi:
         relink = ctx.market(req)
         base = req.base + "/v1"
         lib = ctx.state.library
-        return Response(200, {"tracks": [ctx.render.track(base, i, relink) if i in lib.tracks else None
-                                         for i in ids]})
+        return Response(
+            200, {"tracks": [ctx.render.track(base, i, relink) if i in lib.tracks else None for i in ids]}
+        )
 
-    # --- artists -------------------------------------------------------------------------------------------
+    # --- artists ----------------------------------------------------------------------------------
     def artist(self, req: Request) -> Response:
         ctx = self.ctx
         ctx.auth(req, user=False)
@@ -87,7 +88,7 @@ class CatalogApi:
         known = ctx.state.library.artists
         return Response(200, {"artists": [ctx.render.artist(base, i) if i in known else None for i in ids]})
 
-    # --- audio features ------------------------------------------------------------------------------------
+    # --- audio features ---------------------------------------------------------------------------
     def _features(self, base: str, tid: str) -> dict[str, Any] | None:
         f = self.ctx.state.library.audio_features(tid)
         if f is not None:
@@ -116,7 +117,7 @@ class CatalogApi:
             raise ApiError(404, "Resource not found")
         return Response(200, f)
 
-    # --- Liked Songs and the generic library ---------------------------------------------------------------
+    # --- Liked Songs and the generic library ------------------------------------------------------
     def saved_tracks(self, req: Request) -> Response:
         ctx = self.ctx
         grant = ctx.auth(req)
@@ -154,8 +155,13 @@ class CatalogApi:
         items = self._library_uris(req)
         kinds = {k for k, _ in items}
         if "playlist" in kinds:
-            ctx.need_scope(grant, "playlist-modify-public", "playlist-modify-private", "user-library-modify",
-                           "user-follow-modify")
+            ctx.need_scope(
+                grant,
+                "playlist-modify-public",
+                "playlist-modify-private",
+                "user-library-modify",
+                "user-follow-modify",
+            )
         if kinds - {"playlist"}:
             ctx.need_scope(grant, "user-library-modify")
         uid = grant.user_id or ""

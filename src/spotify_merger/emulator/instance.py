@@ -71,14 +71,19 @@ class Emulator:
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    # --- lifecycle -------------------------------------------------------------------------------------------
+    # --- lifecycle --------------------------------------------------------------------------------
     def start(self) -> Emulator:
         if self._server is not None:
             return self
-        self._server = EmulatorHTTPServer((self.config.host, self.config.port), self.router, self.traffic,
-                                          self.config.verbose)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="spotify-emulator", daemon=True)
+        self._server = EmulatorHTTPServer(
+            (self.config.host, self.config.port), self.router, self.traffic, self.config.verbose
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="spotify-emulator",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -102,11 +107,12 @@ class Emulator:
     def __enter__(self) -> Emulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
-    # --- addresses and credentials ---------------------------------------------------------------------------
+    # --- addresses and credentials ----------------------------------------------------------------
     @property
     def port(self) -> int:
         if self._server is None:
@@ -200,7 +206,7 @@ class Emulator:
             self.state.refresh.pop(token or self.refresh_token, None)
             self.state.changed()
 
-    # --- knobs and counters ----------------------------------------------------------------------------------
+    # --- knobs and counters -----------------------------------------------------------------------
     def configure(self, **knobs: Any) -> None:
         unknown = set(knobs) - Knobs.names()
         if unknown:
@@ -221,9 +227,13 @@ class Emulator:
             return Counter(self.traffic.counter)
 
     def calls(self, method: str | None = None, route: str | None = None, status: int | None = None) -> int:
-        return sum(n for (m, r, s), n in self.counter.items()
-                   if (method is None or m == method) and (route is None or r == route)
-                   and (status is None or s == status))
+        return sum(
+            n
+            for (m, r, s), n in self.counter.items()
+            if (method is None or m == method)
+            and (route is None or r == route)
+            and (status is None or s == status)
+        )
 
     def reset_counter(self) -> None:
         self.traffic.reset()
@@ -232,7 +242,7 @@ class Emulator:
     def bytes_sent(self) -> int:
         return self.traffic.bytes_sent
 
-    # --- state inspection and editing ------------------------------------------------------------------------
+    # --- state inspection and editing -------------------------------------------------------------
     def playlist_uris(self, pid: str) -> list[str | None]:
         with self.state.lock:
             return [e[0] for e in self.state.playlists[pid].entries]
@@ -247,9 +257,16 @@ class Emulator:
     def playlist(self, pid: str) -> dict[str, Any]:
         with self.state.lock:
             pl = self.state.playlists[pid]
-            return {"id": pl.id, "name": pl.name, "owner": pl.owner, "public": pl.public,
-                    "description": pl.description, "collaborative": pl.collaborative,
-                    "total": len(pl.entries), "snapshot_id": pl.snapshot_id}
+            return {
+                "id": pl.id,
+                "name": pl.name,
+                "owner": pl.owner,
+                "public": pl.public,
+                "description": pl.description,
+                "collaborative": pl.collaborative,
+                "total": len(pl.entries),
+                "snapshot_id": pl.snapshot_id,
+            }
 
     def all_playlist_ids(self) -> list[str]:
         with self.state.lock:
@@ -259,8 +276,9 @@ class Emulator:
         with self.state.lock:
             return list(self.state.follows.get(self.user_id, []))
 
-    def edit_playlist(self, pid: str, add_uris: list[str] | None = None,
-                      remove_positions: list[int] | None = None) -> str:
+    def edit_playlist(
+        self, pid: str, add_uris: list[str] | None = None, remove_positions: list[int] | None = None
+    ) -> str:
         """Simulate the user editing a playlist in the Spotify app; returns the new snapshot_id."""
         with self.state.lock:
             pl = self.state.playlists[pid]

@@ -34,7 +34,7 @@ class Renderer:
         self._json_cache: dict[tuple[str, str | None, bool], str] = {}
         self._lock = threading.Lock()
 
-    # --- catalogue -----------------------------------------------------------------------------------------
+    # --- catalogue --------------------------------------------------------------------------------
     def simple_artist(self, base: str, aid: str) -> dict[str, Any]:
         a = self.lib.artists[aid]
         return {
@@ -178,11 +178,29 @@ class Renderer:
         # Local files come back as track objects with null ids and hrefs, the way Spotify sends them.
         _, _, artist, album, title, secs = uri.split(":", 5)
         out: dict[str, Any] = {
-            "album": {"album_type": None, "artists": [], "external_urls": {}, "href": None, "id": None,
-                      "images": [], "name": unquote_plus(album), "release_date": None,
-                      "release_date_precision": None, "type": "album", "uri": None},
-            "artists": [{"external_urls": {}, "href": None, "id": None, "name": unquote_plus(artist),
-                         "type": "artist", "uri": None}],
+            "album": {
+                "album_type": None,
+                "artists": [],
+                "external_urls": {},
+                "href": None,
+                "id": None,
+                "images": [],
+                "name": unquote_plus(album),
+                "release_date": None,
+                "release_date_precision": None,
+                "type": "album",
+                "uri": None,
+            },
+            "artists": [
+                {
+                    "external_urls": {},
+                    "href": None,
+                    "id": None,
+                    "name": unquote_plus(artist),
+                    "type": "artist",
+                    "uri": None,
+                }
+            ],
             "disc_number": 0,
             "duration_ms": int(secs) * 1000 if secs.isdigit() else 0,
             "explicit": False,
@@ -223,8 +241,10 @@ class Renderer:
             return self.local(uri)
         return None
 
-    # --- users and playlists -------------------------------------------------------------------------------
-    def user_ref(self, base: str, uid: str, display_name: str | None = None, owner: bool = False) -> dict[str, Any]:
+    # --- users and playlists ----------------------------------------------------------------------
+    def user_ref(
+        self, base: str, uid: str, display_name: str | None = None, owner: bool = False
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {
             "external_urls": {"spotify": f"{OPEN}/user/{uid}"},
             "href": f"{base}/users/{uid}",
@@ -251,7 +271,6 @@ class Renderer:
             out["video_thumbnail"] = {"url": None}
         return out
 
-
     def entry_json(self, base: str, e: list[Any], relink: bool) -> str:
         """``entry()`` already JSON-encoded, splicing in cached item JSON: the page fast path."""
         uri, added_at, added_by = e
@@ -275,7 +294,9 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def paging(base_url: str, query: dict[str, str], items: list[Any], limit: int, offset: int, total: int) -> dict[str, Any]:
+def paging(
+    base_url: str, query: dict[str, str], items: list[Any], limit: int, offset: int, total: int
+) -> dict[str, Any]:
     """A paging object whose next/previous keep the request's other parameters, as Spotify's do."""
     rest = {k: v for k, v in query.items() if k not in ("offset", "limit")}
 

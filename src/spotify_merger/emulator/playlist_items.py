@@ -39,7 +39,7 @@ class ItemsApi:
             self.ctx.removed_in_dev()
         return path
 
-    # --- read ----------------------------------------------------------------------------------------------
+    # --- read -------------------------------------------------------------------------------------
     def get(self, req: Request) -> Response:
         ctx = self.ctx
         grant = ctx.auth(req)
@@ -47,8 +47,11 @@ class ItemsApi:
         pl = ctx.playlist(req.params["id"])
         ctx.check_read_scope(grant, pl)
         if not ctx.can_read_items(grant, pl):
-            raise ApiError(403, "Forbidden: in Development Mode an app can only read the items of playlists "
-                                "the user owns or collaborates on")
+            raise ApiError(
+                403,
+                "Forbidden: in Development Mode an app can only read the items of playlists "
+                "the user owns or collaborates on",
+            )
         limit = int_param(req, "limit", 20, 1, 100 if ctx.extended else 50)
         offset = int_param(req, "offset", 0, 0, 1_000_000)
         relink = ctx.market(req)
@@ -63,10 +66,11 @@ class ItemsApi:
         page = ctx.entries_page(req, pl, path, limit, offset, relink)
         return Response(200, fieldsmod.apply(spec, page))
 
-    # --- add -----------------------------------------------------------------------------------------------
+    # --- add --------------------------------------------------------------------------------------
     def _uris_and_position(self, req: Request) -> tuple[list[str], int | None]:
         body = req.json()
         position: Any = req.query.get("position")
+        uris: Any
         if "uris" in req.query:
             # The query string wins over the body, as documented.
             uris = [unquote(u).strip() for u in req.query["uris"].split(",") if u.strip()]
@@ -98,7 +102,9 @@ class ItemsApi:
             if not m:
                 raise ApiError(400, f"Invalid track uri: {uri}")
             kind, ident = m.groups()
-            if (kind == "track" and ident not in lib.tracks) or (kind == "episode" and ident not in lib.episodes):
+            if (kind == "track" and ident not in lib.tracks) or (
+                kind == "episode" and ident not in lib.episodes
+            ):
                 raise ApiError(400, "Payload contains a non-existing ID")
 
     def add(self, req: Request) -> Response:
@@ -114,8 +120,11 @@ class ItemsApi:
         with ctx.state.lock:
             n = len(pl.entries)
             if n + len(uris) > MAX_PLAYLIST_ITEMS:
-                raise ApiError(403, f"Playlist size limit reached: a playlist can hold at most "
-                                    f"{MAX_PLAYLIST_ITEMS:,} items ({n:,} now, {len(uris)} more requested)")
+                raise ApiError(
+                    403,
+                    f"Playlist size limit reached: a playlist can hold at most "
+                    f"{MAX_PLAYLIST_ITEMS:,} items ({n:,} now, {len(uris)} more requested)",
+                )
             if position is not None and not 0 <= position <= n:
                 raise ApiError(400, "Index out of bounds")
             now = iso(time.time())
@@ -126,7 +135,7 @@ class ItemsApi:
             snap = pl.snapshot_id
         return Response(201, {"snapshot_id": snap}, lost=True)
 
-    # --- replace / reorder ---------------------------------------------------------------------------------
+    # --- replace / reorder ------------------------------------------------------------------------
     def update(self, req: Request) -> Response:
         ctx = self.ctx
         grant = ctx.auth(req)
@@ -137,7 +146,9 @@ class ItemsApi:
         body = body if isinstance(body, dict) else {}
         with ctx.state.lock:
             if "uris" in req.query or "uris" in body:
-                uris, _ = self._uris_and_position(req) if ("uris" in req.query or body.get("uris")) else ([], None)
+                uris, _ = (
+                    self._uris_and_position(req) if ("uris" in req.query or body.get("uris")) else ([], None)
+                )
                 if len(uris) > MAX_PER_REQUEST:
                     raise ApiError(400, f"You can set a maximum of {MAX_PER_REQUEST} items per request.")
                 self._check_uris(uris)
@@ -161,7 +172,7 @@ class ItemsApi:
             snap = pl.snapshot_id
         return Response(200, {"snapshot_id": snap}, lost=True)
 
-    # --- remove --------------------------------------------------------------------------------------------
+    # --- remove -----------------------------------------------------------------------------------
     def remove(self, req: Request) -> Response:
         ctx = self.ctx
         grant = ctx.auth(req)
@@ -173,7 +184,7 @@ class ItemsApi:
         if isinstance(body, dict):
             objs = body.get("items", body.get("tracks"))
         if not isinstance(objs, list) or not objs:
-            raise ApiError(400, "Missing or empty items: expected {\"items\": [{\"uri\": ...}]}")
+            raise ApiError(400, 'Missing or empty items: expected {"items": [{"uri": ...}]}')
         if len(objs) > MAX_PER_REQUEST:
             raise ApiError(400, f"You can remove a maximum of {MAX_PER_REQUEST} items per request.")
         targets: list[tuple[str, list[int] | None]] = []
@@ -182,8 +193,9 @@ class ItemsApi:
             if not isinstance(uri, str) or not (ADDABLE_RE.match(uri) or uri.startswith("spotify:local:")):
                 raise ApiError(400, "Invalid track uri")
             positions = o.get("positions")
-            if positions is not None and (not isinstance(positions, list)
-                                          or not all(isinstance(p, int) for p in positions)):
+            if positions is not None and (
+                not isinstance(positions, list) or not all(isinstance(p, int) for p in positions)
+            ):
                 raise ApiError(400, "Invalid positions")
             targets.append((uri, positions))
         with ctx.state.lock:

@@ -41,8 +41,9 @@ class Response:
 class ApiError(Exception):
     """An error answered in the Web API's {"error": {"status", "message"}} shape."""
 
-    def __init__(self, status: int, message: str, reason: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, reason: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -77,7 +78,7 @@ class Router:
         self._routes: list[tuple[re.Pattern[str], str, dict[str, Handler]]] = []
 
     def add(self, template: str, method: str, handler: Handler) -> None:
-        for pattern, tmpl, methods in self._routes:
+        for _, tmpl, methods in self._routes:
             if tmpl == template:
                 methods[method] = handler
                 return

@@ -65,8 +65,11 @@ class Traffic:
 
     def _too_many(self, wait: float) -> ApiError:
         k = self.knobs
-        secs = k.force_retry_after if k.force_retry_after is not None else min(max(1, math.ceil(wait)),
-                                                                                k.retry_after_max)
+        secs = (
+            k.force_retry_after
+            if k.force_retry_after is not None
+            else min(max(1, math.ceil(wait)), k.retry_after_max)
+        )
         return ApiError(429, "API rate limit exceeded", headers={"Retry-After": str(secs)})
 
     def admit(self) -> ApiError | None:
@@ -116,7 +119,9 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, addr: tuple[str, int], router: Router, traffic: Traffic, verbose: bool = False) -> None:
+    def __init__(
+        self, addr: tuple[str, int], router: Router, traffic: Traffic, verbose: bool = False
+    ) -> None:
         super().__init__(addr, _Handler)
         self.router = router
         self.traffic = traffic
@@ -133,7 +138,9 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         api = template.startswith("/v1/")
         try:
             if handler is None:
-                err = ApiError(405, "Method not allowed", headers={"Allow": ", ".join(self.router.allowed(template))})
+                err = ApiError(
+                    405, "Method not allowed", headers={"Allow": ", ".join(self.router.allowed(template))}
+                )
                 return template, err.response()
             if api:
                 if knobs.latency_ms > 0:
@@ -142,8 +149,13 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
                 if refusal is not None:
                     return template, refusal.response()
             resp = handler(req)
-            if api and resp.lost and req.method in ("POST", "DELETE", "PUT") and knobs.lost_response_rate \
-                    and traffic.roll() < knobs.lost_response_rate:
+            if (
+                api
+                and resp.lost
+                and req.method in ("POST", "DELETE", "PUT")
+                and knobs.lost_response_rate
+                and traffic.roll() < knobs.lost_response_rate
+            ):
                 # The change is applied; only the answer is lost on the way back.
                 return template, ApiError(502, "Bad gateway").response()
             return template, resp
@@ -170,7 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "emulated-spotify"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature from the base class
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # per-request logs only with verbose, in _serve
 
     def _serve(self) -> None:
@@ -178,7 +190,8 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
-        host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+        # HTTP/1.1 clients always send Host; hrefs in answers are built from it, like Spotify's.
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_port}"
         req = Request(
             method=self.command,
             path=split.path,

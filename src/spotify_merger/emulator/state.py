@@ -23,12 +23,26 @@ from spotify_merger.emulator.library import Library, stable_id
 
 ALL_SCOPES = frozenset(
     {
-        "playlist-read-private", "playlist-read-collaborative", "playlist-modify-private",
-        "playlist-modify-public", "user-library-read", "user-library-modify", "user-read-private",
-        "user-read-email", "user-follow-read", "user-follow-modify", "user-top-read",
-        "user-read-recently-played", "user-read-playback-state", "user-modify-playback-state",
-        "user-read-currently-playing", "ugc-image-upload", "app-remote-control", "streaming",
-        "user-read-playback-position", "user-personalized",
+        "playlist-read-private",
+        "playlist-read-collaborative",
+        "playlist-modify-private",
+        "playlist-modify-public",
+        "user-library-read",
+        "user-library-modify",
+        "user-read-private",
+        "user-read-email",
+        "user-follow-read",
+        "user-follow-modify",
+        "user-top-read",
+        "user-read-recently-played",
+        "user-read-playback-state",
+        "user-modify-playback-state",
+        "user-read-currently-playing",
+        "ugc-image-upload",
+        "app-remote-control",
+        "streaming",
+        "user-read-playback-position",
+        "user-personalized",
     }
 )
 MAX_PLAYLIST_ITEMS = 10_000
@@ -56,15 +70,31 @@ class Playlist:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "owner": self.owner, "public": self.public,
-            "collaborative": self.collaborative, "description": self.description, "entries": self.entries,
-            "version": self.version, "seeded": self.seeded,
+            "id": self.id,
+            "name": self.name,
+            "owner": self.owner,
+            "public": self.public,
+            "collaborative": self.collaborative,
+            "description": self.description,
+            "entries": self.entries,
+            "version": self.version,
+            "seeded": self.seeded,
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Playlist:
-        return cls(d["id"], d["name"], d["owner"], d["public"], d["collaborative"], d["description"],
-                   d["entries"], d["version"], d["seeded"], True)
+        return cls(
+            d["id"],
+            d["name"],
+            d["owner"],
+            d["public"],
+            d["collaborative"],
+            d["description"],
+            d["entries"],
+            d["version"],
+            d["seeded"],
+            True,
+        )
 
 
 @dataclass
@@ -85,8 +115,13 @@ class Grant:
     pkce: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"client_id": self.client_id, "user_id": self.user_id, "scopes": sorted(self.scopes),
-                "expires_at": self.expires_at, "pkce": self.pkce}
+        return {
+            "client_id": self.client_id,
+            "user_id": self.user_id,
+            "scopes": sorted(self.scopes),
+            "expires_at": self.expires_at,
+            "pkce": self.pkce,
+        }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Grant:
@@ -96,7 +131,9 @@ class Grant:
 class State:
     """All mutable state behind one re-entrant lock. Writers call ``changed()`` to persist."""
 
-    def __init__(self, library: Library, seed: int, sizes: tuple[int, ...], state_file: str | None = None) -> None:
+    def __init__(
+        self, library: Library, seed: int, sizes: tuple[int, ...], state_file: str | None = None
+    ) -> None:
         self.lock = threading.RLock()
         self.library = library
         self.seed = seed
@@ -110,15 +147,24 @@ class State:
         }
         self.playlists: dict[str, Playlist] = {}
         for sp in library.playlists:
-            self.playlists[sp.id] = Playlist(sp.id, sp.name, sp.owner, sp.public, sp.collaborative,
-                                             sp.description, [list(e) for e in sp.entries])
+            self.playlists[sp.id] = Playlist(
+                sp.id,
+                sp.name,
+                sp.owner,
+                sp.public,
+                sp.collaborative,
+                sp.description,
+                [list(e) for e in sp.entries],
+            )
         self.follows: dict[str, list[str]] = {self.user_id: [p.id for p in library.playlists]}
         self.liked: list[tuple[str, str]] = list(library.liked)
         self.liked_modified = False
         # 32 hex digits, like Spotify's client ids and secrets.
-        self.app = App(hashlib.sha256(f"{seed}:client".encode()).hexdigest()[:32],
-                       hashlib.sha256(f"{seed}:secret".encode()).hexdigest()[:32],
-                       ["http://127.0.0.1:8888/callback", "http://[::1]:8888/callback"])
+        self.app = App(
+            hashlib.sha256(f"{seed}:client".encode()).hexdigest()[:32],
+            hashlib.sha256(f"{seed}:secret".encode()).hexdigest()[:32],
+            ["http://127.0.0.1:8888/callback", "http://[::1]:8888/callback"],
+        )
         self.apps: dict[str, App] = {self.app.client_id: self.app}
         self.seed_refresh_token = "AQ" + stable_id(seed, "refresh") + stable_id(seed, "refresh2")
         self.access: dict[str, Grant] = {}
@@ -130,15 +176,19 @@ class State:
         if self.state_file and self.state_file.exists():
             self._load()
 
-    # --- playlists ---------------------------------------------------------------------------------------
+    # --- playlists --------------------------------------------------------------------------------
     def seeded_ids(self) -> list[str]:
         return [p.id for p in self.library.playlists]
 
-    def create_playlist(self, owner: str, name: str, public: bool, collaborative: bool, description: str) -> Playlist:
+    def create_playlist(
+        self, owner: str, name: str, public: bool, collaborative: bool, description: str
+    ) -> Playlist:
         with self.lock:
             self.created += 1
             pid = stable_id(self.seed, "created", self.created)
-            pl = Playlist(pid, name, owner, public, collaborative, description, [], 1, seeded=False, modified=True)
+            pl = Playlist(
+                pid, name, owner, public, collaborative, description, [], 1, seeded=False, modified=True
+            )
             self.playlists[pid] = pl
             self.follows.setdefault(owner, []).insert(0, pid)
             self.changed()
@@ -150,7 +200,7 @@ class State:
         pl.modified = True
         self.changed()
 
-    # --- tokens --------------------------------------------------------------------------------------------
+    # --- tokens -----------------------------------------------------------------------------------
     def issue_access(self, grant: Grant, ttl: float) -> str:
         token = "BQ" + secrets.token_urlsafe(48)
         with self.lock:
@@ -169,7 +219,7 @@ class State:
             self.changed()
         return token
 
-    # --- persistence ---------------------------------------------------------------------------------------
+    # --- persistence ------------------------------------------------------------------------------
     def changed(self) -> None:
         if self.state_file is None:
             return

@@ -124,7 +124,8 @@ def show_preview(env: Environment, preview: WritePreview) -> None:
 
 def confirm_write(env: Environment, preview: WritePreview, *, yes: bool, dry_run: bool) -> bool:
     """Show the preview and get consent. False for --dry-run; raises NotConfirmedError otherwise."""
-    show_preview(env, preview)
+    if not (yes and env.quiet):  # --quiet --yes: a script that has already decided
+        show_preview(env, preview)
     if dry_run:
         env.say("[cyan]Dry run:[/cyan] nothing was written to Spotify.")
         return False

@@ -23,7 +23,12 @@ from spotify_merger.progress import TaskProgress
 from spotify_merger.write.confirm import PlannedWrite, WritePreview, ask, confirm_write, show_success
 from spotify_merger.write.journal import UNFINISHED, Journal, RunRecord, plan_hash
 from spotify_merger.write.verify import raise_for, verify_run
-from spotify_merger.write.writer import NEW_MASTER_HINT, MasterWriter, WriteClient, WriteStats
+from spotify_merger.write.writer import (
+    NEW_MASTER_HINT,
+    MasterWriter,
+    WriteClient,
+    WriteStats,
+)
 
 if TYPE_CHECKING:
     from spotify_merger.analyze.model import MergePlan

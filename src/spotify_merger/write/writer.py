@@ -22,10 +22,22 @@ NEW_MASTER_HINT = (
     "re-run with --new-master to leave that playlist as it is and create a new master "
     "(or `spotify-merger undo` to remove it first)"
 )
+WRITE_SCOPE = "playlist-modify-private"
 SCOPE_HINT = (
-    "the app needs the playlist-modify-private scope to create and fill a private playlist: "
-    "run `spotify-merger auth` again and approve it"
+    "run `spotify-merger auth` again and approve every permission it asks for "
+    f"(or use a SPOTIFY_REFRESH_TOKEN issued with {WRITE_SCOPE})"
 )
+
+
+def scope_error(action: str, exc: ForbiddenError) -> ForbiddenError:
+    """A 403 on a write: name the missing scope when Spotify says which one."""
+    import re
+
+    found = re.search(r"requires ([a-z-]+(?: or [a-z-]+)*)", exc.message)
+    if found or "scope" in exc.message.lower():
+        scope = found.group(1) if found else WRITE_SCOPE
+        return ForbiddenError(f"Spotify refused to {action}: the sign-in lacks the {scope} scope", SCOPE_HINT)
+    return ForbiddenError(f"Spotify refused to {action}: {exc.message}", SCOPE_HINT)
 
 
 class WriteClient(Protocol):
@@ -140,9 +152,7 @@ class MasterWriter:
             try:
                 snapshot = self.client.add_items(playlist_id, uris)
             except ForbiddenError as exc:
-                raise ForbiddenError(
-                    f"Spotify refused to add songs to {part.name!r}: {exc.message}", SCOPE_HINT
-                ) from None
+                raise scope_error(f"add songs to {part.name!r}", exc) from None
             except ServerError as exc:
                 if not _is_lost(exc):
                     raise
@@ -182,9 +192,7 @@ class MasterWriter:
             try:
                 created = self.client.create_playlist(part.name, description, public=False)
             except ForbiddenError as exc:
-                raise ForbiddenError(
-                    f"Spotify refused to create the playlist {part.name!r}: {exc.message}", SCOPE_HINT
-                ) from None
+                raise scope_error(f"create the playlist {part.name!r}", exc) from None
             except ServerError as exc:
                 if not _is_lost(exc):
                     raise

@@ -1,0 +1,170 @@
+"""kill -9 at chosen points of a real `spotify-merger run` process, then rerun until it succeeds.
+
+The emulator runs in the test process; a hook on its request log sends SIGKILL to the `run`
+subprocess the moment the server has answered the n-th request of a kind: in the fetch (pages,
+metadata), at the create, in the middle of the adds (the server applied the batch, the journal
+may not know), and during verify reads. However often it is killed, the end state must be the
+exact planned master, verified, with the sources untouched item for item.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spotify_merger.context import Environment
+from spotify_merger.pipeline import verify_last
+
+PAGES = ("GET", "/v1/playlists/{id}/items")
+META = ("GET", "/v1/playlists/{id}")
+CREATE = ("POST", "/v1/me/playlists")
+ADDS = ("POST", "/v1/playlists/{id}/items")
+NAME = "Kill Test Master"
+
+
+class Killer:
+    """SIGKILLs the armed process right after the server answered the n-th matching request."""
+
+    def __init__(self, emu: Any) -> None:
+        self.lock = threading.Lock()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.target: tuple[str, str] | None = None
+        self.nth = 0
+        self.seen = 0
+        self.fired = False
+        original = emu.traffic.record
+
+        def record(method: str, template: str, status: int, nbytes: int) -> None:
+            original(method, template, status, nbytes)
+            self._check(method, template)
+
+        emu.traffic.record = record
+
+    def arm(self, proc: subprocess.Popen[bytes], target: tuple[str, str] | None, nth: int) -> None:
+        with self.lock:
+            self.proc, self.target, self.nth, self.seen, self.fired = proc, target, nth, 0, False
+
+    def _check(self, method: str, template: str) -> None:
+        with self.lock:
+            if self.proc is None or self.fired or (method, template) != self.target:
+                return
+            self.seen += 1
+            if self.seen >= self.nth:
+                self.fired = True
+                os.kill(self.proc.pid, signal.SIGKILL)
+
+
+def run_once(
+    emu: Any, killer: Killer, data: Path, cwd: Path, target: tuple[str, str] | None, nth: int
+) -> int:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "PLAYLIST_"))}
+    settings = emu.env()
+    for key in ("SPOTIFY_API_BASE", "SPOTIFY_ACCOUNTS_BASE", "SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET",
+                "SPOTIFY_REFRESH_TOKEN",
+                "PLAYLIST_1_ID", "PLAYLIST_2_ID"):  # fmt: skip
+        env[key] = settings[key]
+    log = open(cwd / "run.log", "ab")  # noqa: SIM115 - closed below, after the process ends
+    try:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "spotify_merger",
+                "--data-dir",
+                str(data),
+                "-q",
+                "run",
+                "--yes",
+                "--name",
+                NAME,
+            ],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+        killer.arm(proc, target, nth)
+        rc = proc.wait(timeout=240)
+    finally:
+        killer.arm(None, None, 0)  # type: ignore[arg-type]
+        log.close()
+    return rc
+
+
+def kill_points(rng: random.Random, count: int) -> list[tuple[tuple[str, str], int]]:
+    """Random points spread over the fetch (pages, metadata) and the write (create, adds, verify)."""
+    kinds: list[tuple[tuple[str, str], int]] = [(PAGES, 26), (META, 3), (CREATE, 1), (ADDS, 10), (PAGES, 40)]
+    points = []
+    for _ in range(count):
+        target, upto = rng.choice(kinds)
+        points.append((target, rng.randint(1, upto)))
+    return points
+
+
+def check_end_state(emu: Any, data: Path, existing: set[str], before: dict[str, Any]) -> None:
+    created = [pid for pid in emu.user_playlist_ids() if pid not in existing]
+    with open(data / "exports" / "merge_plan.csv", newline="") as fh:
+        planned = [row["uri"] for row in csv.DictReader(fh)]
+    assert len(created) == 1, [emu.playlist(pid)["name"] for pid in created]
+    master = created[0]
+    assert emu.playlist(master)["name"] == NAME and emu.playlist(master)["public"] is False
+    uris = emu.playlist_uris(master)
+    assert len(uris) == len(planned) and len(set(uris)) == len(uris), "a song is missing or was added twice"
+    assert uris == planned
+    env = Environment.for_tests(data, emu.env())
+    assert verify_last(env).ok
+    assert {pid: (emu.playlist_uris(pid), emu.playlist_snapshot(pid)) for pid in emu.playlist_ids} == before
+
+
+def kill_and_rerun(emu: Any, tmp_path: Path, points: list[tuple[tuple[str, str], int]]) -> tuple[int, int]:
+    killer = Killer(emu)
+    data = tmp_path / "data"
+    before = {pid: (emu.playlist_uris(pid), emu.playlist_snapshot(pid)) for pid in emu.playlist_ids}
+    existing = set(emu.user_playlist_ids())
+    kills = 0
+    for target, nth in points:
+        rc = run_once(emu, killer, data, tmp_path, target, nth)
+        kills += rc == -signal.SIGKILL
+        assert rc in (0, -signal.SIGKILL), (rc, (tmp_path / "run.log").read_text()[-3000:])
+    finishing = 0
+    while True:
+        finishing += 1
+        rc = run_once(emu, killer, data, tmp_path, None, 0)
+        if rc == 0:
+            break
+        # Only a transient Spotify failure (exit 8 after bounded retries) may need another go.
+        assert rc == 8 and finishing < 4, (rc, (tmp_path / "run.log").read_text()[-3000:])
+    check_end_state(emu, data, existing, before)
+    return kills, finishing
+
+
+def test_kill_9_in_fetch_and_write_then_rerun(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+    emu = emulator_factory(playlist_sizes=(600, 600))
+    # In the fetch, at the create, after an applied add, and in the verify reads.
+    points = [(PAGES, 9), (CREATE, 1), (ADDS, 4), (PAGES, 12)]
+    kills, _ = kill_and_rerun(emu, tmp_path, points)
+    assert kills == 4
+
+
+@pytest.mark.slow
+def test_twenty_random_kills(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+    emu = emulator_factory(playlist_sizes=(600, 600))
+    kills, _ = kill_and_rerun(emu, tmp_path, kill_points(random.Random(20), 20))
+    assert kills >= 15
+
+
+@pytest.mark.slow
+def test_twenty_random_kills_in_a_fault_storm(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+    emu = emulator_factory(playlist_sizes=(600, 600), fault_rate=0.10, rate_429=0.05, lost_response_rate=0.03)
+    kills, _ = kill_and_rerun(emu, tmp_path, kill_points(random.Random(21), 20))
+    assert kills >= 10

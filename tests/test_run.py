@@ -1,0 +1,169 @@
+"""`run` end to end against the emulator: the library flow, then the command's exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+from spotify_merger.cli import app
+from spotify_merger.errors import ExitCode
+from spotify_merger.pipeline import RunOptions, run_merge
+
+ITEMS = "/v1/playlists/{id}/items"
+
+
+def v1_calls(emu, method: str | None = None) -> int:  # type: ignore[no-untyped-def]
+    return sum(c for (m, r, _s), c in emu.counter.items() if r.startswith("/v1/") and method in (None, m))
+
+
+def new_playlists(emu, before: set[str]) -> list[str]:  # type: ignore[no-untyped-def]
+    return [pid for pid in emu.user_playlist_ids() if pid not in before]
+
+
+@pytest.mark.parametrize("profile", ["dev-2026", "extended"])
+def test_run_fetches_analyses_writes_and_verifies(emulator_factory, env_for, sources_of, profile):  # type: ignore[no-untyped-def]
+    emu = emulator_factory(profile=profile, playlist_sizes=(400, 400))
+    env = env_for(emu)
+    before = sources_of(emu)
+    existing = set(emu.user_playlist_ids())
+    outcome = run_merge(env, RunOptions(yes=True, name="Merged"))
+    [master] = new_playlists(emu, existing)
+    assert outcome.verified and outcome.playlists[0]["id"] == master
+    # The master is exactly the analysis' plan (merge_plan.csv), in order, each song once.
+    import csv
+
+    with open(env.exports_dir / "merge_plan.csv", newline="") as fh:
+        planned = [row["uri"] for row in csv.DictReader(fh)]
+    assert emu.playlist_uris(master) == planned
+    assert len(set(planned)) == len(planned)
+    assert not any(u.startswith("spotify:local:") for u in planned)
+    # Same song, two ids: no song key appears twice in the master.
+    keys = [emu.library.song_key(u.rsplit(":", 1)[1]) for u in planned if u.startswith("spotify:track:")]
+    assert len(keys) == len(set(keys))
+    assert sources_of(emu) == before
+    create_route = "/v1/me/playlists" if profile == "dev-2026" else "/v1/users/{id}/playlists"
+    add_route = ITEMS if profile == "dev-2026" else "/v1/playlists/{id}/tracks"
+    assert emu.calls("POST", create_route) == 1
+    assert emu.calls("POST", add_route) == math.ceil(len(planned) / 100)
+    summary = json.loads((env.exports_dir / "run_summary.json").read_text())
+    assert summary["verified"] is True and summary["playlists"][0]["tracks"] == len(planned)
+    assert sum(summary["api_calls"].values()) == summary["api_calls_total"] > 0
+    assert (env.exports_dir / "dry_run_report.json").exists()
+
+
+def test_a_rerun_after_success_reports_it_and_writes_nothing(emulator, env_for):  # type: ignore[no-untyped-def]
+    emu = emulator
+    env = env_for(emu)
+    first = run_merge(env, RunOptions(yes=True))
+    emu.reset_counter()
+    again = run_merge(env, RunOptions(yes=True))
+    assert again.status == "already-complete" and again.playlists == first.playlists
+    assert v1_calls(emu, "POST") == 0 and v1_calls(emu, "DELETE") == 0
+    # Only the fetch's one confirming call per source (plus who is signed in).
+    assert emu.calls("GET", ITEMS) == 0
+    assert v1_calls(emu) <= 2 + 1
+
+
+# -- the command ------------------------------------------------------------------------------------
+
+
+def invoke(emu, tmp_path, *args: str, extra_env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    settings = dict(emu.env())
+    settings.update(extra_env or {})
+    return CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), *args], env=settings)
+
+
+def test_without_a_terminal_run_asks_for_yes_and_writes_nothing(emulator, tmp_path):  # type: ignore[no-untyped-def]
+    result = invoke(emulator, tmp_path, "run")
+    assert result.exit_code == ExitCode.NOT_CONFIRMED, result.output
+    assert "no terminal to confirm" in result.output and "--yes" in result.output
+    assert "WRITE OPERATION PREVIEW" in result.output
+    assert v1_calls(emulator, "POST") == 0
+
+
+def test_dry_run_previews_and_never_writes(emulator, tmp_path):  # type: ignore[no-untyped-def]
+    result = invoke(emulator, tmp_path, "run", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "Dry run" in result.output and "Operation Summary" in result.output
+    assert v1_calls(emulator, "POST") == 0
+
+
+def test_the_same_playlist_twice_is_refused_before_any_call(emulator, tmp_path):  # type: ignore[no-untyped-def]
+    p1, _ = emulator.playlist_ids
+    result = invoke(emulator, tmp_path, "run", "--yes", p1, f"https://open.spotify.com/playlist/{p1}?si=abc")
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "same playlist" in result.output
+    assert v1_calls(emulator) == 0
+
+
+@pytest.mark.parametrize("name", ["", "N" * 120])
+def test_a_bad_name_is_refused_before_any_call(emulator, tmp_path, name):  # type: ignore[no-untyped-def]
+    result = invoke(emulator, tmp_path, "run", "--yes", "--name", name)
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "name" in result.output
+    assert v1_calls(emulator) == 0
+
+
+def test_a_token_without_the_modify_scope_is_explained(emulator, tmp_path):  # type: ignore[no-untyped-def]
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    emu = emulator
+    redirect = emu.redirect_uris[0]
+    answer = requests.get(
+        emu.accounts_base + "/authorize",
+        params={
+            "client_id": emu.client_id,
+            "response_type": "code",
+            "redirect_uri": redirect,
+            "scope": "playlist-read-private user-library-read",
+            "state": "s",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+    token = requests.post(
+        emu.accounts_base + "/api/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect},
+        auth=(emu.client_id, emu.client_secret),
+        timeout=10,
+    ).json()
+    before = set(emu.user_playlist_ids())
+    result = invoke(
+        emu, tmp_path, "run", "--yes", extra_env={"SPOTIFY_REFRESH_TOKEN": token["refresh_token"]}
+    )
+    assert result.exit_code == ExitCode.FORBIDDEN, result.output
+    assert "playlist-modify-private scope" in result.output and "spotify-merger auth" in result.output
+    assert set(emu.user_playlist_ids()) == before
+    assert emu.calls("POST", ITEMS) == 0
+
+
+def test_verify_and_undo_commands(emulator, tmp_path, sources_of):  # type: ignore[no-untyped-def]
+    emu = emulator
+    before = sources_of(emu)
+    nothing = invoke(emu, tmp_path, "verify")
+    assert nothing.exit_code == ExitCode.NOTHING_TO_DO, nothing.output
+    assert invoke(emu, tmp_path, "run", "--yes", "--name", "To Undo").exit_code == 0
+    summary = json.loads((tmp_path / "data" / "exports" / "run_summary.json").read_text())
+    master = summary["playlists"][0]["id"]
+
+    ok = invoke(emu, tmp_path, "verify")
+    assert ok.exit_code == 0 and "matches the plan" in ok.output, ok.output
+    emu.edit_playlist(master, remove_positions=[3])
+    bad = invoke(emu, tmp_path, "verify")
+    assert bad.exit_code == ExitCode.VERIFY_FAILED, bad.output
+    assert "do not match the plan" in bad.output and "position 4" in bad.output
+
+    refused = invoke(emu, tmp_path, "undo")
+    assert refused.exit_code == ExitCode.NOT_CONFIRMED and master in emu.user_playlist_ids()
+    done = invoke(emu, tmp_path, "undo", "--yes")
+    assert done.exit_code == 0, done.output
+    assert master not in emu.user_playlist_ids()
+    assert sources_of(emu) == before and all(p in emu.user_playlist_ids() for p in emu.playlist_ids)
+    again = invoke(emu, tmp_path, "undo", "--yes")
+    assert again.exit_code == ExitCode.NOTHING_TO_DO, again.output
