@@ -54,14 +54,26 @@ def _save_checkpoint(path: Path, entries: list[Any], next_offset: int, final: bo
         json.dump({"tracks": entries, "next_offset": next_offset, "complete": final}, f)
 
 
-def seed_fetch(sp: spotipy.Spotify, playlist_id: str, checkpoint_dir: Path, page_size: int = 50) -> BaselineResult:
+def seed_fetch(
+    sp: spotipy.Spotify, playlist_id: str, checkpoint_dir: Path, page_size: int = 50, *, resume: bool = False
+) -> BaselineResult:
+    """The seed's `fetch_playlist_tracks`; with `resume`, it first reloads its checkpoint as the seed does.
+
+    A checkpoint truncated by a kill (the seed writes it in place) raises ValueError on resume, as the
+    seed's `json.load` would.
+    """
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = checkpoint_dir / f"playlist_{playlist_id}.json"
     started = time.perf_counter()
-    calls = 1
-    total = sp.playlist_items(playlist_id, limit=1)["total"]
     entries: list[Any] = []
     offset = 0
+    if resume and checkpoint.exists():
+        with open(checkpoint) as f:
+            saved = json.load(f)
+        entries = saved.get("tracks", [])
+        offset = saved.get("next_offset", 0)
+    calls = 1
+    total = sp.playlist_items(playlist_id, limit=1)["total"]
     while offset < total:
         page = sp.playlist_items(playlist_id, offset=offset, limit=page_size)
         calls += 1
@@ -90,3 +102,21 @@ def seed_write(sp: spotipy.Spotify, name: str, uris: list[str], checkpoint_dir: 
         time.sleep(0.1)  # the seed's fixed "be nice to the API" delay, reproduced on purpose
     checkpoint.write_text(json.dumps({"playlist_id": playlist["id"], "tracks_added": added, "complete": True}))
     return BaselineResult(added, calls, time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m benchmarks.baseline fetch DIR PLAYLIST...`: the seed's fetch as its own process
+    (settings from the environment, as `emu.env()` names them), so a benchmark can kill -9 it."""
+    import os
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) < 3 or args[0] != "fetch":
+        raise SystemExit("usage: python -m benchmarks.baseline fetch CHECKPOINT_DIR PLAYLIST_ID...")
+    sp = seed_client(dict(os.environ))
+    for pid in args[2:]:
+        seed_fetch(sp, pid, Path(args[1]), resume=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -130,12 +130,26 @@ class AnalysisData:
             default_time = start + dt.timedelta(minutes=pos)
             if isinstance(e, Local):
                 uri = f"spotify:local:{e.artist}:album:{e.name}:200"
-                rows.append([pid, pos, None, None, uri, e.added_at or default_time, "me", True, False,
-                             e.name, e.artist])
+                rows.append(
+                    [
+                        pid,
+                        pos,
+                        None,
+                        None,
+                        uri,
+                        e.added_at or default_time,
+                        "me",
+                        True,
+                        False,
+                        e.name,
+                        e.artist,
+                    ]
+                )
                 continue
             if isinstance(e, Unavailable):
-                rows.append([pid, pos, None, None, None, e.added_at or default_time, "me", False, True,
-                             None, None])
+                rows.append(
+                    [pid, pos, None, None, None, e.added_at or default_time, "me", False, True, None, None]
+                )
                 continue
             tid, added = (e.track_id, e.added_at) if isinstance(e, At) else (e, default_time)
             kind = self.tracks[tid]["type"] if tid in self.tracks else "track"
@@ -161,20 +175,42 @@ class AnalysisData:
 
     def audio_features(self, track_id: str, **values: float) -> None:
         defaults = {
-            "danceability": 0.5, "energy": 0.5, "key": 0, "loudness": -8.0, "mode": 1, "speechiness": 0.05,
-            "acousticness": 0.2, "instrumentalness": 0.0, "liveness": 0.1, "valence": 0.5, "tempo": 120.0,
-            "duration_ms": 200_000, "time_signature": 4,
+            "danceability": 0.5,
+            "energy": 0.5,
+            "key": 0,
+            "loudness": -8.0,
+            "mode": 1,
+            "speechiness": 0.05,
+            "acousticness": 0.2,
+            "instrumentalness": 0.0,
+            "liveness": 0.1,
+            "valence": 0.5,
+            "tempo": 120.0,
+            "duration_ms": 200_000,
+            "time_signature": 4,
         }
         defaults.update(values)
         cols = ["track_id", *defaults, "fetched_at"]
         self.db.execute(
-            f"INSERT OR REPLACE INTO audio_features ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+            f"INSERT OR REPLACE INTO audio_features ({', '.join(cols)}) "
+            f"VALUES ({', '.join('?' for _ in cols)})",
             [track_id, *defaults.values(), BASE_TIME],
         )
 
 
-_ENTRY_COLS = ["playlist_id", "position", "item_type", "item_id", "uri", "added_at", "added_by", "is_local",
-               "is_unavailable", "local_name", "local_artist"]
+_ENTRY_COLS = [
+    "playlist_id",
+    "position",
+    "item_type",
+    "item_id",
+    "uri",
+    "added_at",
+    "added_by",
+    "is_local",
+    "is_unavailable",
+    "local_name",
+    "local_artist",
+]
 
 
 def _insert_entries(conn: Any, rows: list[list[Any]]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from analysis_data import AnalysisData, At, Local, Unavailable
 
+from analysis_data import AnalysisData, At, Local, Unavailable
 from spotify_merger.analyze import MergeOptions, MergePlan, SpotifyAnalyzer
 from spotify_merger.errors import ExitCode, NothingToDoError, UsageError
 from spotify_merger.plan import (
@@ -105,8 +105,11 @@ def test_dry_run_report_keeps_the_seed_keys(db, data):
     data.playlist("P2", [b, Unavailable()])
     r = SpotifyAnalyzer(db, ["P1", "P2"]).generate_dry_run_report()
     assert r["before"] | {} == r["before"]
-    assert (r["before"]["playlist_1_entries"], r["before"]["playlist_2_entries"], r["before"]["total_entries"]) == (
-        5, 2, 7)
+    assert (
+        r["before"]["playlist_1_entries"],
+        r["before"]["playlist_2_entries"],
+        r["before"]["total_entries"],
+    ) == (5, 2, 7)
     assert r["after"]["unique_tracks"] == 2
     assert r["impact"]["duplicates_removed"] == 5 - 2  # 5 usable entries make 2 songs
     assert (r["impact"]["excluded_local"], r["impact"]["excluded_unavailable"]) == (1, 1)
@@ -205,8 +208,11 @@ def test_split_into_parts_keeps_order_and_cap():
     uris = [f"spotify:track:{i}" for i in range(25)]
     assert split_into_parts("M", uris[:10], cap=10)[0].name == "M"
     parts = split_into_parts("M", uris, cap=10)
-    assert [(p.index, p.name, p.count) for p in parts] == [(1, "M (1/3)", 10), (2, "M (2/3)", 10),
-                                                          (3, "M (3/3)", 5)]
+    assert [(p.index, p.name, p.count) for p in parts] == [
+        (1, "M (1/3)", 10),
+        (2, "M (2/3)", 10),
+        (3, "M (3/3)", 5),
+    ]
     assert [u for p in parts for u in p.uris] == uris
     assert split_into_parts("M", []) == []
     assert len(split_into_parts("M", [f"u{i}" for i in range(15_000)])) == 2

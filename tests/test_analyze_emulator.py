@@ -71,7 +71,9 @@ def test_keep_weights_plan_matches_the_heaviest_source(fetched_library):
     t1, t2 = truth(lib)
     with Database(lib.db_path, read_only=True) as db:
         plan = SpotifyAnalyzer(db, lib.sources, MergeOptions(keep_weights=True)).plan()
-    expected = Counter({k: max(t1["weights"][k], t2["weights"][k]) for k in set(t1["weights"]) | set(t2["weights"])})
+    expected = Counter(
+        {k: max(t1["weights"][k], t2["weights"][k]) for k in set(t1["weights"]) | set(t2["weights"])}
+    )
     assert Counter(lib.song_keys[u] for u in plan.uris) == expected
 
 

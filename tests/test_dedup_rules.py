@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from analysis_data import AnalysisData, At, Local, Unavailable
 
+from analysis_data import AnalysisData, At, Local, Unavailable
 from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
 from spotify_merger.analyze.normalize import normalize_artist, normalize_title
 from spotify_merger.storage import Database
@@ -127,8 +127,9 @@ def test_same_isrc_merges_single_and_album_copies(db, data):
 
 def test_remaster_with_new_isrc_merges_only_under_smart(db, data):
     orig = data.track("Hey Jude", "The Beatles", isrc="GB1", duration_ms=431_000, release_date="1968-08-26")
-    rem = data.track("Hey Jude - 2015 Remaster", "The Beatles", isrc="GB2", duration_ms=432_900,
-                     release_date="2015-11-06")
+    rem = data.track(
+        "Hey Jude - 2015 Remaster", "The Beatles", isrc="GB2", duration_ms=432_900, release_date="2015-11-06"
+    )
     data.playlist("P1", [orig])
     data.playlist("P2", [rem])
     assert songs(db) == {frozenset({orig, rem})}
@@ -235,7 +236,11 @@ def test_local_and_unavailable_entries_are_counted_and_left_out(db, data):
     assert (plan.excluded_local, plan.excluded_unavailable) == (2, 2)
     listed = an.excluded_entries()
     assert [(e["source"], e["position"], e["kind"]) for e in listed["entries"]] == [
-        ("p1", 0, "local"), ("p1", 2, "unavailable"), ("p1", 3, "local"), ("p2", 0, "unavailable")]
+        ("p1", 0, "local"),
+        ("p1", 2, "unavailable"),
+        ("p1", 3, "local"),
+        ("p2", 0, "unavailable"),
+    ]
 
 
 def _t(minutes):
@@ -271,8 +276,12 @@ def test_source_and_weight_orders(db, data):
 
 @pytest.mark.parametrize(
     ("keep", "expected"),
-    [("most-weighted", "heavy"), ("earliest-added", "early"), ("newest-release", "new"),
-     ("oldest-release", "old")],
+    [
+        ("most-weighted", "heavy"),
+        ("earliest-added", "early"),
+        ("newest-release", "new"),
+        ("oldest-release", "old"),
+    ],
 )
 def test_keep_chooses_the_copy(db, data, keep, expected):
     ids = {

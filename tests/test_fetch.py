@@ -98,10 +98,12 @@ class EditingClient(SpotifyClient):
     """Edits the playlist on the emulator (as a user in the app would) while pages are being read."""
 
     emu: Any = None
-    edit_at: set[int] = set()
+    edit_at: frozenset[int] = frozenset()
     seen = 0
 
-    def items_page(self, playlist_id: str, offset: int, limit: int | None = None, fields: str | None = None) -> Any:
+    def items_page(
+        self, playlist_id: str, offset: int, limit: int | None = None, fields: str | None = None
+    ) -> Any:
         type(self).seen += 1
         if type(self).seen in self.edit_at or (self.edit_at == {-1}):
             uri = next(u for u in self.emu.playlist_uris(playlist_id) if u and u.startswith("spotify:track:"))
@@ -111,7 +113,9 @@ class EditingClient(SpotifyClient):
 
 def editing_client(env: Any, emu: Any, edit_at: set[int]) -> SpotifyClient:
     client = SpotifyClient.connect(env)
-    client.__class__ = type("Editing", (EditingClient,), {"emu": emu, "edit_at": edit_at, "seen": 0})
+    client.__class__ = type(
+        "Editing", (EditingClient,), {"emu": emu, "edit_at": frozenset(edit_at), "seen": 0}
+    )
     return client
 
 
@@ -169,10 +173,13 @@ def test_liked_songs_and_special_entries(emulator_factory, env_for):  # type: ig
     old = emu.old_playlist_id
     result = fetch_sources(env, ["liked", old], features=False)
     with Database(env.db_path) as db:
-        liked = [r[0] for r in db.fetchall("SELECT item_id FROM entries WHERE playlist_id = 'liked' ORDER BY position")]
-        nulls = db.fetchone(
-            "SELECT count(*) FROM entries WHERE playlist_id = ? AND added_at IS NULL", [old]
-        )[0]
+        liked = [
+            r[0]
+            for r in db.fetchall("SELECT item_id FROM entries WHERE playlist_id = 'liked' ORDER BY position")
+        ]
+        nulls = db.fetchone("SELECT count(*) FROM entries WHERE playlist_id = ? AND added_at IS NULL", [old])[
+            0
+        ]
     assert liked == [t for t, _ in emu.library.liked]
     assert nulls > 0
     assert stored_uris(env, old) == emu.playlist_uris(old)

@@ -14,17 +14,30 @@ from spotify_merger.storage import Database
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+CHROMIUM = next(
+    (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None
+)
 
 
 def render(html_path, tmp_path):
     shot = tmp_path / "shot.png"
     result = subprocess.run(
         [
-            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
-            f"--screenshot={shot}", "--window-size=1280,2000", html_path.as_uri(),
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--screenshot={shot}",
+            "--window-size=1280,2000",
+            html_path.as_uri(),
         ],
         capture_output=True,
         text=True,
@@ -40,8 +53,11 @@ def test_report_html_renders_in_chromium(fetched_library, tmp_path, profile):
 
     lib = fetched_library(profile)
     with Database(lib.db_path, read_only=True) as db:
-        doc = build_report(Environment.for_tests(tmp_path / "data"), SpotifyAnalyzer(db, lib.sources),
-                           master_name="Browser Check")
+        doc = build_report(
+            Environment.for_tests(tmp_path / "data"),
+            SpotifyAnalyzer(db, lib.sources),
+            master_name="Browser Check",
+        )
     result, shot = render(tmp_path / "data" / "exports" / "report.html", tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.exists() and shot.stat().st_size > 10_000

@@ -52,9 +52,9 @@ def test_retry_after_is_honoured_visibly(emulator, env_for, virtual_time):  # ty
 
 def test_retry_after_beyond_max_wait_stops_at_once(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
     emulator.configure(rate_429=1.0, force_retry_after=3700)
-    with connect(env_for(emulator, max_wait=120), virtual_time) as client:
-        with pytest.raises(RateLimitedError) as info:
-            client.playlist_meta(emulator.playlist_ids[0])
+    client = connect(env_for(emulator, max_wait=120), virtual_time)
+    with client, pytest.raises(RateLimitedError) as info:
+        client.playlist_meta(emulator.playlist_ids[0])
     err = info.value
     assert err.exit_code == ExitCode.RATE_LIMITED
     assert err.retry_after == 3700
@@ -77,9 +77,8 @@ def test_quota_exceeded_is_not_ordinary_rate_limiting(emulator, env_for, virtual
 
 def test_5xx_storm_gives_up_after_bounded_retries(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
     emulator.configure(fault_rate=1.0)
-    with connect(env_for(emulator), virtual_time) as client:
-        with pytest.raises(ServerError) as info:
-            client.items_page(emulator.playlist_ids[0], 0)
+    with connect(env_for(emulator), virtual_time) as client, pytest.raises(ServerError) as info:
+        client.items_page(emulator.playlist_ids[0], 0)
     assert info.value.exit_code == ExitCode.SERVER
     attempts = CallPolicy.max_attempts
     assert sum(emulator.calls("GET", ITEMS, s) for s in (500, 502, 503)) == attempts
@@ -104,9 +103,8 @@ def test_connection_refused_is_a_server_error(emulator, env_for, virtual_time): 
         sock.bind(("127.0.0.1", 0))
         dead_port = sock.getsockname()[1]
     env = env_for(emulator, settings={"SPOTIFY_API_BASE": f"http://127.0.0.1:{dead_port}/v1"})
-    with connect(env, virtual_time) as client:
-        with pytest.raises(ServerError) as info:
-            client.playlist_meta(emulator.playlist_ids[0])
+    with connect(env, virtual_time) as client, pytest.raises(ServerError) as info:
+        client.playlist_meta(emulator.playlist_ids[0])
     assert "cannot reach Spotify" in info.value.message
     assert len(virtual_time.sleeps) == CallPolicy.max_attempts - 1
 
@@ -119,7 +117,11 @@ class _GarbageOnce(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         type(self).served += 1
-        body = b"<html>oops" if type(self).served <= type(self).bad else b'{"id": "x", "name": "ok"}'
+        body = (
+            b"<html>oops"
+            if type(self).served <= type(self).bad
+            else b'{"id": "x", "name": "ok", "items": {"total": 3}}'
+        )
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -158,9 +160,8 @@ def test_lost_response_on_post_is_not_retried(emulator_factory, env_for, virtual
     pid = emu.playlist_ids[0]
     before = emu.playlist_uris(pid)
     uri = next(u for u in before if u and u.startswith("spotify:track:"))
-    with connect(env_for(emu), virtual_time) as client:
-        with pytest.raises(LostResponseError) as info:
-            client.add_items(pid, [uri])
+    with connect(env_for(emu), virtual_time) as client, pytest.raises(LostResponseError) as info:
+        client.add_items(pid, [uri])
     assert isinstance(info.value, ServerError)
     assert emu.calls("POST", ITEMS) == 1  # sent once, never replayed
     assert emu.playlist_uris(pid) == [*before, uri]  # applied exactly once
@@ -202,9 +203,8 @@ def test_short_lived_tokens_refresh_transparently(emulator_factory, env_for, vir
 
 def test_revoked_refresh_token_says_rerun_auth(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
     emulator.revoke_refresh_token()
-    with connect(env_for(emulator), virtual_time) as client:
-        with pytest.raises(AuthError) as info:
-            client.playlist_meta(emulator.playlist_ids[0])
+    with connect(env_for(emulator), virtual_time) as client, pytest.raises(AuthError) as info:
+        client.playlist_meta(emulator.playlist_ids[0])
     assert info.value.exit_code == ExitCode.AUTH == 3
     assert "invalid_grant" in info.value.message
     assert "re-run `spotify-merger auth`" in info.value.hint
@@ -212,9 +212,8 @@ def test_revoked_refresh_token_says_rerun_auth(emulator, env_for, virtual_time):
 
 def test_invalid_client_id_is_an_auth_error(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
     env = env_for(emulator, settings={"SPOTIFY_CLIENT_ID": "0" * 32})
-    with connect(env, virtual_time) as client:
-        with pytest.raises(AuthError) as info:
-            client.playlist_meta(emulator.playlist_ids[0])
+    with connect(env, virtual_time) as client, pytest.raises(AuthError) as info:
+        client.playlist_meta(emulator.playlist_ids[0])
     assert "invalid_client" in info.value.message
     assert "SPOTIFY_CLIENT_ID" in info.value.hint
 
@@ -245,7 +244,9 @@ def test_pacer_learns_the_rate_from_the_first_429() -> None:
 
 
 def test_redact_hides_tokens() -> None:
-    text = 'Authorization: Bearer BQabc.def-ghi {"access_token": "BQxyz", "refresh_token":"AQ123"} code=AQzz&x=1'
+    text = (
+        'Authorization: Bearer BQabc.def-ghi {"access_token": "BQxyz", "refresh_token":"AQ123"} code=AQzz&x=1'
+    )
     out = redact(text)
     for secret in ("BQabc.def-ghi", "BQxyz", "AQ123", "AQzz"):
         assert secret not in out

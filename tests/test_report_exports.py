@@ -7,9 +7,9 @@ import json
 import shutil
 
 import pytest
-from analysis_data import AnalysisData, Local
 from typer.testing import CliRunner
 
+from analysis_data import AnalysisData, Local
 from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
 from spotify_merger.cli import app
 from spotify_merger.context import Environment
@@ -36,7 +36,11 @@ def test_build_report_writes_json_csv_and_html(fetched_copy):
         doc = build_report(env, an, master_name="  My Master ")
         plan = an.plan()
     exports = data_dir / "exports"
-    assert sorted(p.name for p in exports.iterdir()) == ["dry_run_report.json", "merge_plan.csv", "report.html"]
+    assert sorted(p.name for p in exports.iterdir()) == [
+        "dry_run_report.json",
+        "merge_plan.csv",
+        "report.html",
+    ]
 
     saved = json.loads((exports / "dry_run_report.json").read_text(encoding="utf-8"))
     report = saved["report"]
@@ -86,9 +90,16 @@ def test_print_report_shows_every_section(fetched_copy):
     env._stdout = console
     print_report(env, doc)
     text = console.export_text()
-    for title in ("Operation Summary", "Weight Analysis", "Top 10 Most Weighted Tracks (p1)",
-                  "Playlist Overlap Analysis", "Match Review", "Planned Master Playlist", "Musical DNA (metadata)",
-                  "Left Out"):
+    for title in (
+        "Operation Summary",
+        "Weight Analysis",
+        "Top 10 Most Weighted Tracks (p1)",
+        "Playlist Overlap Analysis",
+        "Match Review",
+        "Planned Master Playlist",
+        "Musical DNA (metadata)",
+        "Left Out",
+    ):
         assert title in text
     assert "Development Mode" in text
     assert not (data_dir / "exports" / "report.html").exists()
@@ -104,7 +115,10 @@ def test_parts_are_planned_past_the_cap(tmp_path, monkeypatch):
         data.playlist("P1", [data.track(f"S{i}") for i in range(10)])
         doc = build_report(Environment.for_tests(tmp_path), SpotifyAnalyzer(db), master_name="Big")
     assert [(p["name"], p["count"]) for p in doc["planned_master"]["parts"]] == [
-        ("Big (1/3)", 4), ("Big (2/3)", 4), ("Big (3/3)", 2)]
+        ("Big (1/3)", 4),
+        ("Big (2/3)", 4),
+        ("Big (3/3)", 2),
+    ]
 
 
 def test_a_bad_name_fails_before_anything_is_written(tmp_path):
@@ -119,14 +133,28 @@ def test_a_bad_name_fails_before_anything_is_written(tmp_path):
 def _cli(args, data_dir, env=None):
     base = {"PLAYLIST_1_ID": "", "PLAYLIST_2_ID": "", "SPOTIFY_MERGER_DATA_DIR": ""}
     return CliRunner().invoke(
-        app, ["--data-dir", str(data_dir), "--env-file", str(data_dir / "none.env"), *args], env={**base, **(env or {})}
+        app,
+        ["--data-dir", str(data_dir), "--env-file", str(data_dir / "none.env"), *args],
+        env={**base, **(env or {})},
     )
 
 
 def test_report_command_end_to_end(fetched_copy):
     lib, data_dir = fetched_copy
-    result = _cli(["report", *lib.sources, "--keep", "newest-release", "--order", "weight", "--name", "Mix",
-                   "--no-html"], data_dir)
+    result = _cli(
+        [
+            "report",
+            *lib.sources,
+            "--keep",
+            "newest-release",
+            "--order",
+            "weight",
+            "--name",
+            "Mix",
+            "--no-html",
+        ],
+        data_dir,
+    )
     assert result.exit_code == 0, result.output
     assert "Operation Summary" in result.output
     saved = json.loads((data_dir / "exports" / "dry_run_report.json").read_text(encoding="utf-8"))

@@ -55,7 +55,9 @@ def test_invalid_sources_are_usage_errors(text: str) -> None:
 
 def test_defaults_duplicates_and_none(tmp_path) -> None:  # type: ignore[no-untyped-def]
     other = "yQoaGdhikkDkIkKiRca3D8"
-    env = Environment.for_tests(tmp_path, {"PLAYLIST_1_ID": PID, "PLAYLIST_2_ID": f"spotify:playlist:{other}"})
+    env = Environment.for_tests(
+        tmp_path, {"PLAYLIST_1_ID": PID, "PLAYLIST_2_ID": f"spotify:playlist:{other}"}
+    )
     assert resolve_sources(env, None) == [PID, other]
     assert resolve_sources(env, ["liked", PID]) == [LIKED, PID]
     with pytest.raises(UsageError) as info:

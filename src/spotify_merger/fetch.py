@@ -19,7 +19,10 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import queue
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +37,26 @@ from spotify_merger.store_pages import CallLog, Page, begin_playlist, store_page
 
 MAX_RESTARTS = 3
 LIKED_PAGE = 50
+
+
+@contextlib.contextmanager
+def shield_ctrl_c() -> Iterator[None]:
+    """Hold a Ctrl-C until the DuckDB write in progress has committed, then raise it.
+
+    DuckDB turns a KeyboardInterrupt mid-statement into a RuntimeError ("Query interrupted"), and
+    one landing between BEGIN and COMMIT would abandon a page half-way through our bookkeeping.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 @dataclass
@@ -166,7 +189,8 @@ class _Fetcher:
         run.snapshot = meta.get("snapshot_id")
         run.total = int(meta.get("total") or 0)
         run.page_size = LIKED_PAGE if run.id == LIKED else self.client.page_limit
-        resume = begin_playlist(self.db, meta, run.page_size, force_wipe=run.restarts > 0)
+        with shield_ctrl_c():
+            resume = begin_playlist(self.db, meta, run.page_size, force_wipe=run.restarts > 0)
         label = run.name or run.id
         if resume.status == "changed" and run.restarts == 0:
             self.env.say(f"{label}: changed on Spotify since the last fetch; reading it again from the start")
@@ -190,7 +214,8 @@ class _Fetcher:
         for offset in missing:
             self._submit(run, self.page_task, offset)
         if not missing and run.done >= run.expected and first is None:
-            store_pages(self.db, [], log=self.log, complete=[run.id])
+            with shield_ctrl_c():
+                store_pages(self.db, [], log=self.log, complete=[run.id])
             run.finished = True
 
     def restart(self, run: _Run) -> None:
@@ -257,7 +282,8 @@ class _Fetcher:
             if not run.finished and run.done >= run.expected:
                 run.finished = True
                 done_now.append(run.id)
-        store_pages(self.db, [page for _, page in current], log=self.log, complete=done_now)
+        with shield_ctrl_c():
+            store_pages(self.db, [page for _, page in current], log=self.log, complete=done_now)
         for run, page in current:
             run.fetched_entries += len(page.items)
             self.bars.update(run.id, advance=len(page.items))
@@ -274,7 +300,7 @@ class _Fetcher:
                 continue
             self.outstanding -= 1
             if kind == "page" and generation == run.generation:
-                with contextlib.suppress(Exception):
+                with contextlib.suppress(Exception), shield_ctrl_c():
                     store_pages(self.db, [payload], log=self.log)
 
 

@@ -53,7 +53,9 @@ def validate_master_name(name: str) -> str:
     """The name, trimmed; UsageError when it is empty or too long to carry a part suffix."""
     cleaned = (name or "").strip()
     if not cleaned:
-        raise UsageError("the master playlist name is empty", "pass a name with --name, or leave it out for the default")
+        raise UsageError(
+            "the master playlist name is empty", "pass a name with --name, or leave it out for the default"
+        )
     if any(ord(ch) < 32 for ch in cleaned):
         raise UsageError(
             "the master playlist name contains control characters (such as a newline)",
@@ -61,7 +63,9 @@ def validate_master_name(name: str) -> str:
         )
     if len(cleaned) > MAX_MASTER_NAME_LENGTH:
         raise UsageError(
-            f"the master playlist name is {len(cleaned)} characters long; at most {MAX_MASTER_NAME_LENGTH} fit",
-            f"shorten it: Spotify allows {MAX_NAME_LENGTH} characters and a part suffix like ' (1/2)' must fit",
+            f"the master playlist name is {len(cleaned)} characters long; "
+            f"at most {MAX_MASTER_NAME_LENGTH} fit",
+            f"shorten it: Spotify allows {MAX_NAME_LENGTH} characters "
+            "and a part suffix like ' (1/2)' must fit",
         )
     return cleaned

@@ -68,7 +68,10 @@ class TaskProgress:
 
             class RateColumn(ProgressColumn):
                 def render(self, task: Any) -> Text:
-                    speed = task.finished_speed or task.speed
+                    # Over the whole run (not rich's short window): pages land in bursts.
+                    elapsed = task.finished_time if task.finished else task.elapsed
+                    done = task.completed - task.fields.get("base", 0)
+                    speed = done / elapsed if elapsed and done > 0 else 0
                     return Text(f"{speed:,.0f} {unit}/s" if speed else "", style="progress.data.speed")
 
             class StatusColumn(ProgressColumn):
@@ -102,7 +105,9 @@ class TaskProgress:
 
     def add(self, key: str, description: str, total: int | None, completed: int = 0) -> None:
         if self._progress is not None:
-            self._tasks[key] = self._progress.add_task(description, total=total, completed=completed)
+            self._tasks[key] = self._progress.add_task(
+                description, total=total, completed=completed, base=completed
+            )
 
     def update(
         self, key: str, *, advance: int = 0, total: int | None = None, completed: int | None = None

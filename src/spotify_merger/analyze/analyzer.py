@@ -67,9 +67,7 @@ class SpotifyAnalyzer:
         seen: set[str] = set()
         for pid in resolved:
             if pid in seen:
-                raise UsageError(
-                    f"the playlist {pid} is given twice", "name each source playlist once"
-                )
+                raise UsageError(f"the playlist {pid} is given twice", "name each source playlist once")
             seen.add(pid)
             if pid not in known:
                 if not complete:
@@ -166,7 +164,8 @@ class SpotifyAnalyzer:
             WITH w AS (SELECT ss.gid, {weight_cols} FROM {ns}song_src ss GROUP BY ss.gid)
             SELECT p.pos AS position, p.uri, s.name, s.artist, s.album_name AS album, s.type,
                    {", ".join(f"w.weight_p{i + 1}" for i in range(len(self.sources)))},
-                   s.total_entries AS total_weight, s.n_tracks AS track_ids, s.reason, s.kept_id, s.gid AS song_id
+                   s.total_entries AS total_weight, s.n_tracks AS track_ids, s.reason, s.kept_id,
+                   s.gid AS song_id
             FROM {ns}plan p JOIN {ns}songs s USING (gid) JOIN w USING (gid)
             ORDER BY p.pos
         """

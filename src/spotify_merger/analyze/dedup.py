@@ -49,7 +49,10 @@ _SONG_ORDER = {
 
 
 def table_names(ns: str) -> list[str]:
-    return [f"{ns}{t}" for t in ("src", "entries", "nodes", "memb", "labels", "groups", "song_src", "songs", "plan")]
+    return [
+        f"{ns}{t}"
+        for t in ("src", "entries", "nodes", "memb", "labels", "groups", "song_src", "songs", "plan")
+    ]
 
 
 def build(conn: duckdb.DuckDBPyConnection, ns: str, sources: list[str], options: MergeOptions) -> int:
@@ -79,7 +82,8 @@ def _entries(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
         )
         SELECT *,
                CASE WHEN NOT excluded THEN
-                   row_number() OVER (PARTITION BY excluded ORDER BY added_at ASC NULLS FIRST, src_idx, position)
+                   row_number() OVER (PARTITION BY excluded
+                                      ORDER BY added_at ASC NULLS FIRST, src_idx, position)
                END AS entry_rank,
                src_idx::BIGINT * 4294967296 + position AS src_pos
         FROM e
@@ -175,7 +179,9 @@ def _components(conn: duckdb.DuckDBPyConnection, ns: str) -> int:
                 SELECT m.block, min(l.label) AS label FROM {ns}memb m JOIN {ns}labels l USING (node)
                 GROUP BY m.block
             ),
-            nl AS (SELECT m.node, min(bl.label) AS label FROM {ns}memb m JOIN bl USING (block) GROUP BY m.node)
+            nl AS (
+                SELECT m.node, min(bl.label) AS label FROM {ns}memb m JOIN bl USING (block) GROUP BY m.node
+            )
             SELECT l.node, least(l.label, nl.label) AS label FROM {ns}labels l JOIN nl USING (node)
             """
         )
@@ -194,10 +200,12 @@ def _groups(conn: duckdb.DuckDBPyConnection, ns: str, options: MergeOptions) -> 
         f"""
         CREATE OR REPLACE TEMP TABLE {ns}groups AS
         WITH g AS (
-            SELECT n.*, coalesce(l.label, n.id) AS gid FROM {ns}nodes n LEFT JOIN {ns}labels l ON l.node = n.id
+            SELECT n.*, coalesce(l.label, n.id) AS gid
+            FROM {ns}nodes n LEFT JOIN {ns}labels l ON l.node = n.id
         ),
         ranked AS (
-            SELECT g.*, row_number() OVER (PARTITION BY gid ORDER BY {_KEEP_ORDER[options.keep]}) = 1 AS is_kept
+            SELECT g.*,
+                   row_number() OVER (PARTITION BY gid ORDER BY {_KEEP_ORDER[options.keep]}) = 1 AS is_kept
             FROM g
         ),
         kept AS (SELECT gid, id AS kept_id FROM ranked WHERE is_kept),
@@ -227,7 +235,8 @@ def _songs(conn: duckdb.DuckDBPyConnection, ns: str, options: MergeOptions) -> N
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {ns}song_src AS
-        SELECT g.gid, e.src_idx, count(*) AS weight, min(e.entry_rank) AS first_rank, min(e.src_pos) AS first_src_pos
+        SELECT g.gid, e.src_idx, count(*) AS weight, min(e.entry_rank) AS first_rank,
+               min(e.src_pos) AS first_src_pos
         FROM {ns}entries e JOIN {ns}groups g ON g.id = e.item_id
         WHERE NOT e.excluded
         GROUP BY g.gid, e.src_idx
@@ -259,7 +268,8 @@ def _songs(conn: duckdb.DuckDBPyConnection, ns: str, options: MergeOptions) -> N
                CASE WHEN total_entries = 1 THEN 'unique'
                     ELSE array_to_string(
                         list_filter(['same-id', 'relinked', 'same-isrc', 'same-title-artist-duration'],
-                                    lambda x: (x = 'same-id' AND repeated_id) OR list_contains(merge_reasons, x)),
+                                    lambda x: (x = 'same-id' AND repeated_id)
+                                              OR list_contains(merge_reasons, x)),
                         '+')
                END AS reason
         FROM s

@@ -18,7 +18,13 @@ if TYPE_CHECKING:
     import duckdb
 
 UNIT_FEATURES = (
-    "danceability", "energy", "valence", "acousticness", "instrumentalness", "liveness", "speechiness",
+    "danceability",
+    "energy",
+    "valence",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "speechiness",
 )
 # name -> (low, bin width, number of bins): values outside are clamped into the end bins.
 FEATURE_BINS: dict[str, tuple[float, float, int]] = {
@@ -30,15 +36,14 @@ TOP_ARTISTS = 10
 
 
 def _mode(conn: duckdb.DuckDBPyConnection, ns: str) -> tuple[str, str, float]:
-    cap = conn.execute(
-        "SELECT available, reason FROM capabilities WHERE name = 'audio_features'"
-    ).fetchone()
+    cap = conn.execute("SELECT available, reason FROM capabilities WHERE name = 'audio_features'").fetchone()
     row = conn.execute(
         f"""
         SELECT count(*) FILTER (WHERE s.type = 'track'),
                count(DISTINCT s.gid) FILTER (WHERE s.type = 'track' AND af.track_id IS NOT NULL)
         FROM {ns}songs s
-        LEFT JOIN (SELECT g.gid, af.track_id FROM {ns}groups g JOIN audio_features af ON af.track_id = g.id) af
+        LEFT JOIN (SELECT g.gid, af.track_id FROM {ns}groups g
+                   JOIN audio_features af ON af.track_id = g.id) af
                USING (gid)
         """
     ).fetchone()
@@ -106,7 +111,8 @@ def _fill_metadata(conn: duckdb.DuckDBPyConnection, ns: str, out: dict[str, dict
                median(release_year) FILTER (WHERE type = 'track'),
                avg(duration_ms) FILTER (WHERE type = 'track') / 1000.0,
                median(duration_ms) FILTER (WHERE type = 'track') / 1000.0,
-               avg(CASE WHEN explicit THEN 1.0 ELSE 0.0 END) FILTER (WHERE type = 'track' AND explicit IS NOT NULL),
+               avg(CASE WHEN explicit THEN 1.0 ELSE 0.0 END)
+                   FILTER (WHERE type = 'track' AND explicit IS NOT NULL),
                count(*) FILTER (WHERE added_at IS NULL AND scope <> 'master')
         FROM {ns}dna GROUP BY scope
         """
@@ -164,8 +170,9 @@ def _artists(conn: duckdb.DuckDBPyConnection, ns: str, out: dict[str, dict[str, 
         artists = out[scope]["artists"]
         artists["distinct"] = int(distinct)
         artists["half_library_artists"] = int(half or 0)
-        artists["top"] = [{"artist": t["artist"], "count": int(t["count"]), "share": float(t["share"])}
-                          for t in (top or [])]
+        artists["top"] = [
+            {"artist": t["artist"], "count": int(t["count"]), "share": float(t["share"])} for t in (top or [])
+        ]
 
 
 def _features(conn: duckdb.DuckDBPyConnection, ns: str, scopes: list[str]) -> dict[str, Any]:
@@ -204,7 +211,7 @@ def _features(conn: duckdb.DuckDBPyConnection, ns: str, scopes: list[str]) -> di
                 label = f"{low + b * width:g}"
                 result["features"][n].setdefault(scope, {"mean": None, "std": None, "histogram": {}})
                 result["features"][n][scope]["histogram"][label] = int(count)
-        comparison = []
+        comparison: list[dict[str, Any]] = []
         sources = [s for s in scopes if s != "master"]
         for n in names:
             means = {s: result["features"][n].get(s, {}).get("mean") for s in sources}
@@ -220,7 +227,7 @@ def _features(conn: duckdb.DuckDBPyConnection, ns: str, scopes: list[str]) -> di
                     "relative_spread": None if spread is None else round(spread / (width * bins), 4),
                 }
             )
-        comparison.sort(key=lambda c: -(c["relative_spread"] or 0.0))
+        comparison.sort(key=lambda c: -float(c["relative_spread"] or 0.0))
         result["comparison"] = comparison
         return result
     finally:

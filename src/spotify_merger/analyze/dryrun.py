@@ -11,9 +11,7 @@ if TYPE_CHECKING:
 def dry_run_report(an: SpotifyAnalyzer) -> dict[str, Any]:
     stats = an.source_stats()
     ov = an.get_overlap()
-    plan_row = an._query(
-        "SELECT count(*), count(DISTINCT gid) FROM {ns}plan"
-    )[0]
+    plan_row = an._query("SELECT count(*), count(DISTINCT gid) FROM {ns}plan")[0]
     planned_entries, unique_songs = int(plan_row[0]), int(plan_row[1])
     review_counts = an.match_review(limit=0)
     total_entries = sum(s["entries"] for s in stats)

@@ -34,7 +34,8 @@ _NON_LATIN_RE = r"[^\p{Latin}\p{Common}\p{Inherited}]"
 
 def _fold_sql(expr: str) -> str:
     lowered = f"lower(nfc_normalize({expr}))"
-    return f"(CASE WHEN regexp_matches({expr}, '{_NON_LATIN_RE}') THEN {lowered} ELSE strip_accents({lowered}) END)"
+    non_latin = f"regexp_matches({expr}, '{_NON_LATIN_RE}')"
+    return f"(CASE WHEN {non_latin} THEN {lowered} ELSE strip_accents({lowered}) END)"
 
 
 def _squash_sql(expr: str) -> str:

@@ -30,9 +30,7 @@ def overlap(conn: duckdb.DuckDBPyConnection, ns: str, n_sources: int) -> dict[st
             f"SELECT srcs[1], count(*) FROM {ns}membership WHERE len(srcs) = 1 GROUP BY 1"
         ).fetchall()
     )
-    all_row = conn.execute(
-        f"SELECT count(*) FROM {ns}membership WHERE len(srcs) = ?", [n_sources]
-    ).fetchone()
+    all_row = conn.execute(f"SELECT count(*) FROM {ns}membership WHERE len(srcs) = ?", [n_sources]).fetchone()
     multi_row = conn.execute(f"SELECT count(*) FROM {ns}membership WHERE len(srcs) > 1").fetchone()
     sizes = dict(conn.execute(f"SELECT src_idx, count(*) FROM {ns}song_src GROUP BY src_idx").fetchall())
     pairs = conn.execute(
@@ -55,7 +53,12 @@ def overlap(conn: duckdb.DuckDBPyConnection, ns: str, n_sources: int) -> dict[st
     for a, b, n in pairs:
         union_ab = sizes.get(a, 0) + sizes.get(b, 0) - n
         pairwise.append(
-            {"a": keys[a], "b": keys[b], "in_both": int(n), "jaccard": round(n / union_ab, 4) if union_ab else 0.0}
+            {
+                "a": keys[a],
+                "b": keys[b],
+                "in_both": int(n),
+                "jaccard": round(n / union_ab, 4) if union_ab else 0.0,
+            }
         )
     result: dict[str, Any] = {
         "sources": keys,

@@ -43,8 +43,24 @@ def match_review(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) ->
         """
     ).fetchall()
     songs: list[dict[str, Any]] = []
-    for (pos, _gid, tid, is_kept, reason, direct, name, artist, album, album_type, release, duration, explicit,
-         isrc, linked_from, n_entries) in rows:
+    for (
+        pos,
+        _gid,
+        tid,
+        is_kept,
+        reason,
+        direct,
+        name,
+        artist,
+        album,
+        album_type,
+        release,
+        duration,
+        explicit,
+        isrc,
+        linked_from,
+        n_entries,
+    ) in rows:
         copy = {
             "id": tid,
             "name": name,
@@ -125,7 +141,8 @@ def warnings(
             )
         if s["undated_entries"]:
             out.append(
-                f"{label}: {_n(s['undated_entries'], 'entry has', 'entries have')} no added date (very old playlist); "
+                f"{label}: {_n(s['undated_entries'], 'entry has', 'entries have')} no added date "
+                "(very old playlist); "
                 "they count as added before any dated entry, in playlist order"
             )
     row = conn.execute(
@@ -140,10 +157,14 @@ def warnings(
     assert row is not None
     no_duration, no_isrc, no_title, no_metadata = (int(v) for v in row)
     if no_metadata:
-        out.append(f"{_n(no_metadata, 'track has', 'tracks have')} no stored details (name, artist): matched by id only")
+        out.append(
+            f"{_n(no_metadata, 'track has', 'tracks have')} no stored details (name, artist): "
+            "matched by id only"
+        )
     if options.max_rule >= 3 and no_duration:
         out.append(
-            f"{_n(no_duration, 'track has', 'tracks have')} no duration: the title/artist/duration rule cannot match"
+            f"{_n(no_duration, 'track has', 'tracks have')} no duration: "
+            "the title/artist/duration rule cannot match them"
         )
     if options.max_rule >= 2 and no_isrc:
         out.append(f"{_n(no_isrc, 'track has', 'tracks have')} no ISRC: the ISRC rule cannot match them")

@@ -71,8 +71,24 @@ def source_stats(conn: duckdb.DuckDBPyConnection, ns: str) -> list[dict[str, Any
     ).fetchall()
     out = []
     for row in rows:
-        (idx, pid, name, snapshot, entries, usable, local, unavailable, episodes, undated, songs, highest, avg,
-         repeated, extra, distribution) = row
+        (
+            idx,
+            pid,
+            name,
+            snapshot,
+            entries,
+            usable,
+            local,
+            unavailable,
+            episodes,
+            undated,
+            songs,
+            highest,
+            avg,
+            repeated,
+            extra,
+            distribution,
+        ) = row
         out.append(
             {
                 "key": f"p{idx + 1}",

@@ -64,7 +64,7 @@ def playlists(ctx: typer.Context) -> None:
             ]
             if dev:
                 readable = owner.get("id") == me["id"] or bool(p.get("collaborative"))
-                row.append("yes" if readable else "no (not yours)")
+                row.append("yes" if readable else "no")
             table.add_row(*row)
         env.stdout.print(table)
         if dev:

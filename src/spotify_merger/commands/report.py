@@ -11,7 +11,10 @@ from spotify_merger.commands.common import build_env, run_command
 if TYPE_CHECKING:
     from spotify_merger.context import Environment
 
-MATCH_HELP = "How far matching goes: id (same track or relinked), isrc (+ same ISRC), smart (+ same title/artist/length)."
+MATCH_HELP = (
+    "How far matching goes: id (same track or relinked), isrc (+ same ISRC), "
+    "smart (+ same title/artist/length)."
+)
 KEEP_HELP = "Which copy of a song to keep: most-weighted, earliest-added, newest-release, oldest-release."
 ORDER_HELP = "Master order: first-added (earliest added across sources), weight (heaviest first), source."
 
@@ -69,19 +72,34 @@ def register(app: typer.Typer) -> None:
         keep: Annotated[str, typer.Option("--keep", help=KEEP_HELP)] = "most-weighted",
         order: Annotated[str, typer.Option("--order", help=ORDER_HELP)] = "first-added",
         keep_weights: Annotated[
-            bool, typer.Option("--keep-weights", help="Repeat each song by its weight in its heaviest source.")
+            bool,
+            typer.Option("--keep-weights", help="Repeat each song by its weight in its heaviest source."),
         ] = False,
         name: Annotated[
             str | None,
-            typer.Option("--name", help="Master playlist name [default: 'Master Library YYYY-MM-DD'].",
-                         show_default=False),
+            typer.Option(
+                "--name",
+                help="Master playlist name [default: 'Master Library YYYY-MM-DD'].",
+                show_default=False,
+            ),
         ] = None,
         no_html: Annotated[bool, typer.Option("--no-html", help="Skip report.html.")] = False,
     ) -> None:
-        """Dry run: analyse the fetched playlists and show what the merge would create (writes nothing to Spotify)."""
+        """Dry run: analyse the fetched playlists and show what the merge would create.
+
+        Writes nothing to Spotify: the report goes to the terminal and to data/exports/.
+        """
         env = build_env(ctx)
         run_command(
             env,
-            lambda: run_report(env, sources, match=match, keep=keep, order=order, keep_weights=keep_weights,
-                               name=name, html=not no_html),
+            lambda: run_report(
+                env,
+                sources,
+                match=match,
+                keep=keep,
+                order=order,
+                keep_weights=keep_weights,
+                name=name,
+                html=not no_html,
+            ),
         )

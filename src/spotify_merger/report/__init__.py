@@ -39,7 +39,9 @@ def planned_master(analyzer: SpotifyAnalyzer, master_name: str) -> dict[str, Any
 def build_report(
     env: Environment, analyzer: SpotifyAnalyzer, *, master_name: str, html: bool = True
 ) -> dict[str, Any]:
-    """Analyse, then write env.exports_dir/{dry_run_report.json, merge_plan.csv, report.html}; return the doc."""
+    """Analyse and write dry_run_report.json, merge_plan.csv and report.html under env.exports_dir.
+
+    Returns the document written to the JSON file (plus `files`, the paths written)."""
     from spotify_merger.report import exports
 
     planned = planned_master(analyzer, master_name)  # validates the name before any work is written

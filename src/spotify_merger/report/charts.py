@@ -77,15 +77,25 @@ def overlap_chart(overlap: dict[str, Any]) -> str:
     """Two sources: one stacked bar (only p1 | both | only p2). More: the largest source combinations."""
     if len(overlap["sources"]) == 2:
         fig, ax = _figure(height=1.9)
-        parts = [("only p1", overlap["only_p1"], _color(0)), ("in both", overlap["in_both"], "#8fa3b8"),
-                 ("only p2", overlap["only_p2"], _color(1))]
+        parts = [
+            ("only p1", overlap["only_p1"], _color(0)),
+            ("in both", overlap["in_both"], "#8fa3b8"),
+            ("only p2", overlap["only_p2"], _color(1)),
+        ]
         left = 0
         total = sum(p[1] for p in parts) or 1
         for label, value, color in parts:
             ax.barh([0], [value], left=left, color=color, height=0.6)
             if value / total > 0.06:
-                ax.text(left + value / 2, 0, f"{label}\n{value:,}", ha="center", va="center", fontsize=8,
-                        color="white")
+                ax.text(
+                    left + value / 2,
+                    0,
+                    f"{label}\n{value:,}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white",
+                )
             left += value
         ax.set_yticks([])
         ax.grid(False)
@@ -111,9 +121,7 @@ def dna_chart(dna: dict[str, Any]) -> str:
     features = dna.get("audio_features")
     if features:
         names = [c["feature"] for c in features["comparison"] if c["feature"] not in ("tempo", "loudness")]
-        series = {
-            s: [features["features"][n].get(s, {}).get("mean") or 0.0 for n in names] for s in sources
-        }
+        series = {s: [features["features"][n].get(s, {}).get("mean") or 0.0 for n in names] for s in sources}
         _grouped_bars(ax, names, series)
         ax.set_ylim(0, 1)
         ax.set_ylabel("weighted mean", fontsize=9, color=INK)
@@ -153,10 +161,14 @@ def timeline_chart(dna: dict[str, Any]) -> str:
     """Entries added per month, per source."""
     sources = [s for s in dna["scopes"] if s != "master"]
     meta = dna["metadata"]
-    months = sorted({m for s in sources for m in meta[s]["timeline"]})
+    series = {s: dict(meta[s]["timeline"]) for s in sources}
+    months = sorted({m for s in sources for m in series[s]})
+    if len(months) > 48:  # monthly counts over many years are mostly noise: sum them by quarter
+        series = {s: _by_quarter(t) for s, t in series.items()}
+        months = sorted({m for s in sources for m in series[s]})
     fig, ax = _figure()
     for i, s in enumerate(sources):
-        values = [meta[s]["timeline"].get(m, 0) for m in months]
+        values = [series[s].get(m, 0) for m in months]
         ax.plot(range(len(months)), values, label=s, color=_color(i), linewidth=1.4)
     step = max(1, len(months) // 10)
     ax.set_xticks(range(0, len(months), step))
@@ -168,3 +180,12 @@ def timeline_chart(dna: dict[str, Any]) -> str:
     if not months:
         ax.text(0.5, 0.5, "no added dates", transform=ax.transAxes, ha="center", color=INK)
     return _encode(fig)
+
+
+def _by_quarter(timeline: dict[str, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for month, n in timeline.items():
+        year, mm = month.split("-")
+        key = f"{year}-Q{(int(mm) - 1) // 3 + 1}"
+        out[key] = out.get(key, 0) + n
+    return out

@@ -36,11 +36,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 def write_text_atomic(target: Path, text: str) -> None:
-    with atomic_path(target) as tmp:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+    with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def jsonable(value: Any) -> Any:

@@ -20,7 +20,8 @@ header { background:#121212; color:#fff; padding:28px 40px; }
 header h1 { margin:0 0 4px; font-size:26px; font-weight:650; }
 header p { margin:0; color:#b3b3b3; }
 main { max-width:1180px; margin:0 auto; padding:24px 40px 60px; }
-section { background:#fff; border:1px solid var(--line); border-radius:10px; padding:20px 24px; margin:18px 0; }
+section { background:#fff; border:1px solid var(--line); border-radius:10px;
+          padding:20px 24px; margin:18px 0; }
 h2 { margin:0 0 12px; font-size:19px; }
 h3 { margin:18px 0 8px; font-size:15px; color:var(--muted); font-weight:600; }
 .cards { display:grid; grid-template-columns:repeat(auto-fit, minmax(170px, 1fr)); gap:12px; }
@@ -35,10 +36,11 @@ th { color:var(--muted); font-weight:600; }
 td.n, th.n { text-align:right; font-variant-numeric:tabular-nums; }
 tr.kept td { font-weight:600; background:#f1fbf4; }
 .reason { display:inline-block; padding:1px 8px; border-radius:10px; background:#eef2f7; font-size:12px; }
-.note { background:#fff8e1; border-left:4px solid #f0b400; padding:8px 12px; margin:6px 0; border-radius:4px; }
+.note { background:#fff8e1; border-left:4px solid #f0b400; padding:8px 12px; margin:6px 0;
+        border-radius:4px; }
 .mode { display:inline-block; padding:2px 10px; border-radius:12px; background:var(--accent); color:#fff;
         font-size:12px; font-weight:600; margin-left:8px; vertical-align:middle; }
-img.chart { width:100%; height:auto; border:0; }
+img.chart { width:100%; max-width:880px; height:auto; border:0; display:block; margin:0 auto; }
 .muted { color:var(--muted); }
 footer { color:var(--muted); font-size:12px; text-align:center; margin-top:30px; }
 """
@@ -52,18 +54,29 @@ def _num(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else _e(value)
 
 
-def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None = None,
-           row_classes: list[str] | None = None) -> str:
+def _table(
+    headers: list[str],
+    rows: list[list[Any]],
+    numeric: set[int] | None = None,
+    row_classes: list[str] | None = None,
+) -> str:
     numeric = numeric or set()
-    head = "".join(f'<th class="n">{_e(h)}</th>' if i in numeric else f"<th>{_e(h)}</th>"
-                   for i, h in enumerate(headers))
+    head = "".join(
+        f'<th class="n">{_e(h)}</th>' if i in numeric else f"<th>{_e(h)}</th>" for i, h in enumerate(headers)
+    )
     body = []
     for r_i, row in enumerate(rows):
         cls = f' class="{row_classes[r_i]}"' if row_classes and row_classes[r_i] else ""
-        cells = "".join(f'<td class="n">{_num(v)}</td>' if i in numeric else f"<td>{_e(v)}</td>"
-                        for i, v in enumerate(row))
+        cells = "".join(
+            f'<td class="n">{_num(v)}</td>' if i in numeric else f"<td>{_e(v)}</td>"
+            for i, v in enumerate(row)
+        )
         body.append(f"<tr{cls}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def _img(data_uri: str, alt: str) -> str:
@@ -87,43 +100,81 @@ def render_html(doc: dict[str, Any]) -> str:
         _card(r["impact"]["duplicates_removed"], f"duplicates removed ({r['impact']['reduction_pct']}%)"),
         _card(r["overlap"]["in_several"], "songs in more than one source"),
         _card(r["impact"]["songs_with_several_ids"], "songs merged across track ids"),
-        _card(r["impact"]["excluded_local"] + r["impact"]["excluded_unavailable"], "left out (local / unavailable)"),
+        _card(
+            r["impact"]["excluded_local"] + r["impact"]["excluded_unavailable"],
+            "left out (local / unavailable)",
+        ),
     ]
     notes = "".join(f'<div class="note">{_e(w)}</div>' for w in r.get("warnings", []))
-    source_rows = [[s["key"], s["name"] or s["id"], s["entries"], s["songs"], s["highest_weight"], s["avg_weight"],
-                    s["songs_repeated"], s["local_files"], s["unavailable"]] for s in sources]
+    source_rows = [
+        [
+            s["key"],
+            s["name"] or s["id"],
+            s["entries"],
+            s["songs"],
+            s["highest_weight"],
+            s["avg_weight"],
+            s["songs_repeated"],
+            s["local_files"],
+            s["unavailable"],
+        ]
+        for s in sources
+    ]
     parts.append(
-        f"""<section><h2>Summary</h2><div class="cards">{''.join(cards)}</div>{notes}
-        <h3>Sources</h3>{_table(["key", "playlist", "entries", "songs", "highest weight", "avg weight",
-                                  "songs repeated", "local", "unavailable"], source_rows, {2, 3, 4, 5, 6, 7, 8})}
+        f"""<section><h2>Summary</h2><div class="cards">{"".join(cards)}</div>{notes}
+        <h3>Sources</h3>{
+            _table(
+                [
+                    "key",
+                    "playlist",
+                    "entries",
+                    "songs",
+                    "highest weight",
+                    "avg weight",
+                    "songs repeated",
+                    "local",
+                    "unavailable",
+                ],
+                source_rows,
+                {2, 3, 4, 5, 6, 7, 8},
+            )
+        }
         </section>"""
     )
 
     plan_rows = [[p["name"], p["count"]] for p in planned["parts"]] or [[planned["name"], 0]]
     opts = planned["options"]
     parts.append(
-        f"""<section><h2>Planned master playlist{'s' if len(planned['parts']) > 1 else ''}</h2>
+        f"""<section><h2>Planned master playlist{"s" if len(planned["parts"]) > 1 else ""}</h2>
         {_table(["new private playlist", "entries"], plan_rows, {1})}
-        <p class="muted">match = {_e(opts['match'])}, keep = {_e(opts['keep'])}, order = {_e(opts['order'])}
-        {', weights kept' if opts['keep_weights'] else ''}. The source playlists are never modified.
+        <p class="muted">match = {_e(opts["match"])}, keep = {_e(opts["keep"])}, order = {_e(opts["order"])}
+        {", weights kept" if opts["keep_weights"] else ""}. The source playlists are never modified.
         Full plan: merge_plan.csv.</p></section>"""
     )
 
     top_blocks = []
     for key, rows in doc.get("top_weighted_by_source", {}).items():
-        top_rows = [[i + 1, row.get("name"), row.get("artist"), row.get("weight")]
-                    for i, row in enumerate(rows[:MAX_TOP])]
-        top_blocks.append(f"<div><h3>Top {MAX_TOP} most weighted ({_e(key)})</h3>"
-                          f"{_table(['#', 'track', 'artist', 'weight'], top_rows, {0, 3})}</div>")
+        top_rows = [
+            [i + 1, row.get("name"), row.get("artist"), row.get("weight")]
+            for i, row in enumerate(rows[:MAX_TOP])
+        ]
+        top_blocks.append(
+            f"<div><h3>Top {MAX_TOP} most weighted ({_e(key)})</h3>"
+            f"{_table(['#', 'track', 'artist', 'weight'], top_rows, {0, 3})}</div>"
+        )
     parts.append(
         f"""<section><h2>Weights</h2>{_img(charts.weight_distribution(sources), "weight distribution")}
-        <div class="grid2">{''.join(top_blocks)}</div></section>"""
+        <div class="grid2">{"".join(top_blocks)}</div></section>"""
     )
 
     ov = r["overlap"]
     if len(sources) == 2:
-        ov_rows = [["only in p1", ov["only_p1"]], ["only in p2", ov["only_p2"]], ["in both", ov["in_both"]],
-                   ["Jaccard index", f"{ov['jaccard']:.3f}"]]
+        ov_rows = [
+            ["only in p1", ov["only_p1"]],
+            ["only in p2", ov["only_p2"]],
+            ["in both", ov["in_both"]],
+            ["Jaccard index", f"{ov['jaccard']:.3f}"],
+        ]
     else:
         ov_rows = [[f"only in {k}", n] for k, n in ov["only"].items()]
         ov_rows += [["in several sources", ov["in_several"]], ["in every source", ov["in_all"]]]
@@ -137,28 +188,43 @@ def render_html(doc: dict[str, Any]) -> str:
     classes: list[str] = []
     for song in review["songs"][:MAX_REVIEW_SONGS]:
         k = song["kept"]
-        review_rows.append([song["position"], k["name"], k["artist"], k["album"], k["release_date"], k["isrc"],
-                            "kept"])
+        review_rows.append(
+            [song["position"], k["name"], k["artist"], k["album"], k["release_date"], k["isrc"], "kept"]
+        )
         classes.append("kept")
         for m in song["merged"]:
-            review_rows.append(["", "↳ " + (m["name"] or "?"), m["artist"], m["album"], m["release_date"],
-                                m["isrc"], m["reason"] + (" (via chain)" if m["via_chain"] else "")])
+            review_rows.append(
+                [
+                    "",
+                    "↳ " + (m["name"] or "?"),
+                    m["artist"],
+                    m["album"],
+                    m["release_date"],
+                    m["isrc"],
+                    m["reason"] + (" (via chain)" if m["via_chain"] else ""),
+                ]
+            )
             classes.append("")
     by_reason = ", ".join(f"{k}: {v:,}" for k, v in review["by_reason"].items())
     parts.append(
         f"""<section><h2>Match review</h2>
-        <p>{review['songs_with_several_ids']:,} songs were merged from different track ids
-        ({review['merged_track_ids']:,} copies merged; {by_reason}). Showing
-        {min(len(review['songs']), MAX_REVIEW_SONGS):,}.</p>
-        {_table(["#", "track", "artist", "album", "released", "ISRC", "reason"], review_rows, {0},
-                classes) if review_rows else '<p class="muted">No merges across different track ids.</p>'}
+        <p>{
+            _plural(review["songs_with_several_ids"], "song was", "songs were")
+        } merged from different track ids
+        ({_plural(review["merged_track_ids"], "copy", "copies")} merged; {by_reason}). Showing
+        {min(len(review["songs"]), MAX_REVIEW_SONGS):,}.</p>
+        {
+            _table(["#", "track", "artist", "album", "released", "ISRC", "reason"], review_rows, {0}, classes)
+            if review_rows
+            else '<p class="muted">No merges across different track ids.</p>'
+        }
         </section>"""
     )
 
     dna_rows = []
     meta = dna["metadata"]
     for label, fn in (
-        ("median release year", lambda m: m["median_release_year"]),
+        ("median release year", lambda m: str(m["median_release_year"] or "?")),
         ("median length (s)", lambda m: m["duration"]["median_s"]),
         ("explicit share", lambda m: None if m["explicit_share"] is None else f"{m['explicit_share']:.1%}"),
         ("distinct artists", lambda m: m["artists"]["distinct"]),
@@ -167,8 +233,8 @@ def render_html(doc: dict[str, Any]) -> str:
     ):
         dna_rows.append([label, *(fn(meta[s]) for s in dna["scopes"])])
     parts.append(
-        f"""<section><h2>Musical DNA <span class="mode">{_e(dna['mode'])}</span></h2>
-        <p class="muted">Mode {_e(dna['mode'])}: {_e(dna['reason'])}. {_e(dna['weighting'])}.</p>
+        f"""<section><h2>Musical DNA <span class="mode">{_e(dna["mode"])}</span></h2>
+        <p class="muted">Mode {_e(dna["mode"])}: {_e(dna["reason"])}. {_e(dna["weighting"].capitalize())}.</p>
         <div class="grid2"><div>{_img(charts.dna_chart(dna), "musical DNA comparison")}</div>
         <div>{_img(charts.duration_chart(dna), "track lengths")}</div></div>
         {_table(["metric", *dna["scopes"]], dna_rows, set(range(1, len(dna["scopes"]) + 1)))}
@@ -177,12 +243,18 @@ def render_html(doc: dict[str, Any]) -> str:
 
     excluded = doc["excluded"]
     if excluded["entries"]:
-        ex_rows = [[e["source"], e["position"] + 1, e["kind"],
-                    " - ".join(x for x in (e["artist"], e["name"]) if x) or e["uri"] or "(no track)"]
-                   for e in excluded["entries"][:MAX_EXCLUDED]]
+        ex_rows = [
+            [
+                e["source"],
+                e["position"] + 1,
+                e["kind"],
+                " - ".join(x for x in (e["artist"], e["name"]) if x) or e["uri"] or "(no track)",
+            ]
+            for e in excluded["entries"][:MAX_EXCLUDED]
+        ]
         parts.append(
-            f"""<section><h2>Left out</h2><p>{excluded['local_files']:,} local files and
-            {excluded['unavailable']:,} unavailable entries: {_e(excluded['why'])}.</p>
+            f"""<section><h2>Left out</h2><p>{excluded["local_files"]:,} local files and
+            {excluded["unavailable"]:,} unavailable entries: {_e(excluded["why"])}.</p>
             {_table(["source", "position", "kind", "entry"], ex_rows, {1})}</section>"""
         )
 
@@ -192,6 +264,6 @@ def render_html(doc: dict[str, Any]) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(title)}</title><style>{CSS}</style></head>
 <body><header><h1>{_e(title)}</h1>
-<p>Dry-run report: nothing has been written to Spotify. Generated {_e(doc['generated_at'])}.</p></header>
-<main>{''.join(parts)}<footer>spotify-merger dry-run report</footer></main></body></html>
+<p>Dry-run report: nothing has been written to Spotify. Generated {_e(doc["generated_at"])}.</p></header>
+<main>{"".join(parts)}<footer>spotify-merger dry-run report</footer></main></body></html>
 """

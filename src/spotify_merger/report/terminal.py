@@ -25,7 +25,8 @@ def print_report(env: Environment, report: dict[str, Any]) -> None:
     sources = r["sources"]
     console.print(
         Panel.fit(
-            "[bold cyan]DRY RUN REPORT[/bold cyan]\n[dim]Nothing has been written to your Spotify account.[/dim]",
+            "[bold cyan]DRY RUN REPORT[/bold cyan]\n"
+            "[dim]Nothing has been written to your Spotify account.[/dim]",
             border_style="cyan",
         )
     )
@@ -43,8 +44,12 @@ def print_report(env: Environment, report: dict[str, Any]) -> None:
     if r["after"]["keep_weights"]:
         summary.add_row("Planned entries (weights kept)", _fmt(r["after"]["planned_entries"]), "")
     impact = r["impact"]
-    summary.add_row("Duplicates removed", _fmt(impact["duplicates_removed"]), f"{impact['reduction_pct']}% reduction")
-    summary.add_row("Cross-playlist overlap", _fmt(r["overlap"]["in_several"]), "songs in more than one source")
+    summary.add_row(
+        "Duplicates removed", _fmt(impact["duplicates_removed"]), f"{impact['reduction_pct']}% reduction"
+    )
+    summary.add_row(
+        "Cross-playlist overlap", _fmt(r["overlap"]["in_several"]), "songs in more than one source"
+    )
     summary.add_row("Left out: local files", _fmt(impact["excluded_local"]), "the Web API cannot add them")
     summary.add_row("Left out: unavailable", _fmt(impact["excluded_unavailable"]), "no playable track")
     console.print(summary)
@@ -116,12 +121,24 @@ def _print_review(console: Any, review: dict[str, Any]) -> None:
     table.add_column("Reason", style="magenta")
     for song in review["songs"][:MAX_REVIEW_ROWS]:
         kept = song["kept"]
-        table.add_row(str(song["position"]), f"[bold]{kept['name']}[/bold]", kept["artist"] or "?",
-                      f"{kept['album'] or '?'} ({kept['release_date'] or '?'})", _length(kept["duration_ms"]), "kept")
+        table.add_row(
+            str(song["position"]),
+            f"[bold]{kept['name']}[/bold]",
+            kept["artist"] or "?",
+            f"{kept['album'] or '?'} ({kept['release_date'] or '?'})",
+            _length(kept["duration_ms"]),
+            "kept",
+        )
         for m in song["merged"]:
             reason = m["reason"] + (" (via chain)" if m["via_chain"] else "")
-            table.add_row("", f"  ↳ {m['name']}", m["artist"] or "?",
-                          f"{m['album'] or '?'} ({m['release_date'] or '?'})", _length(m["duration_ms"]), reason)
+            table.add_row(
+                "",
+                f"  ↳ {m['name']}",
+                m["artist"] or "?",
+                f"{m['album'] or '?'} ({m['release_date'] or '?'})",
+                _length(m["duration_ms"]),
+                reason,
+            )
     if review["songs"]:
         console.print(table)
     more = review["songs_with_several_ids"] - min(len(review["songs"]), MAX_REVIEW_ROWS)
@@ -138,7 +155,9 @@ def _length(ms: int | None) -> str:
 def _print_plan(console: Any, planned: dict[str, Any]) -> None:
     from rich.table import Table
 
-    table = Table(title="Planned Master Playlist" + ("s" if len(planned["parts"]) > 1 else ""), show_header=True)
+    table = Table(
+        title="Planned Master Playlist" + ("s" if len(planned["parts"]) > 1 else ""), show_header=True
+    )
     table.add_column("Playlist (new, private)", style="bold green")
     table.add_column("Entries", justify="right")
     for part in planned["parts"]:
@@ -175,7 +194,9 @@ def _print_excluded(console: Any, excluded: dict[str, Any]) -> None:
 def _print_dna(console: Any, dna: dict[str, Any]) -> None:
     from rich.table import Table
 
-    table = Table(title=f"Musical DNA ({dna['mode']})", caption=f"Mode: {dna['mode']}, because {dna['reason']}.")
+    table = Table(
+        title=f"Musical DNA ({dna['mode']})", caption=f"Mode: {dna['mode']}, because {dna['reason']}."
+    )
     table.add_column("Metric", style="cyan")
     for scope in dna["scopes"]:
         table.add_column(scope, justify="right")
@@ -186,7 +207,10 @@ def _print_dna(console: Any, dna: dict[str, Any]) -> None:
 
     row("Median release year", lambda m: str(m["median_release_year"] or "?"))
     row("Top decade", lambda m: max(m["decades"], key=m["decades"].get) if m["decades"] else "?")
-    row("Median length", lambda m: _length(int(m["duration"]["median_s"] * 1000)) if m["duration"]["median_s"] else "?")
+    row(
+        "Median length",
+        lambda m: _length(int(m["duration"]["median_s"] * 1000)) if m["duration"]["median_s"] else "?",
+    )
     row("Explicit share", lambda m: "?" if m["explicit_share"] is None else f"{m['explicit_share']:.0%}")
     row("Distinct artists", lambda m: _fmt(m["artists"]["distinct"]))
     row("Artists making up half", lambda m: _fmt(m["artists"]["half_library_artists"]))
@@ -198,7 +222,8 @@ def _print_dna(console: Any, dna: dict[str, Any]) -> None:
             table.add_row(
                 f"{name} (mean)",
                 *(
-                    "?" if features["features"][name].get(s, {}).get("mean") is None
+                    "?"
+                    if features["features"][name].get(s, {}).get("mean") is None
                     else f"{features['features'][name][s]['mean']:.2f}"
                     for s in dna["scopes"]
                 ),
