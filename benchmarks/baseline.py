@@ -100,7 +100,9 @@ def seed_write(sp: spotipy.Spotify, name: str, uris: list[str], checkpoint_dir: 
         if added % 500 < 100:
             checkpoint.write_text(json.dumps({"playlist_id": playlist["id"], "tracks_added": added}))
         time.sleep(0.1)  # the seed's fixed "be nice to the API" delay, reproduced on purpose
-    checkpoint.write_text(json.dumps({"playlist_id": playlist["id"], "tracks_added": added, "complete": True}))
+    checkpoint.write_text(
+        json.dumps({"playlist_id": playlist["id"], "tracks_added": added, "complete": True})
+    )
     return BaselineResult(added, calls, time.perf_counter() - started)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.baseline import seed_client, seed_fetch, seed_write
-from benchmarks.harness import ROOT, Config, KillSwitch, Row, child_env, speedup, test_env, timer
+from benchmarks.harness import PYCACHE, ROOT, Config, KillSwitch, Row, child_env, speedup, test_env, timer
 
 ITEMS = "/v1/playlists/{id}/items"
 PAGE_SIZE = 50  # dev-2026 (Development Mode) pages
@@ -273,7 +273,17 @@ def rate(cfg: Config) -> list[Row]:
         note += " (time-compressed window)"
     with rate_window(cfg.rate_window), _emulator(sizes, rate_limit=cfg.rate_limit) as emu:
         env = test_env(cfg.tempdir("rate"), emu.env())
+        refusals: list[float] = []
+        record = emu.traffic.record
+
+        def note_429(method: str, template: str, status: int, nbytes: int) -> None:
+            record(method, template, status, nbytes)
+            if status == 429:
+                refusals.append(time.perf_counter())
+
+        emu.traffic.record = note_429
         emu.reset_counter()
+        started = time.perf_counter()
         with timer() as t:
             result = fetch_sources(env, None)
         counter = emu.counter
@@ -286,6 +296,7 @@ def rate(cfg: Config) -> list[Row]:
         Row("rate", "fetch wall time vs calls / rate", t[0], ideal, unit="s", ratio=t[0] / ideal,
             target="<= 1.2x", ok=t[0] / ideal <= 1.2, note=note,
             detail={"accepted_calls": accepted, "least_possible_s": floor,
+                    "429_at_s": [round(x - started, 2) for x in refusals],
                     "entries": sum(p.entries for p in result.playlists)}),
         Row("rate", "429 responses received", refused, None, target="<= 3", ok=refused <= 3),
     ]  # fmt: skip
@@ -353,7 +364,7 @@ def resume(cfg: Config) -> list[Row]:
     sizes = cfg.resume_sizes
     pages = _pages(sizes)
     half = pages // 2
-    pycache = cfg.workdir / "pycache"
+    pycache = PYCACHE
     rows: list[Row] = []
     with _emulator(sizes) as emu:
         data = cfg.tempdir("resume")

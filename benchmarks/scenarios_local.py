@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.harness import Config, Row, child_env, speedup
+from benchmarks.harness import PYCACHE, Config, Row, child_env, speedup
 
 STARTUP_TARGET_S = 0.5
 EMULATOR_P50_TARGET_MS = 5.0
@@ -60,7 +60,7 @@ def _wall(cmd: list[str], env: dict[str, str]) -> float:
 def startup(cfg: Config) -> list[Row]:
     """`spotify-merger --help` as a process, against the same CLI with spotipy, duckdb, pandas and
     matplotlib imported eagerly first (what lazy imports avoid). Median of several warm runs."""
-    env = child_env({}, cfg.workdir / "pycache")
+    env = child_env({}, PYCACHE)
     ours_cmd = [*_cli(), "--help"]
     eager = "import spotipy, duckdb, pandas, matplotlib, matplotlib.pyplot\nfrom spotify_merger.cli import main\nmain()"
     base_cmd = [sys.executable, "-c", eager, "--help"]

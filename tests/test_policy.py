@@ -7,9 +7,11 @@ no real time while the requests themselves are real.
 from __future__ import annotations
 
 import http.server
+import math
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -229,18 +231,55 @@ def test_unknown_and_invalid_ids(emulator, env_for, virtual_time):  # type: igno
 def test_pacer_learns_the_rate_from_the_first_429() -> None:
     now = [0.0]
     pacer = Pacer(lambda: now[0], lambda s: now.__setitem__(0, now[0] + s))
+
+    def start() -> float:
+        granted = pacer.acquire()
+        pacer.release(0.01)
+        return granted
+
     for _ in range(100):  # a burst of 100 accepted calls, unpaced
-        pacer.acquire()
+        start()
         now[0] += 0.01
-    started = pacer.acquire()
+    started = start()
     assert pacer.rate_limited(started, retry_after=29.0)
     assert pacer.interval == pytest.approx(30 / 100 * Pacer.margin)
     # A second 429 from a call already in flight does not compound the back-off.
     assert not pacer.rate_limited(started, retry_after=29.0)
     assert pacer.interval == pytest.approx(30 / 100 * Pacer.margin)
-    t = pacer.acquire()
+    t = start()
     assert t >= started + 29.0
-    assert pacer.acquire() - t == pytest.approx(pacer.interval)
+    assert start() - t == pytest.approx(pacer.interval)
+
+
+def test_pacer_keeps_in_flight_requests_to_latency_times_target_rate() -> None:
+    pacer = Pacer(time.monotonic, time.sleep)
+    assert pacer.in_flight_limit() == Pacer.min_in_flight  # nothing measured yet
+    for _ in range(30):
+        pacer.acquire()
+        pacer.release(0.100)  # a 100 ms link: about 6-7 requests in flight sustain the target
+    assert pacer.in_flight_limit() == math.ceil(0.100 * Pacer.target_rate)
+    for _ in range(60):
+        pacer.acquire()
+        pacer.release(0.002)  # a fast link: two in flight are plenty
+    assert pacer.in_flight_limit() == Pacer.min_in_flight
+    # The limit holds: a third request waits until one of two in flight is released.
+    pacer.acquire()
+    pacer.acquire()
+    entered = threading.Event()
+
+    def third() -> None:
+        pacer.acquire()
+        entered.set()
+        pacer.release(0.002)
+
+    worker = threading.Thread(target=third)
+    worker.start()
+    assert not entered.wait(0.3)
+    pacer.release(0.002)
+    assert entered.wait(5)
+    worker.join()
+    pacer.release(0.002)
+    assert pacer.in_flight == 0
 
 
 def test_redact_hides_tokens() -> None:

@@ -198,7 +198,7 @@ def _artists(
 
 
 def fetch_features(
-    env: Environment, client: SpotifyClient, db: Database, *, concurrency: int = 4
+    env: Environment, client: SpotifyClient, db: Database, *, concurrency: int = 8
 ) -> FeaturesResult:
     """Fill audio_features and artist details for stored tracks that lack them, where possible."""
     log = CallLog("features")

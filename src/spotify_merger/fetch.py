@@ -322,7 +322,7 @@ def fetch_sources(
     client: SpotifyClient | None = None,
     db: Database | None = None,
     features: bool = True,
-    concurrency: int = 4,
+    concurrency: int = 8,
 ) -> FetchResult:
     """Fetch `sources` (or the .env defaults) into the database; see the module docstring."""
     ids = resolve_sources(env, sources)

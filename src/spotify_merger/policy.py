@@ -20,6 +20,7 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import math
 import random
 import re
 import threading
@@ -177,15 +178,26 @@ class Pacer:
     rejected one (that many were accepted) and pace at that rate with a 5% margin. Further 429s
     back off multiplicatively; a window and a half without one speeds up by 10%, never past
     unpaced.
+
+    It also bounds the requests in flight by Little's law: throughput = in-flight / latency, so
+    to sustain `target_rate` calls a second we need about `target_rate × latency` in flight. A
+    slow link gets more parallel requests, a fast one fewer; and since every request already in
+    flight when an unannounced limit is reached comes back 429, fewer in flight means fewer 429s.
     """
 
     window = 30.0
     margin = 1.05
+    target_rate = 64.0  # calls a second worth aiming for; Spotify's own limit is far lower
+    min_in_flight = 2
+    max_in_flight = 16
 
     def __init__(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
+        self._slots = threading.Condition(threading.Lock())
+        self.in_flight = 0
+        self.latency: float | None = None  # smoothed seconds per request
         self.interval = 0.0
         self._next_start = 0.0
         self.paused_until = 0.0
@@ -193,8 +205,21 @@ class Pacer:
         self._last_429 = -1e18
         self._last_speedup = -1e18
 
+    def in_flight_limit(self) -> int:
+        if self.latency is None:
+            return self.min_in_flight
+        wanted = math.ceil(self.latency * self.target_rate)
+        return max(self.min_in_flight, min(self.max_in_flight, wanted))
+
     def acquire(self) -> float:
-        """Block until this thread may start a request; returns the start time granted."""
+        """Block until this thread may start a request; returns the start time granted.
+
+        Every `acquire` must be paired with a `release` once the request has an answer (or none).
+        """
+        with self._slots:
+            while self.in_flight >= self.in_flight_limit():
+                self._slots.wait(0.5)
+            self.in_flight += 1
         with self._lock:
             now = self._clock()
             start = max(now, self._next_start, self.paused_until)
@@ -206,6 +231,13 @@ class Pacer:
         if start > now:
             self._sleep(start - now)
         return start
+
+    def release(self, seconds: float) -> None:
+        """The request started by `acquire` is over after `seconds`; learn the link's latency."""
+        with self._slots:
+            self.in_flight = max(0, self.in_flight - 1)
+            self.latency = seconds if self.latency is None else 0.8 * self.latency + 0.2 * seconds
+            self._slots.notify()
 
     def rate_limited(self, started: float, retry_after: float) -> bool:
         """Record a 429 for a call started at `started`; returns True if this opened a new pause."""
@@ -365,7 +397,10 @@ class CallPolicy:
             started = self.pacer.acquire()
             started_perf = time.perf_counter()
             try:
-                result = fn()
+                try:
+                    result = fn()
+                finally:
+                    self.pacer.release(time.perf_counter() - started_perf)
             except SpotifyException as exc:
                 status = int(exc.http_status) if exc.http_status is not None else None
                 self._record(method, endpoint, status, started_perf)

@@ -302,7 +302,10 @@ class Database:
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                # A failed ROLLBACK (say, an interrupt that landed on BEGIN) must not hide the
+                # original error; DuckDB discards an unfinished transaction on close anyway.
+                with contextlib.suppress(duckdb.Error):
+                    self.conn.execute("ROLLBACK")
                 raise
             else:
                 self.conn.execute("COMMIT")

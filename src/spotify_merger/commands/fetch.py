@@ -93,8 +93,13 @@ def fetch(
         bool, typer.Option("--no-features", help="Skip audio features and artist details.")
     ] = False,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, max=16, help="Requests in flight at once.")
-    ] = 4,
+        int, typer.Option(
+            "--concurrency",
+            min=1,
+            max=16,
+            help="Most requests in flight at once; fewer are used on a fast link (Little's law).",
+        ),
+    ] = 8,
 ) -> None:
     """Read the source playlists into the local database (resumable; re-runs read only what changed)."""
     env = build_env(ctx, max_wait=max_wait)

@@ -178,8 +178,8 @@ def _settle_other_runs(
         if touched and not new_master:
             done = sum(journal.confirmed_count(other.run_id, p.part_index) for p in other.parts)
             raise ConflictError(
-                f"an unfinished master {other.master_name!r} ({done:,} of {other.song_count:,} songs added) "
-                "was planned from different data than the current plan",
+                f"an earlier run left the master {other.master_name!r} unfinished ({done:,} of "
+                f"{other.song_count:,} songs added), and this run's plan or name differs from it",
                 NEW_MASTER_HINT,
             )
         if touched:
