@@ -256,6 +256,9 @@ class SpotifyClient:
                     offset=offset,
                     fields=flt,
                     additional_types="track,episode",
+                    # With a market Spotify applies track relinking and says so in `linked_from`,
+                    # which the "relinked" matching rule needs.
+                    market="from_token",
                 ),
             )
         return self._call(
