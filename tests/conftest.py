@@ -134,6 +134,8 @@ def fetched_library(tmp_path_factory):  # type: ignore[no-untyped-def]
                 sources = list(emu.playlist_ids)
                 uris = {pid: list(emu.playlist_uris(pid)) for pid in sources}
                 keys = {u: emu.library.song_key(u) for lst in uris.values() for u in lst if u}
+                # Extended + market serves relinked tracks under their replacement id: same song.
+                keys.update({emu.served_uri(u): k for u, k in list(keys.items())})
             cache[profile] = FetchedLibrary(env.db_path, data_dir, sources, uris, keys, profile)
         return cache[profile]
 

@@ -34,7 +34,7 @@ def test_items_page_puts_the_entry_under_item(emu, env_for):  # type: ignore[no-
         client.playlist_meta(pid)
         page = client.items_page(pid, 100)
     assert len(page["items"]) == client.page_limit
-    expected = emu.playlist_uris(pid)[100 : 100 + client.page_limit]
+    expected = emu.served_uris(pid)[100 : 100 + client.page_limit]
     assert [e["item"]["uri"] if e["item"] else None for e in page["items"]] == expected
     assert all("track" not in e for e in page["items"])
     route = "items" if emu.profile == "dev-2026" else "tracks"

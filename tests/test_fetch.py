@@ -38,7 +38,7 @@ def test_entries_stored_exactly_once_and_rerun_costs_one_call(profile, emulator_
     assert emu.calls(status=200) == pages + 2 + 1  # + one token refresh, nothing else
     assert result.total_calls == pages + 2
     for pid in emu.playlist_ids:
-        assert stored_uris(env, pid) == emu.playlist_uris(pid)
+        assert stored_uris(env, pid) == emu.served_uris(pid)
     assert [p.status for p in result.playlists] == ["new", "new"]
     assert 0 < result.bytes_per_entry < 1024
     with Database(env.db_path) as db:

@@ -247,6 +247,17 @@ class Emulator:
         with self.state.lock:
             return [e[0] for e in self.state.playlists[pid].entries]
 
+    def served_uri(self, uri: str | None) -> str | None:
+        """`uri` as a client asking with a market sees it: relinked in extended, as stored otherwise."""
+        if uri is None or self.profile != "extended" or not uri.startswith("spotify:track:"):
+            return uri
+        relinked = self.library.tracks.get(uri.rsplit(":", 1)[1], {}).get("relink_to")
+        return f"spotify:track:{relinked}" if relinked else uri
+
+    def served_uris(self, pid: str) -> list[str | None]:
+        """The playlist's entries as a market-aware client reads them (see `served_uri`)."""
+        return [self.served_uri(u) for u in self.playlist_uris(pid)]
+
     def playlist_entries(self, pid: str) -> list[dict[str, Any]]:
         with self.state.lock:
             return [{"uri": u, "added_at": a, "added_by": b} for u, a, b in self.state.playlists[pid].entries]
