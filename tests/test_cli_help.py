@@ -47,7 +47,9 @@ def test_every_command_is_documented_in_the_readme(name: str) -> None:
 def test_readme_documents_every_exit_code() -> None:
     text = README.read_text()
     for code in ExitCode:
-        assert re.search(rf"^\|\s*`?{int(code)}`?\s*\|", text, re.M), f"exit code {int(code)} ({code.name}) is not in the README"
+        assert re.search(rf"^\|\s*`?{int(code)}`?\s*\|", text, re.M), (
+            f"exit code {int(code)} ({code.name}) is not in the README"
+        )
 
 
 def test_readme_shows_the_two_setup_commands() -> None:

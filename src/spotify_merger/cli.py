@@ -48,7 +48,8 @@ def root(
     ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or status lines.")] = False,
     env_file: Annotated[
-        Path | None, typer.Option("--env-file", help="Settings file to load [default: .env].", show_default=False)
+        Path | None,
+        typer.Option("--env-file", help="Settings file to load [default: .env].", show_default=False),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")

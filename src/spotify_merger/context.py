@@ -99,7 +99,9 @@ class Environment:
         )
 
     @classmethod
-    def for_tests(cls, data_dir: Path, settings: dict[str, str] | None = None, **overrides: object) -> Environment:
+    def for_tests(
+        cls, data_dir: Path, settings: dict[str, str] | None = None, **overrides: object
+    ) -> Environment:
         """A quiet, non-interactive environment writing under `data_dir`; never prompts nor opens a browser."""
         from rich.console import Console
 

@@ -282,16 +282,16 @@ class Database:
                     f"the database {self.path} was written by a newer spotify-merger (schema {current})",
                     "upgrade spotify-merger, or use another --data-dir",
                 )
-            applied = {int(row[0]) for row in self.conn.execute("SELECT version FROM schema_version").fetchall()}
+            applied = {
+                int(row[0]) for row in self.conn.execute("SELECT version FROM schema_version").fetchall()
+            }
             for version, statements in sorted(MIGRATIONS, key=lambda m: m[0]):
                 if version in applied:
                     continue
                 with self.transaction():
                     for sql in statements:
                         self.conn.execute(sql)
-                    self.conn.execute(
-                        "INSERT INTO schema_version VALUES (?, current_timestamp)", [version]
-                    )
+                    self.conn.execute("INSERT INTO schema_version VALUES (?, current_timestamp)", [version])
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -310,7 +310,9 @@ class Database:
             else:
                 self.conn.execute("COMMIT")
 
-    def execute(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> duckdb.DuckDBPyConnection:
+    def execute(
+        self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
+    ) -> duckdb.DuckDBPyConnection:
         with self.lock:
             return self.conn.execute(sql, params or [])
 
