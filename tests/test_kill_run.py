@@ -155,7 +155,8 @@ def next_kill(rng: random.Random, data: Path) -> tuple[tuple[str, str], int]:
     if phase == "fetch":
         return rng.choice([(PAGES, rng.randint(1, 8)), (META, rng.randint(1, 2)), (ANY, rng.randint(2, 6))])
     if phase == "create":
-        return rng.choice([(CREATE, 1), (META, rng.randint(1, 2))])
+        # The fetch re-checks both sources (2 metadata calls); the 3rd and 4th are the staleness check.
+        return rng.choice([(CREATE, 1), (META, rng.randint(3, 4))])
     if phase == "adds":
         return (ADDS, rng.randint(1, left))
     return (PAGES, rng.randint(1, max(1, left - 1)))
@@ -217,6 +218,7 @@ def test_kill_9_in_fetch_and_write_then_rerun(emulator_factory, tmp_path):  # ty
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)
 def test_twenty_random_kills(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
     emu = emulator_factory(playlist_sizes=(600, 600))
     kills, where = kill_and_rerun(emu, tmp_path, random_kills=20)
@@ -225,6 +227,7 @@ def test_twenty_random_kills(emulator_factory, tmp_path):  # type: ignore[no-unt
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)
 def test_twenty_random_kills_in_a_fault_storm(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
     emu = emulator_factory(playlist_sizes=(600, 600), fault_rate=0.10, rate_429=0.05, lost_response_rate=0.03)
     kills, where = kill_and_rerun(emu, tmp_path, random_kills=20)

@@ -220,3 +220,23 @@ def test_a_master_deleted_between_runs_is_a_conflict(emulator, env_for, plan_fro
         with pytest.raises(ConflictError) as info:
             execute_plan(env, client, db, plan, yes=True)
     assert "deleted" in info.value.message
+
+
+def test_a_fault_storm_still_writes_exactly_the_plan(
+    emulator_factory, env_for, plan_from_emulator, sources_of
+):  # type: ignore[no-untyped-def]
+    emu = emulator_factory(playlist_sizes=(400, 400))
+    env = env_for(emu)
+    plan = plan_from_emulator(emu)
+    before = sources_of(emu)
+    existing = set(emu.user_playlist_ids())
+    emu.configure(fault_rate=0.10, rate_429=0.05, lost_response_rate=0.10, force_retry_after=0)
+    with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
+        outcome = execute_plan(env, client, db, plan, master_name="Storm", yes=True, cap=300)
+    storm = emu.counter
+    emu.configure(fault_rate=0.0, rate_429=0.0, lost_response_rate=0.0)
+    created = created_ids(emu, existing)
+    assert sorted(created) == sorted(p["id"] for p in outcome.playlists)
+    assert [u for p in outcome.playlists for u in emu.playlist_uris(p["id"])] == plan.uris
+    assert sum(n for (_m, _r, status), n in storm.items() if status >= 500) > 0
+    assert sources_of(emu) == before

@@ -35,7 +35,7 @@ _ITEM = (
     "album(id,name,album_type,release_date),artists(id,name),show(id,name)"
 )
 _ITEM_EXTENDED = _ITEM + ",popularity,linked_from(id)"
-_META_FIELDS = "id,name,owner(id,display_name),snapshot_id,collaborative,public,items(total),tracks(total)"
+_META_FIELDS = "id,name,owner(id,display_name),snapshot_id,collaborative,public,items(total),tracks(total),followers(total)"
 
 DEV_MODE_RULE = (
     "since February 2026, Spotify lets Development Mode apps read the items of a playlist only "
@@ -183,10 +183,11 @@ class SpotifyClient:
             raise MergerError(
                 f"Spotify sent no playlist object for {playlist_id}", "please report this as a bug"
             )
-        if "tracks" in raw and self._profile is None:
-            self._profile = EXTENDED
-        elif self._profile is None and isinstance(raw.get("items"), dict):
-            self._profile = DEV
+        if self._profile is None:
+            # Development Mode lost playlist `followers` (Feb 2026); the playlist object keeps
+            # sending the deprecated `tracks` beside `items` for a while, so that is no signal.
+            # A wrong guess costs one call: a refused /tracks page switches to Development Mode.
+            self._profile = EXTENDED if "followers" in raw else DEV
         counter = raw.get("tracks") if self._profile == EXTENDED else raw.get("items")
         total = counter.get("total") if isinstance(counter, dict) else None
         if total is None:

@@ -61,12 +61,10 @@ def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, ye
     removed: list[dict[str, str]] = []
     gone: list[dict[str, str]] = []
     for playlist_id, name in targets:
-        try:
-            client.unfollow_playlist(playlist_id)
-        except NotFoundError:
+        if _unfollow(client, playlist_id):
+            removed.append({"id": playlist_id, "name": name})
+        else:
             gone.append({"id": playlist_id, "name": name})
-            continue
-        removed.append({"id": playlist_id, "name": name})
     journal.set_status(run.run_id, "undone")
     for item in removed:
         env.say(f"[green]Removed[/green] {item['name']} ({item['id']}) from your library.")
@@ -82,3 +80,20 @@ def _show(env: Environment, run: RunRecord, targets: list[tuple[str, str]]) -> N
     lines += [f"  • {name} ({pid})" for pid, name in targets]
     lines += ["", "[dim]The source playlists are not touched.[/dim]"]
     env.stderr.print(Panel.fit("\n".join(lines), border_style="yellow"))
+
+
+def _unfollow(client: WriteClient, playlist_id: str) -> bool:
+    """Unfollow; False if it was already gone. Removing from the library is idempotent, so a lost
+    answer is simply asked again (a bounded number of times)."""
+    from spotify_merger.policy import LostResponseError
+
+    for attempt in range(3):
+        try:
+            client.unfollow_playlist(playlist_id)
+            return True
+        except NotFoundError:
+            return False
+        except LostResponseError:
+            if attempt == 2:
+                raise
+    return True
