@@ -221,6 +221,7 @@ def machine() -> dict[str, Any]:
     if memory_gb is None and hasattr(os, "sysconf"):
         with contextlib.suppress(ValueError, OSError):
             memory_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3, 1)
+    usable: int | None
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from spotify_merger.client import SpotifyClient
+from spotify_merger.policy import LostResponseError
 from spotify_merger.storage import Database
 from spotify_merger.write.execute import execute_plan
 from spotify_merger.write.journal import Journal
@@ -127,3 +128,46 @@ def test_a_part_created_elsewhere_with_the_same_name_but_no_marker_is_not_adopte
     assert outcome.playlists[0]["id"] != decoy["id"]
     assert emu.playlist_uris(decoy["id"]) == []
     assert emu.playlist_uris(outcome.playlists[0]["id"]) == plan.uris
+
+
+class LosingClient(CrashingClient):
+    """Applies the first create and the third add, then "loses" their answers (as a 502 would)."""
+
+    def __init__(self, client: SpotifyClient) -> None:
+        super().__init__(client)
+        self.lost_create = False
+
+    def create_playlist(self, name: str, description: str, *, public: bool = False) -> dict[str, Any]:
+        created = self.client.create_playlist(name, description, public=public)
+        if not self.lost_create:
+            self.lost_create = True
+            raise LostResponseError(
+                "POST /me/playlists got HTTP 502 after the request may have reached Spotify"
+            )
+        return created
+
+    def add_items(self, playlist_id: str, uris: list[str], position: int | None = None) -> str:
+        self.adds += 1
+        snapshot = self.client.add_items(playlist_id, uris, position)
+        if self.adds == 3:
+            raise LostResponseError("POST /playlists/{id}/items got HTTP 502 after it may have been applied")
+        return snapshot
+
+
+def test_lost_answers_are_settled_by_reading_back_not_by_resending(  # type: ignore[no-untyped-def]
+    emulator, env_for, plan_from_emulator
+):
+    emu = emulator
+    env = env_for(emu)
+    plan = plan_from_emulator(emu)
+    existing = set(emu.user_playlist_ids())
+    n = len(plan.uris)
+    with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
+        emu.reset_counter()
+        outcome = execute_plan(env, LosingClient(client), db, plan, yes=True)  # type: ignore[arg-type]
+    assert new_playlists(emu, existing) == [outcome.playlists[0]["id"]]
+    assert emu.playlist_uris(outcome.playlists[0]["id"]) == plan.uris
+    assert emu.calls("POST", "/v1/me/playlists") == 1  # found by its marker, not created again
+    assert emu.calls("POST", ITEMS) == math.ceil(n / 100)  # the lost batch was not sent twice
+    assert emu.calls("GET", "/v1/me/playlists") == 1  # the one look for the lost create
+    assert outcome.stats is not None and outcome.stats.lost_responses == 2 and outcome.stats.reconciled == 100

