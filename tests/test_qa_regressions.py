@@ -66,6 +66,7 @@ def test_cancelled_pacer_releases_threads_waiting_for_a_slot() -> None:
     assert outcome == ["CallCancelled"]
 
 
+@pytest.mark.timeout(60)
 def test_sporadic_429s_without_a_wait_do_not_slow_pacing_down(emulator_factory, env_for):  # type: ignore[no-untyped-def]
     # "Retry-After: 0" means the window has room; learning a rate from it compounded the interval
     # by 1.5 on every such 429 until calls were 20 s apart (a write under a fault storm hung).

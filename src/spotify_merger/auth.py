@@ -256,6 +256,24 @@ def auth_manager(env: Environment, *, session: Any = None) -> PKCEManager | Secr
     return manager
 
 
+# -- headless check ----------------------------------------------------------------------------------
+
+
+def check_headless(env: Environment) -> dict[str, Any]:
+    """With SPOTIFY_REFRESH_TOKEN set there is no sign-in to do: prove the token works, say who it is."""
+    from spotify_merger.client import SpotifyClient
+
+    with SpotifyClient.connect(env) as client:
+        me = client.me()
+    return {
+        "id": me.get("id"),
+        "display_name": me.get("display_name"),
+        "token_cache": str(env.token_cache_path),
+        "mode": "headless SPOTIFY_REFRESH_TOKEN (no browser sign-in needed)",
+        "profile": client.profile,
+    }
+
+
 # -- interactive login -------------------------------------------------------------------------------
 
 

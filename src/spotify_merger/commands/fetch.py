@@ -16,15 +16,17 @@ if TYPE_CHECKING:
 def auth(ctx: typer.Context) -> None:
     """Sign in to Spotify (opens your browser) and save the token cache for the other commands.
 
-    Uses PKCE unless SPOTIFY_CLIENT_SECRET is set. The redirect URI (SPOTIFY_REDIRECT_URI, default
+    Uses PKCE unless SPOTIFY_CLIENT_SECRET is set; with SPOTIFY_REFRESH_TOKEN set (headless mode) it only
+    checks that the token works. The redirect URI (SPOTIFY_REDIRECT_URI, default
     http://127.0.0.1:8888/callback) must be registered in your app's dashboard.
     """
     env = build_env(ctx)
 
     def action() -> None:
-        from spotify_merger.auth import login
+        from spotify_merger.auth import check_headless, login
 
-        who = login(env)
+        # README: headless mode has nothing to sign in to; a browser flow here would wait for minutes.
+        who = check_headless(env) if env.refresh_token else login(env)
         name = who.get("display_name") or who.get("id")
         env.stdout.print(f"Signed in as {name} ({who.get('id')}) using {who['mode']}.", highlight=False)
         env.stdout.print(f"API profile: {who['profile']}", highlight=False)
