@@ -87,3 +87,42 @@ def test_pacing_interval_is_bounded() -> None:
         now[0] = pacer.paused_until + 0.01
         pacer.rate_limited(started, retry_after=2.0)
     assert pacer.interval == Pacer.max_interval
+
+
+def _invoke(emu: Any, tmp_path: Any, *args: str, **settings: str | None) -> Any:
+    from typer.testing import CliRunner
+
+    from spotify_merger.cli import app
+    from spotify_merger.context import SETTINGS
+
+    env: dict[str, str | None] = dict.fromkeys(SETTINGS)
+    env.update(emu.env())
+    env.update(settings)
+    argv = ["--data-dir", str(tmp_path / "data"), "--env-file", str(tmp_path / "none.env"), *args]
+    return CliRunner().invoke(app, argv, env=env)
+
+
+@pytest.mark.timeout(60)
+def test_auth_in_headless_mode_checks_the_token_instead_of_waiting_for_a_browser(emulator, tmp_path):  # type: ignore[no-untyped-def]
+    # It used to start the browser flow and wait 300 s for a redirect that never came.
+    result = _invoke(emulator, tmp_path, "auth")
+    assert result.exit_code == 0, result.output
+    assert "headless" in result.output and emulator.user_id in result.output
+    assert "authorize" not in result.output
+    assert emulator.calls("GET", "/v1/me") == 1
+    revoked = _invoke(emulator, tmp_path, "auth", SPOTIFY_REFRESH_TOKEN="revoked-token")
+    assert revoked.exit_code == 3
+    assert "invalid_grant" in revoked.output and "hint:" in revoked.output
+
+
+def test_unreachable_accounts_service_is_named(emulator, tmp_path):  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    result = _invoke(emulator, tmp_path, "fetch", SPOTIFY_ACCOUNTS_BASE=dead)
+    assert result.exit_code == 8
+    assert f"accounts service at {dead}" in result.output
+    assert "SPOTIFY_ACCOUNTS_BASE" in result.output
+    assert emulator.api_base not in result.output  # the API was never the problem

@@ -501,9 +501,10 @@ class CallPolicy:
         failures += 1
         if failures >= self.max_attempts:
             if isinstance(exc, requests.exceptions.ConnectionError) and _never_sent(exc):
+                where, setting = self._unreachable(exc)
                 raise ServerError(
-                    f"cannot reach Spotify at {self.env.api_base} (connection refused, {failures} attempts)",
-                    "check your network connection (and SPOTIFY_API_BASE if you set it), then re-run",
+                    f"cannot reach {where} (connection refused, {failures} attempts)",
+                    f"check your network connection (and {setting} if you set it), then re-run",
                 ) from None
             raise ServerError(
                 f"Spotify kept failing: {failures} attempts of {label} ended in {what}"
@@ -514,6 +515,14 @@ class CallPolicy:
             self._announce(f"Spotify error ({what}), retrying in {round(delay)} s", delay)
         self._wait(delay)
         return failures
+
+    def _unreachable(self, exc: requests.exceptions.RequestException) -> tuple[str, str]:
+        """Which service could not be reached (a token refresh goes to the accounts service)."""
+        url = str(getattr(exc.request, "url", None) or "")
+        api, accounts = self.env.api_base, self.env.accounts_base
+        if accounts and url.startswith(accounts) and not url.startswith(api):
+            return f"Spotify's accounts service at {accounts}", "SPOTIFY_ACCOUNTS_BASE"
+        return f"Spotify at {api}", "SPOTIFY_API_BASE"
 
     def _client_error(self, status: int | None, exc: Any, label: str) -> MergerError:
         text = _error_text(exc)
