@@ -126,3 +126,68 @@ def test_unreachable_accounts_service_is_named(emulator, tmp_path):  # type: ign
     assert f"accounts service at {dead}" in result.output
     assert "SPOTIFY_ACCOUNTS_BASE" in result.output
     assert emulator.api_base not in result.output  # the API was never the problem
+
+
+def test_eta_is_never_shorter_than_the_rate_limit_pause(tmp_path):  # type: ignore[no-untyped-def]
+    # rich's ETA column showed "0:00:01" through a 20 s Retry-After pause.
+    import io
+
+    from rich.console import Console
+
+    from spotify_merger.context import Environment
+    from spotify_merger.progress import TaskProgress
+
+    env = Environment.for_tests(tmp_path, {}, verbosity=0)
+    env._stderr = Console(file=io.StringIO(), force_terminal=True, width=200)
+    with TaskProgress(env) as bars:
+        bars.add("p1", "Playlist", 1000)
+        bars.update("p1", advance=500)
+        bars.on_wait("rate limited, resuming in 60 s", 60)
+        progress = bars._progress
+        eta_column = next(c for c in progress.columns if type(c).__name__ == "EtaColumn")
+        text = eta_column.render(progress.tasks[0]).plain
+    hours, minutes, seconds = (int(x) for x in text.split(":"))
+    assert 55 <= hours * 3600 + minutes * 60 + seconds <= 60
+
+
+def test_rerun_says_features_are_cached_not_fetched_for_zero(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+    emu = emulator_factory(profile="extended", playlist_sizes=(120, 80))
+    first = _invoke(emu, tmp_path, "fetch")
+    assert first.exit_code == 0, first.output
+    assert "audio features fetched for" in first.output
+    again = _invoke(emu, tmp_path, "fetch")
+    assert again.exit_code == 0, again.output
+    assert "fetched for 0" not in again.output
+    assert "audio features: all cached already" in again.output
+
+
+def test_verbose_log_lines_print_above_the_progress_bars(tmp_path):  # type: ignore[no-untyped-def]
+    # -v lines went straight to the real stderr and tore the live bars apart mid-line.
+    import io
+    import logging
+    import sys
+
+    from rich.console import Console
+
+    from spotify_merger.context import Environment
+    from spotify_merger.progress import TaskProgress
+
+    env = Environment.for_tests(tmp_path, {}, verbosity=0)
+    screen = io.StringIO()
+    env._stderr = Console(file=screen, force_terminal=True, width=200)
+    handler = logging.StreamHandler(sys.__stderr__)
+    log = logging.getLogger("spotify_merger.http")
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old_level = log.level
+    log.setLevel(logging.INFO)
+    try:
+        with TaskProgress(env) as bars:
+            bars.add("p1", "Playlist", 100)
+            assert handler.stream is not sys.__stderr__
+            log.info("GET /v1/me -> 200 (1 ms, 10 B)")
+        assert handler.stream is sys.__stderr__
+    finally:
+        root.removeHandler(handler)
+        log.setLevel(old_level)
+    assert "GET /v1/me -> 200 (1 ms, 10 B)" in screen.getvalue()

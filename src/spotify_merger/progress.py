@@ -32,6 +32,10 @@ class _WaitStatus:
             self.message = message
             self.until = time.monotonic() + seconds
 
+    def seconds_left(self) -> float:
+        with self._lock:
+            return max(0.0, self.until - time.monotonic()) if self.message else 0.0
+
     def text(self) -> str:
         with self._lock:
             left = self.until - time.monotonic()
@@ -59,7 +63,6 @@ class TaskProgress:
                 ProgressColumn,
                 TaskProgressColumn,
                 TextColumn,
-                TimeRemainingColumn,
             )
             from rich.text import Text
 
@@ -74,6 +77,23 @@ class TaskProgress:
                     speed = done / elapsed if elapsed and done > 0 else 0
                     return Text(f"{speed:,.0f} {unit}/s" if speed else "", style="progress.data.speed")
 
+            class EtaColumn(ProgressColumn):
+                # rich's ETA uses the last few seconds' speed, so during a rate-limit pause it
+                # showed "0:00:01" for a minute. This one uses the whole run's rate and is never
+                # shorter than the pause still ahead.
+                def render(self, task: Any) -> Text:
+                    if task.finished or task.total is None:
+                        return Text("")
+                    done = task.completed - task.fields.get("base", 0)
+                    elapsed = task.elapsed or 0.0
+                    if done <= 0 or elapsed <= 0:
+                        return Text("-:--:--", style="progress.remaining")
+                    eta = (task.total - task.completed) / (done / elapsed)
+                    eta = max(eta, status.seconds_left())
+                    minutes, secs = divmod(round(eta), 60)
+                    hours, minutes = divmod(minutes, 60)
+                    return Text(f"{hours}:{minutes:02d}:{secs:02d}", style="progress.remaining")
+
             class StatusColumn(ProgressColumn):
                 def render(self, task: Any) -> Text:
                     return Text(status.text(), style="yellow")
@@ -84,18 +104,38 @@ class TaskProgress:
                 MofNCompleteColumn(),
                 TaskProgressColumn(),
                 RateColumn(),
-                TimeRemainingColumn(),
+                EtaColumn(),
                 StatusColumn(),
                 console=self.env.stderr,
                 transient=False,
             )
             self._progress.__enter__()
+            self._route_logs_above_bars()
         return self
+
+    def _route_logs_above_bars(self) -> None:
+        """Send -v log lines through rich while the bars are live.
+
+        A log handler set up earlier holds the real stderr, so its lines were written into the
+        middle of the bars (torn lines). rich swaps sys.stderr for a proxy that prints above them.
+        """
+        import logging
+        import sys
+
+        self._rerouted: list[tuple[logging.StreamHandler[Any], Any]] = []
+        if sys.stderr is sys.__stderr__:
+            return  # rich did not redirect (not a terminal it owns)
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.__stderr__:
+                self._rerouted.append((handler, handler.setStream(sys.stderr)))
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self._progress is not None:
+            for handler, stream in getattr(self, "_rerouted", []):
+                handler.setStream(stream)
+            self._rerouted = []
             self._progress.__exit__(exc_type, exc, tb)
             self._progress = None
 

@@ -95,7 +95,8 @@ def fetch(
         bool, typer.Option("--no-features", help="Skip audio features and artist details.")
     ] = False,
     concurrency: Annotated[
-        int, typer.Option(
+        int,
+        typer.Option(
             "--concurrency",
             min=1,
             max=16,
@@ -140,10 +141,17 @@ def print_summary(env: Environment, result: FetchResult) -> None:
         env.stdout.print(f"[dim]{calls}[/dim]", highlight=False)
     features: Any = result.features
     if features is not None:
+        # "fetched for 0 tracks" on a re-run read as if features were missing; they are cached.
         if features.audio_features_available:
-            env.stdout.print(f"audio features fetched for {features.audio_features_fetched:,} tracks")
+            n = features.audio_features_fetched
+            env.stdout.print(
+                f"audio features fetched for {n:,} tracks" if n else "audio features: all cached already"
+            )
         if features.artists_available:
-            env.stdout.print(f"artist details fetched for {features.artists_fetched:,} artists")
+            n = features.artists_fetched
+            env.stdout.print(
+                f"artist details fetched for {n:,} artists" if n else "artist details: all cached already"
+            )
 
 
 def register(app: typer.Typer) -> None:
