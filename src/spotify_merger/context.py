@@ -120,7 +120,8 @@ class Environment:
         if self._stdout is None:
             from rich.console import Console
 
-            self._stdout = Console(quiet=self.verbosity < 0 and not sys.stdout.isatty())
+            # Results always print: --quiet hides progress and status lines (stderr), not data.
+            self._stdout = Console()
         return self._stdout
 
     @property

@@ -55,6 +55,25 @@ def run_command(env: Environment, action: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         env.stderr.print("[yellow]interrupted:[/yellow] stopped by Ctrl-C; the progress made so far is kept")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except Exception as exc:
+        # A bug, not a user error: one line (secrets redacted), the traceback only with -vv.
+        from spotify_merger.policy import redact
+
+        if env.verbosity >= 2:
+            import traceback
+
+            env.stderr.print(redact(traceback.format_exc()), markup=False, highlight=False)
+        what = redact(f"{type(exc).__name__}: {exc}".splitlines()[0])[:300]
+        report_error(
+            env,
+            MergerError(
+                f"internal error ({what})",
+                "progress made so far is kept; re-run with -vv for details and please report it",
+            ),
+        )
+        raise typer.Exit(int(ExitCode.ERROR)) from None
 
 
 def report_error(env: Environment, exc: MergerError) -> None:

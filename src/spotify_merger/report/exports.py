@@ -27,6 +27,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    # mkstemp makes 0600 files; exports hold no secrets and are meant to be opened and shared.
+    tmp_path.chmod(0o644)
     try:
         yield tmp_path
         os.replace(tmp_path, target)
