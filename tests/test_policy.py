@@ -290,3 +290,36 @@ def test_redact_hides_tokens() -> None:
     for secret in ("BQabc.def-ghi", "BQxyz", "AQ123", "AQzz"):
         assert secret not in out
     assert "x=1" in out
+
+
+def test_pacer_never_speeds_up_past_the_rate_the_server_accepted() -> None:
+    now = [0.0]
+    pacer = Pacer(lambda: now[0], lambda s: now.__setitem__(0, now[0] + s))
+
+    def start() -> float:
+        granted = pacer.acquire()
+        pacer.release(0.01)
+        return granted
+
+    for _ in range(50):
+        start()
+        now[0] += 0.01
+    pacer.rate_limited(start(), retry_after=28.0)
+    learned = pacer.interval
+    assert learned == pytest.approx(30 / 50 * Pacer.margin)
+    for _ in range(400):  # minutes without a 429: speed-ups stop at the learned rate
+        start()
+    assert pacer.interval == pytest.approx(learned)
+
+
+def test_a_429_after_a_handful_of_calls_is_honoured_but_not_learned_from() -> None:
+    now = [0.0]
+    pacer = Pacer(lambda: now[0], lambda s: now.__setitem__(0, now[0] + s))
+    for _ in range(3):
+        started = pacer.acquire()
+        pacer.release(0.01)
+    assert pacer.rate_limited(started, retry_after=2.0)
+    assert pacer.interval == 0.0  # three calls say nothing about the limit
+    resumed = pacer.acquire()
+    pacer.release(0.01)
+    assert resumed >= started + 2.0  # but the pause is honoured

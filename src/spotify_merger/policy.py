@@ -176,8 +176,10 @@ class Pacer:
     Spotify counts calls over a rolling 30 s window and does not publish the limit. We start
     unpaced; on the first 429 we count the calls that started within the window before the
     rejected one (that many were accepted) and pace at that rate with a 5% margin. Further 429s
-    back off multiplicatively; a window and a half without one speeds up by 10%, never past
-    unpaced.
+    back off multiplicatively; a window and a half without one speeds up by 10%, but never past
+    the rate the server was seen to accept, so pacing does not creep back into the limit. A 429
+    after only a handful of calls tells a hiccup from a limit too poorly to learn from: its
+    `Retry-After` is honoured and the pace is left alone.
 
     It also bounds the requests in flight by Little's law: throughput = in-flight / latency, so
     to sustain `target_rate` calls a second we need about `target_rate × latency` in flight. A
@@ -192,6 +194,7 @@ class Pacer:
     max_in_flight = 16
 
     max_interval = 10.0  # never slower than 3 calls a window: a limit below that shows as honoured 429s
+    min_evidence = 10  # calls accepted in the window before a 429 for it to reveal the limit
 
     def __init__(
         self,
@@ -207,6 +210,7 @@ class Pacer:
         self.in_flight = 0
         self.latency: float | None = None  # smoothed seconds per request
         self.interval = 0.0
+        self.floor = 0.0  # the interval matching the rate the server was seen to accept
         self._next_start = 0.0
         self.paused_until = 0.0
         self._starts: collections.deque[float] = collections.deque()
@@ -272,8 +276,10 @@ class Pacer:
                 # "Retry-After: 0" says the window already has room again, so it teaches nothing
                 # about the rate; learning from it let sporadic 429s slow pacing to a crawl.
                 accepted = sum(1 for s in self._starts if started - self.window <= s < started)
-                learned = self.window / max(1, accepted) * self.margin
-                self.interval = min(self.max_interval, max(learned, self.interval * 1.5))
+                if accepted >= self.min_evidence:
+                    learned = min(self.max_interval, self.window / accepted * self.margin)
+                    self.floor = learned
+                    self.interval = min(self.max_interval, max(learned, self.interval * 1.5))
                 self._last_429 = now
             return new_pause
 
@@ -283,8 +289,8 @@ class Pacer:
         with self._lock:
             now = self._clock()
             quiet_since = max(self._last_429, self._last_speedup)
-            if now - quiet_since >= 1.5 * self.window:
-                self.interval *= 0.9
+            if now - quiet_since >= 1.5 * self.window and self.interval > self.floor:
+                self.interval = max(self.floor, self.interval * 0.9)
                 self._last_speedup = now
                 if self.interval < 0.001:
                     self.interval = 0.0
