@@ -140,7 +140,7 @@ def run(sizes: tuple[int, ...] = (18_000, 100_000, 1_000_000), playlists: int = 
             started = time.perf_counter()
             _child(["--synthesize", str(db_path), str(size), str(n_playlists)])
             synth_s = time.perf_counter() - started
-            row = {"entries": size, "playlists": n_playlists, "synth_s": round(synth_s, 2)}
+            row: dict[str, Any] = {"entries": size, "playlists": n_playlists, "synth_s": round(synth_s, 2)}
             row.update(_child(["--analyse", str(db_path)]))
             target = TARGETS.get(size)
             row["target_s"] = target
