@@ -374,7 +374,7 @@ def resume(cfg: Config) -> list[Row]:
         cmd = [sys.executable, "-m", "spotify_merger", "--data-dir", str(data), "-q", "fetch"]
         served = _kill_at(emu, cmd, child_env(emu.env(), pycache), half, cwd)
         with Database(data / "spotify.duckdb") as db:
-            stored = db.fetchone("SELECT count(*) FROM fetched_pages")[0]
+            stored = db.fetchall("SELECT count(*) FROM fetched_pages")[0][0]
         missing = pages - stored
         env = test_env(data, emu.env())
         emu.reset_counter()
@@ -382,9 +382,9 @@ def resume(cfg: Config) -> list[Row]:
         resumed = _api_calls(emu)
         resumed_pages = resumed.get(f"GET {ITEMS}", 0)
         with Database(data / "spotify.duckdb") as db:
-            entries, distinct = db.fetchone(
+            entries, distinct = db.fetchall(
                 "SELECT count(*), count(DISTINCT (playlist_id, position)) FROM entries"
-            )
+            )[0]
         exact = entries == distinct == sum(sizes) and all(p.entries == p.total for p in result.playlists)
 
         # The seed, killed at the same page: it resumes from its last 500-entry checkpoint.
