@@ -22,26 +22,39 @@ class Spec:
     exclude: set[str] = field(default_factory=set)
 
 
+def _parse_field(s: str, i: int, depth: int) -> tuple[str, bool, Spec | None, int]:
+    """One field at `i`: its name, whether it is excluded (`!`), its sub-selection, and the next index."""
+    neg = False
+    if i < len(s) and s[i] == "!":
+        neg, i = True, i + 1
+    start = i
+    while i < len(s) and s[i] not in ",.()!":
+        i += 1
+    name = s[start:i].strip()
+    if not name:
+        raise FieldsError("empty field name")
+    sub: Spec | None = None
+    if i < len(s) and s[i] == ".":
+        # After a dot comes exactly one (possibly nested) field: `added_by.id`, `item.album(name)`.
+        one, i = Spec(), i + 1
+        sub_name, sub_neg, sub_sub, i = _parse_field(s, i, depth)
+        if sub_neg:
+            one.exclude.add(sub_name)
+        else:
+            one.include[sub_name] = sub_sub
+        sub = one
+    elif i < len(s) and s[i] == "(":
+        sub, i = _parse_list(s, i + 1, depth + 1)
+        if i >= len(s) or s[i] != ")":
+            raise FieldsError("unbalanced parentheses")
+        i += 1
+    return name, neg, sub, i
+
+
 def _parse_list(s: str, i: int, depth: int) -> tuple[Spec, int]:
     spec = Spec()
     while True:
-        neg = False
-        if i < len(s) and s[i] == "!":
-            neg, i = True, i + 1
-        start = i
-        while i < len(s) and s[i] not in ",.()!":
-            i += 1
-        name = s[start:i].strip()
-        if not name:
-            raise FieldsError("empty field name")
-        sub: Spec | None = None
-        if i < len(s) and s[i] == ".":
-            sub, i = _parse_list_single(s, i + 1, depth)
-        elif i < len(s) and s[i] == "(":
-            sub, i = _parse_list(s, i + 1, depth + 1)
-            if i >= len(s) or s[i] != ")":
-                raise FieldsError("unbalanced parentheses")
-            i += 1
+        name, neg, sub, i = _parse_field(s, i, depth)
         if neg:
             spec.exclude.add(name)
         else:
@@ -57,33 +70,6 @@ def _parse_list(s: str, i: int, depth: int) -> tuple[Spec, int]:
         if s[i] == ")" and depth:
             return spec, i
         raise FieldsError(f"unexpected {s[i]!r} at {i}")
-
-
-def _parse_list_single(s: str, i: int, depth: int) -> tuple[Spec, int]:
-    """After a dot: exactly one (possibly nested) field, e.g. ``added_by.id`` or ``item.album(name)``."""
-    spec = Spec()
-    neg = False
-    if i < len(s) and s[i] == "!":
-        neg, i = True, i + 1
-    start = i
-    while i < len(s) and s[i] not in ",.()!":
-        i += 1
-    name = s[start:i].strip()
-    if not name:
-        raise FieldsError("empty field name after '.'")
-    sub: Spec | None = None
-    if i < len(s) and s[i] == ".":
-        sub, i = _parse_list_single(s, i + 1, depth)
-    elif i < len(s) and s[i] == "(":
-        sub, i = _parse_list(s, i + 1, depth + 1)
-        if i >= len(s) or s[i] != ")":
-            raise FieldsError("unbalanced parentheses")
-        i += 1
-    if neg:
-        spec.exclude.add(name)
-    else:
-        spec.include[name] = sub
-    return spec, i
 
 
 def _merge(a: Spec | None, b: Spec | None) -> Spec | None:
