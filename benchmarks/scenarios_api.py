@@ -211,10 +211,13 @@ def latency(cfg: Config) -> list[Row]:
 
         fetched: dict[int, float] = {}
         ours_env = None
-        for concurrency in (4, 8):
+        for concurrency in (0, 4):  # 0: the default (at most 8 in flight, fewer on a fast link)
             env = test_env(cfg.tempdir(f"latency-c{concurrency}"), emu.env())
             with timer() as t:
-                fetch_sources(env, None, concurrency=concurrency)
+                if concurrency:
+                    fetch_sources(env, None, concurrency=concurrency)
+                else:
+                    fetch_sources(env, None)
             fetched[concurrency] = t[0]
             ours_env = ours_env or env
         assert ours_env is not None
@@ -234,11 +237,11 @@ def latency(cfg: Config) -> list[Row]:
 
     songs = sum(len(u) for _, u in parts)
     return [
-        Row("latency", "fetch wall time (default concurrency 4)", fetched[4], t_base[0], unit="s",
-            ratio=speedup(t_base[0], fetched[4]), target=">= 5x faster than the seed",
-            ok=(speedup(t_base[0], fetched[4]) or 0) >= 5, note=lat),
-        Row("latency", "fetch wall time (--concurrency 8)", fetched[8], t_base[0], unit="s",
-            ratio=speedup(t_base[0], fetched[8]), target="informative"),
+        Row("latency", "fetch wall time (defaults)", fetched[0], t_base[0], unit="s",
+            ratio=speedup(t_base[0], fetched[0]), target=">= 5x faster than the seed",
+            ok=(speedup(t_base[0], fetched[0]) or 0) >= 5, note=lat),
+        Row("latency", "fetch wall time (--concurrency 4)", fetched[4], t_base[0], unit="s",
+            ratio=speedup(t_base[0], fetched[4]), target="informative"),
         Row("latency", "write wall time (create + adds)", ours_write, base_write, unit="s",
             ratio=speedup(base_write, ours_write), target="faster: no fixed sleeps",
             ok=ours_write < base_write, note=f"{songs:,} songs; seed sleeps 0.1 s per batch",
