@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -13,6 +13,38 @@ from spotify_merger.context import Environment
 from spotify_merger.errors import ExitCode, MergerError
 
 T = TypeVar("T")
+
+# The merge options `report` and `run` share, declared once so their help cannot drift apart.
+MatchOption = Annotated[
+    str,
+    typer.Option(
+        "--match",
+        help="How far matching goes: id (same track or relinked), isrc (+ same ISRC), "
+        "smart (+ same title, artist and length).",
+    ),
+]
+KeepOption = Annotated[
+    str,
+    typer.Option(
+        "--keep",
+        help="Which copy of a song to keep: most-weighted, earliest-added, newest-release, oldest-release.",
+    ),
+]
+OrderOption = Annotated[
+    str,
+    typer.Option(
+        "--order", help="Master order: first-added (earliest added across sources), weight, or source."
+    ),
+]
+KeepWeightsOption = Annotated[
+    bool, typer.Option("--keep-weights", help="Repeat each song by its weight in its heaviest source.")
+]
+NameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--name", help="Master playlist name [default: 'Master Library YYYY-MM-DD'].", show_default=False
+    ),
+]
 
 
 class GlobalOptions:

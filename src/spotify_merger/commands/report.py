@@ -6,17 +6,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from spotify_merger.commands.common import build_env, run_command
+from spotify_merger.commands.common import (
+    KeepOption,
+    KeepWeightsOption,
+    MatchOption,
+    NameOption,
+    OrderOption,
+    build_env,
+    run_command,
+)
 
 if TYPE_CHECKING:
     from spotify_merger.context import Environment
-
-MATCH_HELP = (
-    "How far matching goes: id (same track or relinked), isrc (+ same ISRC), "
-    "smart (+ same title/artist/length)."
-)
-KEEP_HELP = "Which copy of a song to keep: most-weighted, earliest-added, newest-release, oldest-release."
-ORDER_HELP = "Master order: first-added (earliest added across sources), weight (heaviest first), source."
 
 
 def run_report(
@@ -68,21 +69,11 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
-        match: Annotated[str, typer.Option("--match", help=MATCH_HELP)] = "smart",
-        keep: Annotated[str, typer.Option("--keep", help=KEEP_HELP)] = "most-weighted",
-        order: Annotated[str, typer.Option("--order", help=ORDER_HELP)] = "first-added",
-        keep_weights: Annotated[
-            bool,
-            typer.Option("--keep-weights", help="Repeat each song by its weight in its heaviest source."),
-        ] = False,
-        name: Annotated[
-            str | None,
-            typer.Option(
-                "--name",
-                help="Master playlist name [default: 'Master Library YYYY-MM-DD'].",
-                show_default=False,
-            ),
-        ] = None,
+        match: MatchOption = "smart",
+        keep: KeepOption = "most-weighted",
+        order: OrderOption = "first-added",
+        keep_weights: KeepWeightsOption = False,
+        name: NameOption = None,
         no_html: Annotated[bool, typer.Option("--no-html", help="Skip report.html.")] = False,
     ) -> None:
         """Dry run: analyse the fetched playlists and show what the merge would create.

@@ -7,11 +7,16 @@ from typing import Annotated
 
 import typer
 
-from spotify_merger.commands.common import build_env, run_command
+from spotify_merger.commands.common import (
+    KeepOption,
+    KeepWeightsOption,
+    MatchOption,
+    NameOption,
+    OrderOption,
+    build_env,
+    run_command,
+)
 
-MATCH_HELP = "How far matching goes: id, isrc or smart (same title, artist and length)."
-KEEP_HELP = "Which copy of a song to keep: most-weighted, earliest-added, newest-release, oldest-release."
-ORDER_HELP = "Master order: first-added, weight (heaviest first) or source."
 DEMO_DATA_DIR = Path("data/demo")
 
 
@@ -36,27 +41,17 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
-        name: Annotated[
-            str | None,
-            typer.Option(
-                "--name",
-                help="Master playlist name [default: 'Master Library YYYY-MM-DD'].",
-                show_default=False,
-            ),
-        ] = None,
+        name: NameOption = None,
         yes: Annotated[
             bool, typer.Option("--yes", "-y", help="Confirm the write in advance (for scripts).")
         ] = False,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Fetch, analyse and preview; never write to Spotify.")
         ] = False,
-        match: Annotated[str, typer.Option("--match", help=MATCH_HELP)] = "smart",
-        keep: Annotated[str, typer.Option("--keep", help=KEEP_HELP)] = "most-weighted",
-        order: Annotated[str, typer.Option("--order", help=ORDER_HELP)] = "first-added",
-        keep_weights: Annotated[
-            bool,
-            typer.Option("--keep-weights", help="Repeat each song by its weight in its heaviest source."),
-        ] = False,
+        match: MatchOption = "smart",
+        keep: KeepOption = "most-weighted",
+        order: OrderOption = "first-added",
+        keep_weights: KeepWeightsOption = False,
         new_master: Annotated[
             bool,
             typer.Option(
