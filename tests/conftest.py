@@ -97,6 +97,7 @@ def plan_from_emulator():  # type: ignore[no-untyped-def]
 def sources_of():  # type: ignore[no-untyped-def]
     return _source_state
 
+
 # ============================================================================================
 # Analysis area (owner: analyze/report). `fetched_library(profile)`: a DuckDB file filled by a
 # real fetch from a small emulator (session-cached per profile), with the emulator's ground truth
