@@ -1,4 +1,4 @@
-"""The whole job as library calls: `run_merge` (the `run` command), `run_demo`, `verify_last`, `undo_last`.
+"""The whole job as library calls: `run_merge` (the `run` command), `report_only`, `run_demo`, `verify_last`, `undo_last`.
 
 `run_merge` is the seed's flow, made safe: sign in, fetch (resumably), store, optional audio
 features, analyse, print the dry-run report, confirm, create the master(s), add exactly once,
@@ -112,6 +112,41 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
             source_names=names,
             cap=options.cap,
         )
+
+
+def report_only(
+    env: Environment,
+    sources: list[str] | None,
+    *,
+    match: str = "smart",
+    keep: str = "most-weighted",
+    order: str = "first-added",
+    keep_weights: bool = False,
+    name: str | None = None,
+    html: bool = True,
+) -> dict[str, Any]:
+    """The `report` command: analyse the fetched sources, write the exports, print the dry run."""
+    from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
+    from spotify_merger.errors import NothingToDoError
+    from spotify_merger.plan import default_master_name, validate_master_name
+    from spotify_merger.report import build_report, print_report
+    from spotify_merger.storage import Database
+
+    options = MergeOptions(match=match, keep=keep, order=order, keep_weights=keep_weights)  # type: ignore[arg-type]
+    master_name = validate_master_name(name) if name is not None else default_master_name()
+    if not env.db_path.exists():
+        raise NothingToDoError("nothing has been fetched yet", "run `spotify-merger fetch` first")
+    from spotify_merger.sources import resolve_sources
+
+    # No sources and no PLAYLIST_1_ID/2_ID: analyse every playlist whose fetch completed.
+    chosen = resolve_sources(env, sources) if (sources or env.default_sources) else None
+    with Database(env.db_path) as db:
+        analyzer = SpotifyAnalyzer(db, chosen, options)
+        env.say("analysing…")
+        doc = build_report(env, analyzer, master_name=master_name, html=html)
+        analyzer.close()
+    print_report(env, doc)
+    return doc
 
 
 def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> VerifyResult:

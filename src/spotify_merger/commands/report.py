@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -15,44 +15,6 @@ from spotify_merger.commands.common import (
     build_env,
     run_command,
 )
-
-if TYPE_CHECKING:
-    from spotify_merger.context import Environment
-
-
-def run_report(
-    env: Environment,
-    sources: list[str] | None,
-    *,
-    match: str = "smart",
-    keep: str = "most-weighted",
-    order: str = "first-added",
-    keep_weights: bool = False,
-    name: str | None = None,
-    html: bool = True,
-) -> dict[str, Any]:
-    """Analyse the fetched sources, write the exports and print the dry-run report."""
-    from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
-    from spotify_merger.errors import NothingToDoError
-    from spotify_merger.plan import default_master_name, validate_master_name
-    from spotify_merger.report import build_report, print_report
-    from spotify_merger.storage import Database
-
-    options = MergeOptions(match=match, keep=keep, order=order, keep_weights=keep_weights)  # type: ignore[arg-type]
-    master_name = validate_master_name(name) if name is not None else default_master_name()
-    if not env.db_path.exists():
-        raise NothingToDoError("nothing has been fetched yet", "run `spotify-merger fetch` first")
-    from spotify_merger.sources import resolve_sources
-
-    # No sources and no PLAYLIST_1_ID/2_ID: analyse every playlist whose fetch completed.
-    chosen = resolve_sources(env, sources) if (sources or env.default_sources) else None
-    with Database(env.db_path) as db:
-        analyzer = SpotifyAnalyzer(db, chosen, options)
-        env.say("analysing…")
-        doc = build_report(env, analyzer, master_name=master_name, html=html)
-        analyzer.close()
-    print_report(env, doc)
-    return doc
 
 
 def register(app: typer.Typer) -> None:
@@ -80,10 +42,12 @@ def register(app: typer.Typer) -> None:
 
         Writes nothing to Spotify: the report goes to the terminal and to data/exports/.
         """
+        from spotify_merger.pipeline import report_only
+
         env = build_env(ctx)
         run_command(
             env,
-            lambda: run_report(
+            lambda: report_only(
                 env,
                 sources,
                 match=match,
