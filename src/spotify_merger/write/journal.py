@@ -279,18 +279,7 @@ class Journal:
         if not 0 < count <= MAX_BATCH:
             raise ValueError(f"a batch holds 1..{MAX_BATCH} songs, not {count}")
         with self.db.transaction() as conn:
-            # A batch left intended is settled (done, or proven not applied) before a new one starts;
-            # reusing its row keeps one row per request actually in doubt.
-            conn.execute(
-                "DELETE FROM write_batches WHERE run_id = ? AND part_index = ? AND state = 'intended'",
-                [run_id, part_index],
-            )
-            row = conn.execute(
-                "SELECT coalesce(max(batch_index), -1) + 1 FROM write_batches"
-                " WHERE run_id = ? AND part_index = ?",
-                [run_id, part_index],
-            ).fetchone()
-            batch_index = int(row[0]) if row else 0
+            batch_index = _settle_doubt(conn, run_id, part_index)
             conn.execute(
                 "INSERT INTO write_batches (run_id, part_index, batch_index, start_position, count, state,"
                 " intended_at) VALUES (?, ?, ?, ?, ?, 'intended', ?)",
@@ -317,16 +306,7 @@ class Journal:
         """
         now = _now()
         with self.db.transaction() as conn:
-            conn.execute(
-                "DELETE FROM write_batches WHERE run_id = ? AND part_index = ? AND state = 'intended'",
-                [run_id, part_index],
-            )
-            row = conn.execute(
-                "SELECT coalesce(max(batch_index), -1) + 1 FROM write_batches"
-                " WHERE run_id = ? AND part_index = ?",
-                [run_id, part_index],
-            ).fetchone()
-            batch_index = int(row[0]) if row else 0
+            batch_index = _settle_doubt(conn, run_id, part_index)
             for offset in range(start, start + count, MAX_BATCH):
                 n = min(MAX_BATCH, start + count - offset)
                 last = offset + n == start + count
@@ -342,3 +322,20 @@ class Journal:
             conn.execute(
                 "DELETE FROM write_batches WHERE run_id = ? AND part_index = ?", [run_id, part_index]
             )
+
+
+def _settle_doubt(conn: Any, run_id: str, part_index: int) -> int:
+    """Drop the part's batch left intended and return the next batch index.
+
+    A batch left intended is settled (done, or proven not applied) before a new one is recorded;
+    reusing its row keeps one row per request actually in doubt.
+    """
+    conn.execute(
+        "DELETE FROM write_batches WHERE run_id = ? AND part_index = ? AND state = 'intended'",
+        [run_id, part_index],
+    )
+    row = conn.execute(
+        "SELECT coalesce(max(batch_index), -1) + 1 FROM write_batches WHERE run_id = ? AND part_index = ?",
+        [run_id, part_index],
+    ).fetchone()
+    return int(row[0]) if row else 0
