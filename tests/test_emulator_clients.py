@@ -80,15 +80,20 @@ def test_spotipy_authorization_code_with_secret_then_paging_create_and_add(emula
     assert created["id"] in emu.user_playlist_ids()
 
 
-def test_spotipy_pkce_and_refresh(emulator: Emulator) -> None:
-    emu = emulator
-    auth = oauth_class(SpotifyPKCE, emu)(
+def pkce_manager(emu: Emulator) -> SpotifyPKCE:
+    """spotipy's PKCE manager pointed at the emulator's accounts service, tokens kept in memory."""
+    return oauth_class(SpotifyPKCE, emu)(
         client_id=emu.client_id,
         redirect_uri=emu.redirect_uris[0],
         scope=SCOPES,
         cache_handler=spotipy.MemoryCacheHandler(),
         open_browser=False,
     )
+
+
+def test_spotipy_pkce_and_refresh(emulator: Emulator) -> None:
+    emu = emulator
+    auth = pkce_manager(emu)
     code = auth.parse_response_code(follow_authorize(auth.get_authorize_url()))
     token = auth.get_access_token(code, check_cache=False)
     assert isinstance(token, str)
@@ -102,13 +107,7 @@ def test_spotipy_pkce_and_refresh(emulator: Emulator) -> None:
 
 def test_pkce_with_a_wrong_verifier_is_invalid_grant(emulator: Emulator) -> None:
     emu = emulator
-    auth = oauth_class(SpotifyPKCE, emu)(
-        client_id=emu.client_id,
-        redirect_uri=emu.redirect_uris[0],
-        scope=SCOPES,
-        cache_handler=spotipy.MemoryCacheHandler(),
-        open_browser=False,
-    )
+    auth = pkce_manager(emu)
     code = auth.parse_response_code(follow_authorize(auth.get_authorize_url()))
     r = requests.post(
         f"{emu.accounts_base}/api/token",

@@ -39,6 +39,19 @@ OrderOption = Annotated[
 KeepWeightsOption = Annotated[
     bool, typer.Option("--keep-weights", help="Repeat each song by its weight in its heaviest source.")
 ]
+SOURCES_HELP = (
+    "Source playlists (ids, URIs or links; 'liked' for Liked Songs) in priority order "
+    "[default: PLAYLIST_1_ID PLAYLIST_2_ID]."
+)
+MaxWaitOption = Annotated[
+    float,
+    typer.Option(
+        "--max-wait",
+        help="Longest single rate-limit wait to sit out, in seconds; past it, progress is saved and "
+        "the command stops, saying when to retry.",
+    ),
+]
+SourcesArgument = Annotated[list[str] | None, typer.Argument(help=SOURCES_HELP, show_default=False)]
 NameOption = Annotated[
     str | None,
     typer.Option(

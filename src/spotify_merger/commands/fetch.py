@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from spotify_merger.commands.common import build_env, run_command
+from spotify_merger.commands.common import MaxWaitOption, SourcesArgument, build_env, run_command
+from spotify_merger.context import DEFAULT_MAX_WAIT
 
 if TYPE_CHECKING:
     from spotify_merger.context import Environment
@@ -80,17 +81,8 @@ def playlists(ctx: typer.Context) -> None:
 
 def fetch(
     ctx: typer.Context,
-    sources: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Playlist ids, spotify:playlist: URIs, open.spotify.com links, or `liked` "
-            "[default: PLAYLIST_1_ID and PLAYLIST_2_ID].",
-            show_default=False,
-        ),
-    ] = None,
-    max_wait: Annotated[
-        float, typer.Option("--max-wait", help="Longest single rate-limit wait to sit out, in seconds.")
-    ] = 120.0,
+    sources: SourcesArgument = None,
+    max_wait: MaxWaitOption = DEFAULT_MAX_WAIT,
     no_features: Annotated[
         bool, typer.Option("--no-features", help="Skip audio features and artist details.")
     ] = False,

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from spotify_merger.commands.common import (
+    SOURCES_HELP,
     KeepOption,
     KeepWeightsOption,
     MatchOption,
@@ -26,9 +27,7 @@ def register(app: typer.Typer) -> None:
         sources: Annotated[
             list[str] | None,
             typer.Argument(
-                help="Source playlists (ids, URIs or links; 'liked' for Liked Songs) in priority order "
-                "[default: PLAYLIST_1_ID PLAYLIST_2_ID, else every fetched playlist].",
-                show_default=False,
+                help=SOURCES_HELP.replace("].", ", else every fetched playlist]."), show_default=False
             ),
         ] = None,
         match: MatchOption = "smart",

@@ -11,11 +11,14 @@ from spotify_merger.commands.common import (
     KeepOption,
     KeepWeightsOption,
     MatchOption,
+    MaxWaitOption,
     NameOption,
     OrderOption,
+    SourcesArgument,
     build_env,
     run_command,
 )
+from spotify_merger.context import DEFAULT_MAX_WAIT
 
 DEMO_DATA_DIR = Path("data/demo")
 
@@ -33,14 +36,7 @@ def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
         ctx: typer.Context,
-        sources: Annotated[
-            list[str] | None,
-            typer.Argument(
-                help="Source playlists (ids, URIs or links; 'liked' for Liked Songs) in priority order "
-                "[default: PLAYLIST_1_ID PLAYLIST_2_ID].",
-                show_default=False,
-            ),
-        ] = None,
+        sources: SourcesArgument = None,
         name: NameOption = None,
         yes: Annotated[
             bool, typer.Option("--yes", "-y", help="Confirm the write in advance (for scripts).")
@@ -61,9 +57,7 @@ def register(app: typer.Typer) -> None:
         no_features: Annotated[
             bool, typer.Option("--no-features", help="Skip audio features (metadata-only analysis).")
         ] = False,
-        max_wait: Annotated[
-            float, typer.Option("--max-wait", help="Longest single rate-limit wait to accept, in seconds.")
-        ] = 120.0,
+        max_wait: MaxWaitOption = DEFAULT_MAX_WAIT,
     ) -> None:
         """Fetch, analyse, preview, confirm, then create the deduplicated master playlist(s) and verify them.
 
