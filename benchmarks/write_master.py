@@ -18,31 +18,13 @@ import time
 from pathlib import Path
 
 from benchmarks.baseline import seed_client, seed_write
-from spotify_merger.analyze.model import MergeOptions, MergePlan
 from spotify_merger.client import SpotifyClient
 from spotify_merger.context import Environment
 from spotify_merger.emulator import Emulator, EmulatorConfig
+from spotify_merger.emulator.testing import ground_truth_plan
 from spotify_merger.plan import split_into_parts
 from spotify_merger.storage import Database
 from spotify_merger.write.execute import execute_plan
-
-
-def ground_truth_plan(emu: Emulator) -> MergePlan:
-    seen: dict[str, None] = {}
-    for pid in emu.playlist_ids:
-        for uri in emu.playlist_uris(pid):
-            if uri and not uri.startswith("spotify:local:"):
-                seen.setdefault(uri, None)
-    uris = list(seen)
-    return MergePlan(
-        uris=uris,
-        sources=list(emu.playlist_ids),
-        source_snapshots={pid: emu.playlist_snapshot(pid) for pid in emu.playlist_ids},
-        options=MergeOptions(match="id"),
-        excluded_local=0,
-        excluded_unavailable=0,
-        song_count=len(uris),
-    )
 
 
 def v1(emu: Emulator, method: str, route: str | None = None) -> int:

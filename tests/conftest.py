@@ -64,33 +64,15 @@ def env_for(tmp_path):  # type: ignore[no-untyped-def]
 # ============================================================================================
 
 
-def _merge_plan_from_emulator(emu, limit=None):  # type: ignore[no-untyped-def]
-    from spotify_merger.analyze.model import MergeOptions, MergePlan
-
-    seen: dict[str, None] = {}
-    for pid in emu.playlist_ids:
-        for uri in emu.playlist_uris(pid):
-            if uri and not uri.startswith("spotify:local:"):
-                seen.setdefault(uri, None)
-    uris = list(seen)[:limit] if limit is not None else list(seen)
-    return MergePlan(
-        uris=uris,
-        sources=list(emu.playlist_ids),
-        source_snapshots={pid: emu.playlist_snapshot(pid) for pid in emu.playlist_ids},
-        options=MergeOptions(match="id"),
-        excluded_local=0,
-        excluded_unavailable=0,
-        song_count=len(uris),
-    )
-
-
 def _source_state(emu):  # type: ignore[no-untyped-def]
     return {pid: (emu.playlist_uris(pid), emu.playlist_snapshot(pid)) for pid in emu.playlist_ids}
 
 
 @pytest.fixture
 def plan_from_emulator():  # type: ignore[no-untyped-def]
-    return _merge_plan_from_emulator
+    from spotify_merger.emulator.testing import ground_truth_plan
+
+    return ground_truth_plan
 
 
 @pytest.fixture

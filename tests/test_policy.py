@@ -12,7 +12,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -228,7 +228,8 @@ def test_unknown_and_invalid_ids(emulator, env_for, virtual_time):  # type: igno
             client.playlist_meta("not-an-id")
 
 
-def test_pacer_learns_the_rate_from_the_first_429() -> None:
+def virtual_pacer() -> tuple[list[float], Pacer, Callable[[], float]]:
+    """A pacer on a virtual clock (sleeping advances it) and a `start` that runs one 10 ms call."""
     now = [0.0]
     pacer = Pacer(lambda: now[0], lambda s: now.__setitem__(0, now[0] + s))
 
@@ -237,6 +238,11 @@ def test_pacer_learns_the_rate_from_the_first_429() -> None:
         pacer.release(0.01)
         return granted
 
+    return now, pacer, start
+
+
+def test_pacer_learns_the_rate_from_the_first_429() -> None:
+    now, pacer, start = virtual_pacer()
     for _ in range(100):  # a burst of 100 accepted calls, unpaced
         start()
         now[0] += 0.01
@@ -293,14 +299,7 @@ def test_redact_hides_tokens() -> None:
 
 
 def test_pacer_never_speeds_up_past_the_rate_the_server_accepted() -> None:
-    now = [0.0]
-    pacer = Pacer(lambda: now[0], lambda s: now.__setitem__(0, now[0] + s))
-
-    def start() -> float:
-        granted = pacer.acquire()
-        pacer.release(0.01)
-        return granted
-
+    now, pacer, start = virtual_pacer()
     for _ in range(50):
         start()
         now[0] += 0.01

@@ -52,3 +52,26 @@ def bearer_session(emu: Emulator, scopes: set[str] | None = None) -> Any:
     s = requests.Session()
     s.headers["Authorization"] = f"Bearer {emu.issue_token(scopes)}"
     return s
+
+
+def ground_truth_plan(emu: Emulator, limit: int | None = None) -> Any:
+    """A MergePlan straight from the emulator's state: every addable URI of the seeded playlists
+    once, in first-appearance order (at most `limit`), so write tests and benchmarks need no
+    fetch or analysis."""
+    from spotify_merger.analyze.model import MergeOptions, MergePlan
+
+    seen: dict[str, None] = {}
+    for pid in emu.playlist_ids:
+        for uri in emu.playlist_uris(pid):
+            if uri and not uri.startswith("spotify:local:"):
+                seen.setdefault(uri, None)
+    uris = list(seen)[:limit] if limit is not None else list(seen)
+    return MergePlan(
+        uris=uris,
+        sources=list(emu.playlist_ids),
+        source_snapshots={pid: emu.playlist_snapshot(pid) for pid in emu.playlist_ids},
+        options=MergeOptions(match="id"),
+        excluded_local=0,
+        excluded_unavailable=0,
+        song_count=len(uris),
+    )
