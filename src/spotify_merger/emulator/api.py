@@ -21,6 +21,16 @@ MARKET_RE = re.compile(r"^([A-Z]{2}|from_token)$")
 FORBIDDEN = "Forbidden"  # what Development Mode answers for endpoints it removed
 
 
+def fields_param(req: Request) -> fieldsmod.Spec | None:
+    """The request's `fields` filter, parsed; a malformed one is a 400, as Spotify answers."""
+    if "fields" not in req.query:
+        return None
+    try:
+        return fieldsmod.parse_fields(req.query["fields"])
+    except fieldsmod.FieldsError:
+        raise ApiError(400, "Invalid fields") from None
+
+
 def int_param(req: Request, name: str, default: int, lo: int, hi: int) -> int:
     raw = req.query.get(name)
     if raw is None or raw == "":
@@ -322,12 +332,7 @@ class PlaylistsApi:
         grant = ctx.auth(req)
         pl = ctx.playlist(req.params["id"])
         ctx.check_read_scope(grant, pl)
-        spec = None
-        if "fields" in req.query:
-            try:
-                spec = fieldsmod.parse_fields(req.query["fields"])
-            except fieldsmod.FieldsError:
-                raise ApiError(400, "Invalid fields") from None
+        spec = fields_param(req)
         # Development Mode: playlists the user neither owns nor collaborates on come without their items.
         out = self.playlist_object(req, pl, spec, with_items=ctx.can_read_items(grant, pl))
         return Response(200, fieldsmod.apply(spec, out))

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from spotify_merger.emulator import fields as fieldsmod
-from spotify_merger.emulator.api import Context, int_param
+from spotify_merger.emulator.api import Context, fields_param, int_param
 from spotify_merger.emulator.library import iso
 from spotify_merger.emulator.routing import ApiError, Request, Response, Router
 from spotify_merger.emulator.state import MAX_PLAYLIST_ITEMS, Playlist
@@ -55,12 +55,7 @@ class ItemsApi:
         limit = int_param(req, "limit", 20, 1, 100 if ctx.extended else 50)
         offset = int_param(req, "offset", 0, 0, 1_000_000)
         relink = ctx.market(req)
-        spec = None
-        if "fields" in req.query:
-            try:
-                spec = fieldsmod.parse_fields(req.query["fields"])
-            except fieldsmod.FieldsError:
-                raise ApiError(400, "Invalid fields") from None
+        spec = fields_param(req)
         if spec is None:
             return Response(200, ctx.entries_page_json(req, pl, path, limit, offset, relink))
         page = ctx.entries_page(req, pl, path, limit, offset, relink)
