@@ -196,8 +196,8 @@ class _WriteClock:
 def latency(cfg: Config) -> list[Row]:
     """Fetch and write at `latency_ms` per request: ours against the sequential seed."""
     from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
-    from spotify_merger.client import SpotifyClient
     from spotify_merger.fetch import fetch_sources
+    from spotify_merger.spotify.client import SpotifyClient
     from spotify_merger.storage import Database
     from spotify_merger.write.execute import execute_plan
 
@@ -258,7 +258,7 @@ def latency(cfg: Config) -> list[Row]:
 def rate_window(seconds: float) -> Iterator[None]:
     """Shrink the rolling rate-limit window of the emulator and of our pacer alike (quick runs only)."""
     from spotify_merger.emulator import server
-    from spotify_merger.policy import Pacer
+    from spotify_merger.spotify._pacer import Pacer
 
     saved = (server.WINDOW_S, Pacer.window)
     server.WINDOW_S, Pacer.window = seconds, seconds

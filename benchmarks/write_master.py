@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 
 from benchmarks.baseline import seed_client, seed_write
-from spotify_merger.client import SpotifyClient
 from spotify_merger.context import Environment
 from spotify_merger.emulator import Emulator, EmulatorConfig
 from spotify_merger.emulator.testing import ground_truth_plan
 from spotify_merger.plan import split_into_parts
+from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.storage import Database
 from spotify_merger.write.execute import execute_plan
 

@@ -18,11 +18,12 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
-from spotify_merger.auth import SCOPES, auth_manager, login, validate_redirect_uri
 from spotify_merger.cli import app
-from spotify_merger.client import SpotifyClient
 from spotify_merger.context import SETTINGS
 from spotify_merger.errors import AuthError, UsageError
+from spotify_merger.spotify.auth import SCOPES, auth_manager, validate_redirect_uri
+from spotify_merger.spotify.client import SpotifyClient
+from spotify_merger.spotify.signin import login
 
 
 def free_redirect(emu: Any) -> str:

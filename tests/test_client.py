@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from spotify_merger.client import SpotifyClient
 from spotify_merger.errors import ForbiddenError
+from spotify_merger.spotify.client import SpotifyClient
 
 PROFILES = ["dev-2026", "extended"]
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from spotify_merger.client import SpotifyClient
 from spotify_merger.errors import ConflictError, ExitCode, QuotaExceededError
 from spotify_merger.fetch import fetch_sources
+from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.storage import Database
 
 META = "/v1/playlists/{id}"

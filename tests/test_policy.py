@@ -16,17 +16,20 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from spotify_merger.client import SpotifyClient
 from spotify_merger.errors import (
     AuthError,
     ExitCode,
+    LostResponseError,
     NotFoundError,
     QuotaExceededError,
     RateLimitedError,
     ServerError,
     UsageError,
 )
-from spotify_merger.policy import CallPolicy, LostResponseError, Pacer, redact
+from spotify_merger.redaction import redact
+from spotify_merger.spotify._pacer import Pacer
+from spotify_merger.spotify.client import SpotifyClient
+from spotify_merger.spotify.policy import CallPolicy
 
 ITEMS = "/v1/playlists/{id}/items"
 META = "/v1/playlists/{id}"

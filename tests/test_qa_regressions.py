@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from spotify_merger.client import SpotifyClient
 from spotify_merger.fetch import fetch_sources
-from spotify_merger.policy import Pacer
+from spotify_merger.spotify._pacer import Pacer
+from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.storage import Database
 
 

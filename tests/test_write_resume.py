@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from spotify_merger.client import SpotifyClient
-from spotify_merger.policy import LostResponseError
+from spotify_merger.errors import LostResponseError
+from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.storage import Database
 from spotify_merger.write.execute import execute_plan
 from spotify_merger.write.journal import Journal

@@ -101,3 +101,24 @@ class VerifyError(MergerError):
 
 class NothingToDoError(MergerError):
     exit_code = ExitCode.NOTHING_TO_DO
+
+
+# -- raised by the Spotify layer -------------------------------------------------------------------
+
+
+class LostResponseError(ServerError):
+    """A state-changing request may have reached Spotify but its answer was lost.
+
+    Raised at once, never retried: the caller must re-read the server's state (for example the
+    playlist's tail) before deciding whether to send the request again.
+    """
+
+    default_hint = "the request may or may not have been applied; re-run the same command: it checks first"
+
+
+class CallCancelled(Exception):
+    """Raised in worker threads once the policy is cancelled (Ctrl-C or a failure elsewhere)."""
+
+
+class TokenServerError(ServerError):
+    """The accounts service failed (5xx, 429) while refreshing a token: transient, retried."""

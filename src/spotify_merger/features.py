@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from spotify_merger.client import DEV, SpotifyClient
 from spotify_merger.context import Environment
 from spotify_merger.errors import ForbiddenError
+from spotify_merger.spotify.client import DEV, SpotifyClient
 from spotify_merger.storage import Database
 from spotify_merger.store_pages import CallLog, insert_rows
 

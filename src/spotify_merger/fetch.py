@@ -26,12 +26,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from spotify_merger.client import SpotifyClient
 from spotify_merger.context import Environment
-from spotify_merger.errors import ConflictError
-from spotify_merger.policy import CallCancelled
+from spotify_merger.errors import CallCancelled, ConflictError
 from spotify_merger.progress import TaskProgress
 from spotify_merger.sources import LIKED, resolve_sources
+from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.storage import Database
 from spotify_merger.store_pages import CallLog, Page, begin_playlist, store_pages, stored_entries
 

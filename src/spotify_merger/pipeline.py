@@ -22,7 +22,7 @@ from spotify_merger.errors import AuthError, UsageError
 from spotify_merger.write.execute import WriteOutcome
 
 if TYPE_CHECKING:
-    from spotify_merger.client import SpotifyClient
+    from spotify_merger.spotify.client import SpotifyClient
     from spotify_merger.write.undo import UndoResult
     from spotify_merger.write.verify import VerifyResult
 
@@ -49,14 +49,14 @@ class RunOptions:
 
 def connect(env: Environment) -> SpotifyClient:
     """A client from the saved sign-in or SPOTIFY_REFRESH_TOKEN; signs in first on a terminal if neither."""
-    from spotify_merger.client import SpotifyClient
+    from spotify_merger.spotify.client import SpotifyClient
 
     try:
         return SpotifyClient.connect(env)
     except AuthError as exc:
         if not env.interactive or "not signed in" not in exc.message:
             raise
-    from spotify_merger.auth import login
+    from spotify_merger.spotify.signin import login
 
     env.say("No saved sign-in yet: signing in to Spotify first.")
     login(env)
@@ -193,8 +193,8 @@ def run_demo(
     cap: int | None = None,
 ) -> WriteOutcome:
     """The `run` flow against a fresh built-in emulator, in `env.data_dir` (wiped first)."""
-    from spotify_merger.auth import login
     from spotify_merger.emulator import Emulator, EmulatorConfig
+    from spotify_merger.spotify.signin import login
 
     if profile not in ("dev-2026", "extended"):
         raise UsageError(f"unknown profile {profile!r}", "use --profile dev-2026 or --profile extended")

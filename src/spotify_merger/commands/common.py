@@ -104,7 +104,7 @@ def run_command(env: Environment, action: Callable[[], T]) -> T:
         raise
     except Exception as exc:
         # A bug, not a user error: one line (secrets redacted), the traceback only with -vv.
-        from spotify_merger.policy import redact
+        from spotify_merger.redaction import redact
 
         if env.verbosity >= 2:
             import traceback

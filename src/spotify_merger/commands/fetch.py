@@ -24,7 +24,7 @@ def auth(ctx: typer.Context) -> None:
     env = build_env(ctx)
 
     def action() -> None:
-        from spotify_merger.auth import check_headless, login
+        from spotify_merger.spotify.signin import check_headless, login
 
         # README: headless mode has nothing to sign in to; a browser flow here would wait for minutes.
         who = check_headless(env) if env.refresh_token else login(env)
@@ -43,7 +43,7 @@ def playlists(ctx: typer.Context) -> None:
     def action() -> None:
         from rich.table import Table
 
-        from spotify_merger.client import DEV, SpotifyClient
+        from spotify_merger.spotify.client import DEV, SpotifyClient
 
         with SpotifyClient.connect(env) as client:
             me = client.me()

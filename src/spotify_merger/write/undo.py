@@ -85,7 +85,7 @@ def _show(env: Environment, run: RunRecord, targets: list[tuple[str, str]]) -> N
 def _unfollow(client: WriteClient, playlist_id: str) -> bool:
     """Unfollow; False if it was already gone. Removing from the library is idempotent, so a lost
     answer is simply asked again (a bounded number of times)."""
-    from spotify_merger.policy import LostResponseError
+    from spotify_merger.errors import LostResponseError
 
     for attempt in range(3):
         try:

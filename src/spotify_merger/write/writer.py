@@ -41,7 +41,7 @@ def scope_error(action: str, exc: ForbiddenError) -> ForbiddenError:
 
 
 class WriteClient(Protocol):
-    """What the writer needs from `spotify_merger.client.SpotifyClient`."""
+    """What the writer needs from `spotify_merger.spotify.SpotifyClient`."""
 
     @property
     def page_limit(self) -> int: ...
@@ -295,6 +295,6 @@ class MasterWriter:
 
 def _is_lost(exc: ServerError) -> bool:
     """A non-idempotent request whose answer never came (the policy's LostResponseError)."""
-    from spotify_merger.policy import LostResponseError
+    from spotify_merger.errors import LostResponseError
 
     return isinstance(exc, LostResponseError)

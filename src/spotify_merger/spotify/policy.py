@@ -18,15 +18,10 @@ module decides, visibly and within bounds:
 from __future__ import annotations
 
 import collections
-import json
-import logging
-import math
 import random
-import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -35,266 +30,26 @@ import requests
 from spotify_merger.context import Environment
 from spotify_merger.errors import (
     AuthError,
+    CallCancelled,
     ForbiddenError,
+    LostResponseError,
     MergerError,
     NotFoundError,
     QuotaExceededError,
     RateLimitedError,
     ServerError,
+    TokenServerError,
     UsageError,
 )
+from spotify_merger.redaction import redact
+from spotify_merger.spotify._pacer import Pacer
+from spotify_merger.spotify._transport import Exchange, MalformedResponseError, http_log
 
 T = TypeVar("T")
-
-http_log = logging.getLogger("spotify_merger.http")
 
 Recorder = Callable[[str, str, "int | None", float, int], None]
 # on_wait(message, seconds): show `message` for `seconds` (a countdown may replace the number).
 WaitCallback = Callable[[str, float], None]
-
-
-class LostResponseError(ServerError):
-    """A state-changing request may have reached Spotify but its answer was lost.
-
-    Raised at once, never retried: the caller must re-read the server's state (for example the
-    playlist's tail) before deciding whether to send the request again.
-    """
-
-    default_hint = "the request may or may not have been applied; re-run the same command: it checks first"
-
-
-class MalformedResponseError(requests.exceptions.RequestException):
-    """A 2xx answer whose body is not JSON (spotipy would silently return None for it)."""
-
-
-class CallCancelled(Exception):
-    """Raised in worker threads once the policy is cancelled (Ctrl-C or a failure elsewhere)."""
-
-
-class TokenServerError(ServerError):
-    """The accounts service failed (5xx, 429) while refreshing a token: transient, retried."""
-
-
-# -- redaction ---------------------------------------------------------------------------------------
-
-_SECRET_PATTERNS = [
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"(?i)(basic\s+)[A-Za-z0-9+/=]+"),
-    re.compile(
-        r"(?i)((?:access_token|refresh_token|client_secret|code_verifier|code|id_token)"
-        r"[\"']?\s*[:=]\s*[\"']?)[^\"'&,\s}]+"
-    ),
-]
-
-
-def redact(text: str) -> str:
-    """Blank out bearer tokens, refresh tokens, secrets and auth codes wherever they appear."""
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(r"\1[redacted]", text)
-    return text
-
-
-# -- transport ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Exchange:
-    """What the wire saw for the last request of a thread."""
-
-    method: str
-    url: str
-    status: int | None
-    ms: float
-    nbytes: int
-
-
-class ObservedSession(requests.Session):
-    """A plain session (no retry adapter) that remembers, per thread, the last exchange.
-
-    It also rejects a 2xx body that is not JSON, which spotipy would turn into a silent `None`,
-    and logs each request at INFO (-v) with secrets redacted.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._local = threading.local()
-        self.bytes_received = 0
-        self._bytes_lock = threading.Lock()
-
-    def last_exchange(self) -> Exchange | None:
-        return getattr(self._local, "last", None)
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        method_s = method.decode() if isinstance(method, bytes) else method
-        url_s = url.decode() if isinstance(url, bytes) else url
-        self._local.last = None
-        started = time.perf_counter()
-        try:
-            response = super().request(method_s, url_s, *args, **kwargs)
-        except requests.exceptions.RequestException:
-            ms = (time.perf_counter() - started) * 1000
-            self._local.last = Exchange(method_s, url_s, None, ms, 0)
-            http_log.info("%s %s -> no response (%.0f ms)", method_s, _loggable(url_s), ms)
-            raise
-        ms = (time.perf_counter() - started) * 1000
-        nbytes = len(response.content)
-        with self._bytes_lock:
-            self.bytes_received += nbytes
-        self._local.last = Exchange(method_s, url_s, response.status_code, ms, nbytes)
-        http_log.info(
-            "%s %s -> %s (%.0f ms, %d B)", method_s, _loggable(url_s), response.status_code, ms, nbytes
-        )
-        if 200 <= response.status_code < 300 and response.content:
-            try:
-                parsed = json.loads(response.content)
-            except ValueError as exc:
-                raise MalformedResponseError(
-                    f"{method_s} {_loggable(url_s)} answered {response.status_code} "
-                    "with a body that is not JSON",
-                    response=response,
-                ) from exc
-            # Reuse the parse instead of letting spotipy decode the body a second time.
-            response.json = lambda **_: parsed  # type: ignore[method-assign]
-        return response
-
-
-def _loggable(url: str) -> str:
-    """The URL's path and query, secrets redacted (API URLs carry none, but token calls might)."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    return redact(path)
-
-
-# -- pacing ------------------------------------------------------------------------------------------
-
-
-class Pacer:
-    """Spaces request starts across all threads, learning the server's rate from its 429s.
-
-    Spotify counts calls over a rolling 30 s window and does not publish the limit. We start
-    unpaced; on the first 429 we count the calls that started within the window before the
-    rejected one (that many were accepted) and pace at that rate with a 5% margin. Further 429s
-    back off multiplicatively; a window and a half without one speeds up by 10%, but never past
-    the rate the server was seen to accept, so pacing does not creep back into the limit. A 429
-    after only a handful of calls tells a hiccup from a limit too poorly to learn from: its
-    `Retry-After` is honoured and the pace is left alone.
-
-    It also bounds the requests in flight by Little's law: throughput = in-flight / latency, so
-    to sustain `target_rate` calls a second we need about `target_rate × latency` in flight. A
-    slow link gets more parallel requests, a fast one fewer; and since every request already in
-    flight when an unannounced limit is reached comes back 429, fewer in flight means fewer 429s.
-    """
-
-    window = 30.0
-    margin = 1.05
-    target_rate = 64.0  # calls a second worth aiming for; Spotify's own limit is far lower
-    min_in_flight = 2
-    max_in_flight = 16
-
-    max_interval = 10.0  # never slower than 3 calls a window: a limit below that shows as honoured 429s
-    min_evidence = 10  # calls accepted in the window before a 429 for it to reveal the limit
-
-    def __init__(
-        self,
-        clock: Callable[[], float],
-        sleep: Callable[[float], None],
-        cancelled: threading.Event | None = None,
-    ) -> None:
-        self._clock = clock
-        self._sleep = sleep
-        self._cancelled = cancelled
-        self._lock = threading.Lock()
-        self._slots = threading.Condition(threading.Lock())
-        self.in_flight = 0
-        self.latency: float | None = None  # smoothed seconds per request
-        self.interval = 0.0
-        self.floor = 0.0  # the interval matching the rate the server was seen to accept
-        self._next_start = 0.0
-        self.paused_until = 0.0
-        self._starts: collections.deque[float] = collections.deque()
-        self._last_429 = -1e18
-        self._last_speedup = -1e18
-
-    def in_flight_limit(self) -> int:
-        if self.latency is None:
-            return self.min_in_flight
-        wanted = math.ceil(self.latency * self.target_rate)
-        return max(self.min_in_flight, min(self.max_in_flight, wanted))
-
-    def acquire(self) -> float:
-        """Block until this thread may start a request; returns the start time granted.
-
-        Every `acquire` must be paired with a `release` once the request has an answer (or none).
-        """
-        with self._slots:
-            while self.in_flight >= self.in_flight_limit():
-                # A cancelled run must not leave threads queued for a slot: the pool shutdown
-                # that follows a Ctrl-C or a failure waits for every one of them.
-                if self._cancelled is not None and self._cancelled.is_set():
-                    raise CallCancelled()
-                self._slots.wait(0.5)
-            self.in_flight += 1
-        try:
-            with self._lock:
-                now = self._clock()
-                start = max(now, self._next_start, self.paused_until)
-                self._next_start = start + self.interval
-                self._starts.append(start)
-                horizon = start - 2 * self.window
-                while self._starts and self._starts[0] < horizon:
-                    self._starts.popleft()
-            if start > now:
-                self._sleep(start - now)
-        except BaseException:
-            # Cancelled while waiting for its turn: the request never starts, so give the slot back.
-            self._free_slot()
-            raise
-        return start
-
-    def _free_slot(self) -> None:
-        with self._slots:
-            self.in_flight = max(0, self.in_flight - 1)
-            self._slots.notify()
-
-    def release(self, seconds: float) -> None:
-        """The request started by `acquire` is over after `seconds`; learn the link's latency."""
-        with self._slots:
-            self.in_flight = max(0, self.in_flight - 1)
-            self.latency = seconds if self.latency is None else 0.8 * self.latency + 0.2 * seconds
-            self._slots.notify()
-
-    def rate_limited(self, started: float, retry_after: float) -> bool:
-        """Record a 429 for a call started at `started`; returns True if this opened a new pause."""
-        with self._lock:
-            now = self._clock()
-            new_pause = now >= self.paused_until
-            self.paused_until = max(self.paused_until, now + retry_after)
-            self._next_start = max(self._next_start, self.paused_until)
-            if new_pause and retry_after >= 1:
-                # "Retry-After: 0" says the window already has room again, so it teaches nothing
-                # about the rate; learning from it let sporadic 429s slow pacing to a crawl.
-                accepted = sum(1 for s in self._starts if started - self.window <= s < started)
-                if accepted >= self.min_evidence:
-                    learned = min(self.max_interval, self.window / accepted * self.margin)
-                    self.floor = learned
-                    self.interval = min(self.max_interval, max(learned, self.interval * 1.5))
-                self._last_429 = now
-            return new_pause
-
-    def succeeded(self) -> None:
-        if self.interval <= 0:
-            return
-        with self._lock:
-            now = self._clock()
-            quiet_since = max(self._last_429, self._last_speedup)
-            if now - quiet_since >= 1.5 * self.window and self.interval > self.floor:
-                self.interval = max(self.floor, self.interval * 0.9)
-                self._last_speedup = now
-                if self.interval < 0.001:
-                    self.interval = 0.0
-
 
 # -- the policy --------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Signing in to Spotify: PKCE, Authorization Code with a secret, or a headless refresh token.
 
-`login()` runs the interactive flow once and writes the token cache; `auth_manager()` gives every
+`authorize()` runs the interactive flow once and writes the token cache; `auth_manager()` gives every
 later command a spotipy auth manager that refreshes tokens from that cache (or from
 SPOTIFY_REFRESH_TOKEN) without ever falling back to an interactive prompt. Both route through
 `env.accounts_base`, so the emulator and Spotify share one code path.
@@ -11,27 +11,19 @@ replaced atomically; tokens never reach logs or the console.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import http.server
-import json
-import os
 import secrets
-import socket
 import threading
-import time
-import webbrowser
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
-from spotipy.cache_handler import CacheHandler
 from spotipy.oauth2 import SpotifyOAuth, SpotifyPKCE
 
 from spotify_merger.context import Environment
-from spotify_merger.errors import AuthError, UsageError
-from spotify_merger.policy import TokenServerError
+from spotify_merger.errors import AuthError, TokenServerError, UsageError
+from spotify_merger.spotify._callback import CallbackServer, open_default, serve_until_callback
+from spotify_merger.spotify._token_cache import TokenCache
+from spotify_merger.spotify._transport import ObservedSession
 
 # Only what the job needs: read the sources (private and collaborative), Liked Songs, and create,
 # fill and unfollow the private master. Unfollowing goes through DELETE /me/library, which Spotify
@@ -74,70 +66,6 @@ def validate_redirect_uri(uri: str) -> None:
         )
     if host not in _LOOPBACK_HOSTS:
         raise UsageError(f"the redirect URI {uri} uses plain http on a host that is not a loopback IP", rule)
-
-
-# -- token cache -------------------------------------------------------------------------------------
-
-
-def write_private_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON readable by the owner only: a 0600 temp file, fsynced, then renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _fingerprint(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()[:16]
-
-
-class TokenCache(CacheHandler):
-    """The token cache in the data dir, tied to one app (client id) and one accounts service.
-
-    With SPOTIFY_REFRESH_TOKEN set and no matching cache, it serves an already-expired token holding
-    that refresh token, so spotipy refreshes it on first use (Spotify may rotate it; the rotated
-    one is what the cache keeps afterwards).
-    """
-
-    def __init__(self, env: Environment) -> None:
-        self.path = env.token_cache_path
-        self.client_id = env.client_id or ""
-        self.accounts_base = env.accounts_base
-        self.seed_refresh = env.refresh_token
-
-    def _ours(self, token: dict[str, Any]) -> bool:
-        if token.get("client_id") != self.client_id or token.get("accounts_base") != self.accounts_base:
-            return False
-        if self.seed_refresh and token.get("seed") != _fingerprint(self.seed_refresh):
-            return False
-        return "refresh_token" in token
-
-    def get_cached_token(self) -> dict[str, Any] | None:
-        token: dict[str, Any] | None = None
-        with contextlib.suppress(OSError, ValueError):
-            loaded = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict) and self._ours(loaded):
-                token = loaded
-        if token is None and self.seed_refresh:
-            token = {"refresh_token": self.seed_refresh, "access_token": "", "expires_at": 0, "scope": SCOPE}
-        return token
-
-    def save_token_to_cache(self, token_info: dict[str, Any]) -> None:
-        data = dict(token_info)
-        data["client_id"] = self.client_id
-        data["accounts_base"] = self.accounts_base
-        if self.seed_refresh:
-            data["seed"] = _fingerprint(self.seed_refresh)
-        write_private_json(self.path, data)
 
 
 # -- auth managers -----------------------------------------------------------------------------------
@@ -206,7 +134,7 @@ class PKCEManager(_Guarded, SpotifyPKCE):
             requests_session=session,
             requests_timeout=30,
             open_browser=False,
-            cache_handler=TokenCache(env),
+            cache_handler=TokenCache(env, scope=SCOPE),
         )
         self._setup(env)
 
@@ -224,7 +152,7 @@ class SecretManager(_Guarded, SpotifyOAuth):
             requests_session=session,
             requests_timeout=30,
             open_browser=False,
-            cache_handler=TokenCache(env),
+            cache_handler=TokenCache(env, scope=SCOPE),
         )
         self._setup(env)
 
@@ -256,80 +184,16 @@ def auth_manager(env: Environment, *, session: Any = None) -> PKCEManager | Secr
     return manager
 
 
-# -- headless check ----------------------------------------------------------------------------------
+# -- interactive sign-in ----------------------------------------------------------------------------
 
 
-def check_headless(env: Environment) -> dict[str, Any]:
-    """With SPOTIFY_REFRESH_TOKEN set there is no sign-in to do: prove the token works, say who it is."""
-    from spotify_merger.client import SpotifyClient
-
-    with SpotifyClient.connect(env) as client:
-        me = client.me()
-    return {
-        "id": me.get("id"),
-        "display_name": me.get("display_name"),
-        "token_cache": str(env.token_cache_path),
-        "mode": "headless SPOTIFY_REFRESH_TOKEN (no browser sign-in needed)",
-        "profile": client.profile,
-    }
-
-
-# -- interactive login -------------------------------------------------------------------------------
-
-
-class _CallbackServer(http.server.HTTPServer):
-    allow_reuse_address = True
-
-    def __init__(self, host: str, port: int, path: str) -> None:
-        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.expected_path = path or "/"
-        self.query: dict[str, str] | None = None
-        self.arrived = threading.Event()
-        self.stopped = False
-        super().__init__((host, port), _CallbackHandler)
-
-
-class _CallbackHandler(http.server.BaseHTTPRequestHandler):
-    server: _CallbackServer
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        if parts.path != self.server.expected_path:
-            self.send_error(404)
-            return
-        self.server.query = dict(parse_qsl(parts.query))
-        ok = "code" in self.server.query
-        body = (
-            "<html><body><h1>spotify-merger: signed in</h1><p>You can close this window.</p></body></html>"
-            if ok
-            else "<html><body><h1>spotify-merger: sign-in failed</h1><p>See the terminal.</p></body></html>"
-        )
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-        self.server.arrived.set()
-
-    def log_message(self, format: str, *args: Any) -> None:  # the query holds the auth code: never log it
-        return
-
-
-def _open_default(url: str) -> bool:
-    try:
-        return bool(webbrowser.open(url))
-    except webbrowser.Error:
-        return False
-
-
-def login(
+def authorize(
     env: Environment,
     *,
     open_url: Callable[[str], object] | None = None,
     timeout: float = LOGIN_TIMEOUT,
-) -> dict[str, Any]:
-    """Sign in interactively and write the token cache; returns who signed in (never tokens)."""
+) -> None:
+    """Run the interactive OAuth flow once and write the token cache (tokens never reach the console)."""
     _require_client_id(env)
     validate_redirect_uri(env.redirect_uri)
     parts = urlsplit(env.redirect_uri)
@@ -343,25 +207,23 @@ def login(
     port = parts.port or 80
     env.ensure_dirs()
 
-    from spotify_merger.policy import ObservedSession
-
     session = ObservedSession()
     try:
         manager = _build(env, session)
         state = secrets.token_urlsafe(24)
         url = manager.get_authorize_url(state=state)
         try:
-            server = _CallbackServer(host, port, parts.path)
+            server = CallbackServer(host, port, parts.path)
         except OSError as exc:
             raise UsageError(
                 f"cannot listen on {host}:{port} for the sign-in redirect ({exc.strerror or exc})",
                 "close what uses that port, or pick another loopback port in SPOTIFY_REDIRECT_URI "
                 "(and register it in your app's dashboard)",
             ) from None
-        thread = threading.Thread(target=_serve_until_callback, args=(server, timeout), daemon=True)
+        thread = threading.Thread(target=serve_until_callback, args=(server, timeout), daemon=True)
         thread.start()
         try:
-            opener = open_url or (_open_default if env.open_browser else None)
+            opener = open_url or (open_default if env.open_browser else None)
             opened = False
             if opener is not None:
                 env.say("Opening your browser to sign in to Spotify…")
@@ -402,23 +264,3 @@ def login(
             manager.get_access_token(code=code, check_cache=False)
     finally:
         session.close()
-
-    from spotify_merger.client import SpotifyClient
-
-    with SpotifyClient.connect(env) as client:
-        me = client.me()
-    return {
-        "id": me.get("id"),
-        "display_name": me.get("display_name"),
-        "token_cache": str(env.token_cache_path),
-        "mode": "authorization code with client secret" if env.client_secret else "PKCE",
-        "profile": client.profile,
-    }
-
-
-def _serve_until_callback(server: _CallbackServer, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    server.timeout = 0.2
-    # Short polls so the login thread can stop us (`stopped`) once it has what it needs.
-    while not server.arrived.is_set() and not server.stopped and time.monotonic() < deadline:
-        server.handle_request()

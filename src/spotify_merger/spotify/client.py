@@ -22,7 +22,9 @@ from typing import Any
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import ForbiddenError, MergerError, NotFoundError, UsageError
-from spotify_merger.policy import CallPolicy, ObservedSession, Recorder, WaitCallback
+from spotify_merger.spotify._transport import ObservedSession
+from spotify_merger.spotify.auth import auth_manager
+from spotify_merger.spotify.policy import CallPolicy, Recorder, WaitCallback
 
 DEV = "dev-2026"
 EXTENDED = "extended"
@@ -80,8 +82,6 @@ class SpotifyClient:
     ) -> SpotifyClient:
         """A client for `env`; `sleep`/`clock` let tests run the policy on a virtual clock."""
         import spotipy
-
-        from spotify_merger.auth import auth_manager
 
         # spotipy logs every HTTP error at ERROR with the URL; our policy reports them in words.
         logging.getLogger("spotipy.client").setLevel(logging.CRITICAL)
