@@ -28,7 +28,7 @@ MEMORY_TARGET_MB = 2048
 
 
 def synthesize(db_path: Path, entries: int, playlists: int) -> None:
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
 
     songs = max(10, int(entries * 0.3))
     per_playlist = entries // playlists
@@ -101,7 +101,7 @@ def _child_analyse(db_path: str) -> dict[str, Any]:
     import resource
 
     from spotify_merger.analyze import SpotifyAnalyzer
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
 
     with Database(db_path, read_only=True) as db:
         started = time.perf_counter()

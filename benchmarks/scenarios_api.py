@@ -45,7 +45,7 @@ def _pages(sizes: tuple[int, ...], size: int = PAGE_SIZE) -> int:
 
 def _phase_calls(db_path: Path) -> dict[str, dict[str, Any]]:
     """The run's own call log (`api_calls`), by phase: calls per endpoint and bytes received."""
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
 
     phases: dict[str, dict[str, Any]] = {}
     with Database(db_path) as db:
@@ -61,7 +61,7 @@ def _phase_calls(db_path: Path) -> dict[str, dict[str, Any]]:
 
 
 def _plan_parts(db_path: Path, run_id: str) -> list[tuple[str, list[str]]]:
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
     from spotify_merger.write.journal import Journal
 
     with Database(db_path) as db:
@@ -198,7 +198,7 @@ def latency(cfg: Config) -> list[Row]:
     from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
     from spotify_merger.fetch import fetch_sources
     from spotify_merger.spotify.client import SpotifyClient
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
     from spotify_merger.write.execute import execute_plan
 
     sizes = cfg.latency_sizes
@@ -364,7 +364,7 @@ def _kill_at(emu: Any, cmd: list[str], env: dict[str, str], nth_page: int, cwd: 
 def resume(cfg: Config) -> list[Row]:
     """kill -9 of a `spotify-merger fetch` process at 50% of its pages, then a rerun: calls vs missing pages."""
     from spotify_merger.fetch import fetch_sources
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
 
     sizes = cfg.resume_sizes
     pages = _pages(sizes)

@@ -23,7 +23,7 @@ from spotify_merger.emulator import Emulator, EmulatorConfig
 from spotify_merger.emulator.testing import ground_truth_plan
 from spotify_merger.plan import split_into_parts
 from spotify_merger.spotify.client import SpotifyClient
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database
 from spotify_merger.write.execute import execute_plan
 
 

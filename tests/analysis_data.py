@@ -11,7 +11,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database
 
 _ids = itertools.count(1)
 BASE_TIME = dt.datetime(2020, 1, 1, 12, 0, 0)

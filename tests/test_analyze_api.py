@@ -15,7 +15,7 @@ from spotify_merger.plan import (
     split_into_parts,
     validate_master_name,
 )
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database
 
 
 def truth(lib):

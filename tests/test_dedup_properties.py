@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from analysis_data import AnalysisData, At, new_id
 from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database
 
 WORDS = [
     "Neon Harbor",

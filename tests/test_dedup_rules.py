@@ -9,7 +9,7 @@ import pytest
 from analysis_data import AnalysisData, At, Local, Unavailable
 from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
 from spotify_merger.analyze.normalize import normalize_artist, normalize_title
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from spotify_merger.errors import ConflictError, ExitCode, QuotaExceededError
 from spotify_merger.fetch import fetch_sources
 from spotify_merger.spotify.client import SpotifyClient
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database
 
 META = "/v1/playlists/{id}"
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from spotify_merger.cli import app
 from spotify_merger.context import SETTINGS
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database
 
 runner = CliRunner()
 

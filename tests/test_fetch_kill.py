@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from spotify_merger.context import SETTINGS
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database
 
 PAGES = "/v1/playlists/{id}/items"
 

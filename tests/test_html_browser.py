@@ -10,7 +10,7 @@ import pytest
 from spotify_merger.analyze import SpotifyAnalyzer
 from spotify_merger.context import Environment
 from spotify_merger.report import build_report
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from spotify_merger.storage import SCHEMA_VERSION, Database
+from spotify_merger.store._migrations import SCHEMA_VERSION
+from spotify_merger.store.database import Database
 from spotify_merger.write.journal import MAX_BATCH, Journal, plan_hash
 
 

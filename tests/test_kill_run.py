@@ -111,7 +111,7 @@ def run_once(
 def _phase(data: Path) -> tuple[str, int]:
     import math
 
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
 
     phase, left = "fetch", 0
     if not (data / "spotify.duckdb").exists():

@@ -11,7 +11,7 @@ import pytest
 from spotify_merger.fetch import fetch_sources
 from spotify_merger.spotify._pacer import Pacer
 from spotify_merger.spotify.client import SpotifyClient
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database
 
 
 def _interrupt_after_first_429(emu: Any) -> threading.Thread:

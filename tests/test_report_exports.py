@@ -15,7 +15,7 @@ from spotify_merger.cli import app
 from spotify_merger.context import Environment
 from spotify_merger.errors import ExitCode, UsageError
 from spotify_merger.report import build_report, print_report
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database
 
 
 @pytest.fixture

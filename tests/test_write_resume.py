@@ -14,7 +14,7 @@ import pytest
 
 from spotify_merger.errors import LostResponseError
 from spotify_merger.spotify.client import SpotifyClient
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database
 from spotify_merger.write.execute import execute_plan
 from spotify_merger.write.journal import Journal
 

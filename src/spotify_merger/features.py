@@ -12,14 +12,13 @@ from __future__ import annotations
 import concurrent.futures as cf
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import ForbiddenError
 from spotify_merger.spotify.client import DEV, SpotifyClient
-from spotify_merger.storage import Database
-from spotify_merger.store_pages import CallLog, insert_rows
+from spotify_merger.store.calllog import CallLog
+from spotify_merger.store.database import Database, insert_rows, utc_now
 
 AUDIO = "audio_features"
 ARTISTS = "batch_artists"
@@ -70,10 +69,6 @@ class FeaturesResult:
     artists_reason: str | None
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def capability(db: Database, name: str) -> tuple[bool, str | None] | None:
     row = db.fetchone("SELECT available, reason FROM capabilities WHERE name = ?", [name])
     return None if row is None else (bool(row[0]), row[1])
@@ -82,7 +77,7 @@ def capability(db: Database, name: str) -> tuple[bool, str | None] | None:
 def record_capability(db: Database, name: str, available: bool, reason: str | None) -> None:
     with db.transaction() as conn:
         conn.execute("DELETE FROM capabilities WHERE name = ?", [name])
-        conn.execute("INSERT INTO capabilities VALUES (?, ?, ?, ?)", [name, available, reason, _now()])
+        conn.execute("INSERT INTO capabilities VALUES (?, ?, ?, ?)", [name, available, reason, utc_now()])
 
 
 def _batches(ids: list[str], size: int) -> list[list[str]]:
@@ -136,7 +131,7 @@ def _audio(
 
     def store(batch: list[str], features: list[dict[str, Any] | None]) -> None:
         by_id = {f.get("id"): f for f in features if isinstance(f, dict)}
-        fetched = _now()
+        fetched = utc_now()
         # A track Spotify has no features for gets an all-NULL row: asked once, never again.
         values = [(tid, *[(by_id.get(tid) or {}).get(k) for k in _FEATURES], fetched) for tid in batch]
         with db.transaction() as conn:
@@ -167,7 +162,7 @@ def _artists(
     ids = [r[0] for r in db.fetchall("SELECT id FROM artists WHERE genres IS NULL ORDER BY id")]
 
     def store(batch: list[str], artists: list[dict[str, Any]]) -> None:
-        fetched = _now()
+        fetched = utc_now()
         found = {a.get("id"): a for a in artists}
         with db.transaction() as conn:
             for aid in batch:

@@ -31,8 +31,9 @@ from spotify_merger.errors import CallCancelled, ConflictError
 from spotify_merger.progress import TaskProgress
 from spotify_merger.sources import LIKED, resolve_sources
 from spotify_merger.spotify.client import SpotifyClient
-from spotify_merger.storage import Database
-from spotify_merger.store_pages import CallLog, Page, begin_playlist, store_pages, stored_entries
+from spotify_merger.store.calllog import CallLog
+from spotify_merger.store.database import Database
+from spotify_merger.store.pages import Page, begin_playlist, store_pages, stored_entries
 
 MAX_RESTARTS = 3
 LIKED_PAGE = 50

@@ -70,7 +70,7 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
     from spotify_merger.plan import default_master_name, validate_master_name
     from spotify_merger.report import build_report, print_report
     from spotify_merger.sources import resolve_sources
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
     from spotify_merger.write.execute import execute_plan
 
     # Everything the user typed is checked before the first request.
@@ -130,7 +130,7 @@ def report_only(
     from spotify_merger.errors import NothingToDoError
     from spotify_merger.plan import default_master_name, validate_master_name
     from spotify_merger.report import build_report, print_report
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
 
     options = MergeOptions(match=match, keep=keep, order=order, keep_weights=keep_weights)  # type: ignore[arg-type]
     master_name = validate_master_name(name) if name is not None else default_master_name()
@@ -151,7 +151,7 @@ def report_only(
 
 def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> VerifyResult:
     """Read back the master(s) of the last run and compare with its plan; VerifyError on mismatch."""
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
     from spotify_merger.write.journal import Journal
     from spotify_merger.write.verify import last_written_run, raise_for, verify_run
 
@@ -168,7 +168,7 @@ def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> Ver
 
 def undo_last(env: Environment, *, yes: bool, client: SpotifyClient | None = None) -> UndoResult:
     """Unfollow the master(s) of the last run after confirmation."""
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
     from spotify_merger.write.journal import Journal
     from spotify_merger.write.undo import run_to_undo, undo_last_run
 

@@ -373,7 +373,7 @@ def independent_plan(emu: Any, workdir: Path) -> list[str]:
     from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
     from spotify_merger.context import Environment
     from spotify_merger.fetch import fetch_sources
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
 
     env = Environment.for_tests(workdir / "independent", emu.env())
     env.ensure_dirs()
@@ -386,7 +386,7 @@ def independent_plan(emu: Any, workdir: Path) -> list[str]:
 def check_end_state(emu: Any, data: Path, workdir: Path, initial: set[str], hooks: Hooks,
                     result: Outcome) -> str | None:  # fmt: skip
     """None if the end state is exactly right, else what is wrong."""
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
     from spotify_merger.write.journal import Journal
 
     summary_path = data / "exports" / "run_summary.json"

@@ -18,7 +18,7 @@ from spotify_merger.errors import NothingToDoError, UsageError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
 
 _namespaces = itertools.count(1)
 

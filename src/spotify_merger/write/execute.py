@@ -29,7 +29,7 @@ from spotify_merger.write.writer import (
 
 if TYPE_CHECKING:
     from spotify_merger.analyze.model import MergePlan
-    from spotify_merger.storage import Database
+    from spotify_merger.store.database import Database
 
 
 @dataclass
@@ -272,7 +272,7 @@ def _seconds_per_call(db: Database, client: WriteClient) -> float:
 @contextlib.contextmanager
 def _observed(env: Environment, client: WriteClient, db: Database, phase: str) -> Iterator[TaskProgress]:
     """Progress bars fed by the policy's waits, and the phase's calls logged into `api_calls`."""
-    from spotify_merger.store_pages import CallLog
+    from spotify_merger.store.calllog import CallLog
 
     policy = getattr(client, "policy", None)
     log = CallLog(phase)

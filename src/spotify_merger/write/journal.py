@@ -14,19 +14,15 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from spotify_merger.storage import Database
+from spotify_merger.store.database import Database, utc_now
 
 MAX_BATCH = 100  # Spotify accepts at most 100 URIs per add
 
 RUN_STATUSES = ("planned", "writing", "written", "verified", "abandoned", "undone")
 UNFINISHED = ("planned", "writing", "written")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def plan_hash(sources: Sequence[str], options: dict[str, Any], parts: Sequence[Sequence[str]]) -> str:
@@ -109,7 +105,7 @@ class Journal:
         """Freeze a plan: the run, its parts and every planned URI, all or nothing."""
         run_id = uuid.uuid4().hex
         digest = plan_hash(sources, options, [uris for _, uris in parts])
-        now = _now()
+        now = utc_now()
         song_count = sum(len(uris) for _, uris in parts)
         with self.db.transaction() as conn:
             conn.execute(
@@ -188,7 +184,7 @@ class Journal:
     def set_status(self, run_id: str, status: str) -> None:
         if status not in RUN_STATUSES:
             raise ValueError(f"unknown run status {status!r}")
-        now = _now()
+        now = utc_now()
         extra = (
             ", verified_at = ?" if status == "verified" else ", undone_at = ?" if status == "undone" else ""
         )
@@ -226,12 +222,12 @@ class Journal:
             conn.execute(
                 "UPDATE write_parts SET state = 'intended', intended_at = ?"
                 " WHERE run_id = ? AND part_index = ?",
-                [_now(), run_id, part_index],
+                [utc_now(), run_id, part_index],
             )
             conn.execute(
                 "UPDATE write_runs SET status = 'writing', updated_at = ?"
                 " WHERE run_id = ? AND status = 'planned'",
-                [_now(), run_id],
+                [utc_now(), run_id],
             )
 
     def mark_part_created(
@@ -241,7 +237,7 @@ class Journal:
             conn.execute(
                 "UPDATE write_parts SET state = 'created', playlist_id = ?, url = ?, created_snapshot = ?,"
                 " created_at = ? WHERE run_id = ? AND part_index = ?",
-                [playlist_id, url, snapshot_id, _now(), run_id, part_index],
+                [playlist_id, url, snapshot_id, utc_now(), run_id, part_index],
             )
 
     # -- batches --------------------------------------------------------------------------------
@@ -283,7 +279,7 @@ class Journal:
             conn.execute(
                 "INSERT INTO write_batches (run_id, part_index, batch_index, start_position, count, state,"
                 " intended_at) VALUES (?, ?, ?, ?, ?, 'intended', ?)",
-                [run_id, part_index, batch_index, start, count, _now()],
+                [run_id, part_index, batch_index, start, count, utc_now()],
             )
         return BatchRecord(part_index, batch_index, start, count, "intended", None)
 
@@ -293,7 +289,7 @@ class Journal:
             conn.execute(
                 "UPDATE write_batches SET state = 'done', snapshot_id = ?, done_at = ?"
                 " WHERE run_id = ? AND part_index = ? AND batch_index = ?",
-                [snapshot_id, _now(), run_id, part_index, batch_index],
+                [snapshot_id, utc_now(), run_id, part_index, batch_index],
             )
 
     def record_reconciled(
@@ -304,7 +300,7 @@ class Journal:
         Replaces any batch left in doubt; the range is stored as done batches of at most 100 so the
         journal keeps its one invariant: done batches tile the part's prefix, in order.
         """
-        now = _now()
+        now = utc_now()
         with self.db.transaction() as conn:
             batch_index = _settle_doubt(conn, run_id, part_index)
             for offset in range(start, start + count, MAX_BATCH):

@@ -8,13 +8,13 @@ a page is either fully stored or absent; resuming fetches exactly the absent one
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from spotify_merger.storage import Database
+from spotify_merger.store.calllog import CallLog
+from spotify_merger.store.database import Database, insert_rows, utc_now
 
 _ENTRY_COLS = (
     "playlist_id, position, item_type, item_id, uri, added_at, added_by, is_local, is_unavailable, "
@@ -37,16 +37,11 @@ _TRACK_TYPES = (
     "VARCHAR", "VARCHAR", "INTEGER", "INTEGER", "BOOLEAN", "VARCHAR", "INTEGER", "VARCHAR", "BOOLEAN",
     "TIMESTAMP",
 )  # fmt: skip
-_CALL_TYPES = ("TIMESTAMP", "VARCHAR", "VARCHAR", "VARCHAR", "INTEGER", "DOUBLE", "INTEGER")
 _TRACK_COLS = (
     "id, uri, type, name, primary_artist_id, primary_artist_name, artist_names, album_id, album_name, "
     "album_type, release_date, release_year, duration_ms, explicit, isrc, popularity, linked_from_id, "
     "is_playable, fetched_at"
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _timestamp(value: Any) -> str | None:
@@ -61,49 +56,6 @@ def _year(date: Any) -> int | None:
         year = int(date[:4])
         return year if year > 0 else None
     return None
-
-
-def insert_rows(conn: Any, sql_head: str, rows: Sequence[Sequence[Any]], types: Sequence[str]) -> None:
-    """Insert many rows with one statement binding one list per column.
-
-    DuckDB binds a VALUES list of hundreds of scalar parameters slowly (tens of ms for one page);
-    `unnest` over typed column lists costs about the same for 50 rows or 5,000.
-    """
-    if not rows:
-        return
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    select = ", ".join(f"unnest(?::{t}[])" for t in types)
-    conn.execute(f"{sql_head} SELECT {select}", columns)
-
-
-# -- the API call log --------------------------------------------------------------------------------
-
-
-class CallLog:
-    """Buffers API calls (the policy's recorder) until the next page transaction writes them."""
-
-    def __init__(self, phase: str) -> None:
-        self.phase = phase
-        self._rows: list[tuple[Any, ...]] = []
-        self._lock = threading.Lock()
-
-    def record(self, method: str, endpoint: str, status: int | None, ms: float, nbytes: int) -> None:
-        with self._lock:
-            self._rows.append((_now(), self.phase, method, endpoint, status, round(ms, 2), nbytes))
-
-    def flush_into(self, conn: Any) -> None:
-        with self._lock:
-            rows, self._rows = self._rows, []
-        insert_rows(
-            conn, "INSERT INTO api_calls (ts, phase, method, endpoint, status, ms, bytes)", rows, _CALL_TYPES
-        )
-
-    def flush(self, db: Database) -> None:
-        with db.transaction() as conn:
-            self.flush_into(conn)
-
-
-# -- pages -------------------------------------------------------------------------------------------
 
 
 def _rows_for(
@@ -202,7 +154,7 @@ def store_pages(
     each page still lands atomically with its `fetched_pages` row, and a crash loses only pages
     not yet committed. Pages already stored are skipped; playlists in `complete` are marked so.
     """
-    fetched = _now()
+    fetched = utc_now()
     entries: list[tuple[Any, ...]] = []
     tracks: dict[str, tuple[Any, ...]] = {}
     credits: dict[tuple[str, int], tuple[Any, ...]] = {}

@@ -1,0 +1,167 @@
+"""The embedded DuckDB database: connection, versioned schema migrations, small helpers.
+
+One file (`data/spotify.duckdb`) holds everything the tool knows: the fetched playlists page by
+page, the tracks and artists they reference, audio features, the API call log, and the write
+journal. Each migration runs in its own transaction and bumps `schema_version`, so an older
+database is upgraded in place and a newer one is refused rather than misread.
+
+The schema itself lives in `_migrations.py`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from spotify_merger.errors import StorageError
+from spotify_merger.store._migrations import MIGRATIONS, SCHEMA_VERSION
+
+
+def utc_now() -> datetime:
+    """Timestamps are stored as naive UTC (DuckDB's TIMESTAMP has no zone)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def insert_rows(conn: Any, sql_head: str, rows: Sequence[Sequence[Any]], types: Sequence[str]) -> None:
+    """Insert many rows with one statement binding one list per column.
+
+    DuckDB binds a VALUES list of hundreds of scalar parameters slowly (tens of ms for one page);
+    `unnest` over typed column lists costs about the same for 50 rows or 5,000.
+    """
+    if not rows:
+        return
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    select = ", ".join(f"unnest(?::{t}[])" for t in types)
+    conn.execute(f"{sql_head} SELECT {select}", columns)
+
+
+class Database:
+    """A DuckDB connection with the schema migrated, safe to share between threads.
+
+    DuckDB allows one writer process per file, and a connection object must not be used by two
+    threads at once; `lock` serialises our own threads, and `transaction()` wraps a unit of work
+    so a crash leaves either all of it or none.
+    """
+
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.lock = threading.RLock()
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" in text.lower():
+                raise StorageError(
+                    f"the database {self.path} is in use by another process",
+                    "close the other spotify-merger run or notebook using it, then try again",
+                ) from exc
+            raise StorageError(
+                f"cannot open the database {self.path}: {text.splitlines()[0]}",
+                "check the file's permissions, or move it aside to start afresh (fetched data will be re-read)",
+            ) from exc
+        except duckdb.Error as exc:
+            raise StorageError(
+                f"the database {self.path} is not a readable DuckDB file ({type(exc).__name__})",
+                "move the file aside (or delete it) and re-run: everything in it can be fetched again",
+            ) from exc
+        if not read_only:
+            self.migrate()
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        exists = self.conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return 0
+        row = self.conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def migrate(self) -> None:
+        with self.lock:
+            try:
+                self.conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)"
+                )
+                current = self.schema_version()
+            except duckdb.Error as exc:
+                raise StorageError(
+                    f"the database {self.path} is damaged ({type(exc).__name__})",
+                    "move the file aside (or delete it) and re-run: everything in it can be fetched again",
+                ) from exc
+            if current > SCHEMA_VERSION:
+                raise StorageError(
+                    f"the database {self.path} was written by a newer spotify-merger (schema {current})",
+                    "upgrade spotify-merger, or use another --data-dir",
+                )
+            applied = {
+                int(row[0]) for row in self.conn.execute("SELECT version FROM schema_version").fetchall()
+            }
+            for version, statements in sorted(MIGRATIONS, key=lambda m: m[0]):
+                if version in applied:
+                    continue
+                with self.transaction():
+                    for sql in statements:
+                        self.conn.execute(sql)
+                    self.conn.execute("INSERT INTO schema_version VALUES (?, current_timestamp)", [version])
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.lock:
+            self.conn.execute("BEGIN TRANSACTION")
+            try:
+                yield self.conn
+            except BaseException:
+                # A failed ROLLBACK (say, an interrupt that landed on BEGIN) must not hide the
+                # original error; DuckDB discards an unfinished transaction on close anyway.
+                with contextlib.suppress(duckdb.Error):
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+    def execute(
+        self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
+    ) -> duckdb.DuckDBPyConnection:
+        with self.lock:
+            return self.conn.execute(sql, params or [])
+
+    def fetchall(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+        with self.lock:
+            return self.conn.execute(sql, params or []).fetchall()
+
+    def fetchone(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> tuple[Any, ...] | None:
+        with self.lock:
+            return self.conn.execute(sql, params or []).fetchone()
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.fetchone("SELECT value FROM meta WHERE key = ?", [key])
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_database(path: Path | str, *, read_only: bool = False) -> Database:
+    return Database(path, read_only=read_only)
