@@ -6,7 +6,8 @@ import pytest
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import UsageError
-from spotify_merger.sources import LIKED, parse_source, resolve_sources
+from spotify_merger.fetch.sources import resolve_sources
+from spotify_merger.spotify.ids import LIKED, parse_source
 
 PID = "PYm5YYcvQ3UWk9T3n8n1GS"
 

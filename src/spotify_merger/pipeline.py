@@ -67,9 +67,9 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
     """The `run` flow end to end; see the module docstring. Raises MergerError subclasses."""
     from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
     from spotify_merger.fetch import fetch_sources
+    from spotify_merger.fetch.sources import resolve_sources
     from spotify_merger.plan import default_master_name, validate_master_name
     from spotify_merger.report import build_report, print_report
-    from spotify_merger.sources import resolve_sources
     from spotify_merger.store.database import Database
     from spotify_merger.write.execute import execute_plan
 
@@ -136,7 +136,7 @@ def report_only(
     master_name = validate_master_name(name) if name is not None else default_master_name()
     if not env.db_path.exists():
         raise NothingToDoError("nothing has been fetched yet", "run `spotify-merger fetch` first")
-    from spotify_merger.sources import resolve_sources
+    from spotify_merger.fetch.sources import resolve_sources
 
     # No sources and no PLAYLIST_1_ID/2_ID: analyse every playlist whose fetch completed.
     chosen = resolve_sources(env, sources) if (sources or env.default_sources) else None

@@ -25,7 +25,7 @@ _namespaces = itertools.count(1)
 
 def _clean_source(ref: str) -> str:
     """A playlist id from an id, URI or link; anything else is looked up as given."""
-    from spotify_merger.sources import parse_source
+    from spotify_merger.spotify.ids import parse_source
 
     try:
         return parse_source(ref)

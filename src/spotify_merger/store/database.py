@@ -11,6 +11,7 @@ The schema itself lives in `_migrations.py`.
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -165,3 +166,23 @@ class Database:
 
 def open_database(path: Path | str, *, read_only: bool = False) -> Database:
     return Database(path, read_only=read_only)
+
+
+@contextlib.contextmanager
+def shield_ctrl_c() -> Iterator[None]:
+    """Hold a Ctrl-C until the DuckDB write in progress has committed, then raise it.
+
+    DuckDB turns a KeyboardInterrupt mid-statement into a RuntimeError ("Query interrupted"), and
+    one landing between BEGIN and COMMIT would abandon a page half-way through our bookkeeping.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt

@@ -19,44 +19,22 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import queue
-import signal
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import CallCancelled, ConflictError
+from spotify_merger.fetch.sources import resolve_sources
 from spotify_merger.progress import TaskProgress
-from spotify_merger.sources import LIKED, resolve_sources
 from spotify_merger.spotify.client import SpotifyClient
+from spotify_merger.spotify.ids import LIKED
 from spotify_merger.store.calllog import CallLog
-from spotify_merger.store.database import Database
+from spotify_merger.store.database import Database, shield_ctrl_c
 from spotify_merger.store.pages import Page, begin_playlist, store_pages, stored_entries
 
 MAX_RESTARTS = 3
 LIKED_PAGE = 50
-
-
-@contextlib.contextmanager
-def shield_ctrl_c() -> Iterator[None]:
-    """Hold a Ctrl-C until the DuckDB write in progress has committed, then raise it.
-
-    DuckDB turns a KeyboardInterrupt mid-statement into a RuntimeError ("Query interrupted"), and
-    one landing between BEGIN and COMMIT would abandon a page half-way through our bookkeeping.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
 
 
 @dataclass
@@ -350,7 +328,7 @@ def fetch_sources(
             page_bytes = client.bytes_received - bytes_before
             feature_result = None
             if features:
-                from spotify_merger.features import fetch_features
+                from spotify_merger.fetch.features import fetch_features
 
                 feature_result = fetch_features(env, client, db)
         finally:

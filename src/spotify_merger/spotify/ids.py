@@ -1,4 +1,4 @@
-"""Turning what the user typed into playlist ids: ids, URIs, open.spotify.com links, `liked`.
+"""Spotify references as people type them: ids, `spotify:` URIs, open.spotify.com links, `liked`.
 
 Parsing is local and strict (a Spotify id is 22 base62 characters); whether the playlist exists
 is for the server to say (NotFoundError from the fetch), not guessed here.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from spotify_merger.context import Environment
 from spotify_merger.errors import UsageError
 
 LIKED = "liked"
@@ -45,35 +44,3 @@ def parse_source(text: str) -> str:
             if segments[-2:] == ["collection", "tracks"]:
                 return LIKED
     raise UsageError(f"{text!r} is not a playlist I can read", f"give {_ACCEPTED}")
-
-
-def resolve_sources(env: Environment, sources: list[str] | None) -> list[str]:
-    """Parsed, de-duplicated sources; the .env defaults when none are given."""
-    given = [s for s in (sources or []) if s.strip()]
-    from_defaults = not given
-    if from_defaults:
-        given = list(env.default_sources)
-    if not given:
-        raise UsageError(
-            "no playlists to read: none given and PLAYLIST_1_ID / PLAYLIST_2_ID are not set",
-            "pass them as arguments (see `spotify-merger playlists` for ids) or set PLAYLIST_1_ID and "
-            "PLAYLIST_2_ID in .env",
-        )
-    ids: list[str] = []
-    for text in given:
-        try:
-            pid = parse_source(text)
-        except UsageError as exc:
-            if from_defaults:
-                raise UsageError(
-                    f"{exc.message} (from PLAYLIST_1_ID / PLAYLIST_2_ID in .env)", exc.hint
-                ) from None
-            raise
-        if pid in ids:
-            first = given[ids.index(pid)]
-            raise UsageError(
-                f"{text!r} and {first!r} are the same playlist ({pid})",
-                "give each playlist once",
-            )
-        ids.append(pid)
-    return ids
