@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 from benchmarks.baseline import seed_client, seed_write
+from spotify_merger.analyze.model import MergePlan
+from spotify_merger.analyze.parts import split_into_parts
 from spotify_merger.context import Environment
 from spotify_merger.emulator import Emulator, EmulatorConfig
-from spotify_merger.emulator.testing import ground_truth_plan
-from spotify_merger.plan import split_into_parts
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.store.database import Database
 from spotify_merger.write.execute import execute_plan
@@ -43,7 +43,7 @@ def main() -> None:
     sizes = tuple(int(s) for s in args.sizes.split(","))
     with Emulator(EmulatorConfig(playlist_sizes=sizes, latency_ms=args.latency_ms)) as emu, \
             tempfile.TemporaryDirectory() as tmp:  # fmt: skip
-        plan = ground_truth_plan(emu)
+        plan = MergePlan.of_uris(emu.unique_addable_uris(), list(emu.playlist_ids), emu.seeded_snapshots())
         parts = split_into_parts("Bench", plan.uris)
         env = Environment.for_tests(Path(tmp) / "ours", emu.env())
         with Database(env.db_path) as db, SpotifyClient.connect(env) as client:

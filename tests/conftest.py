@@ -6,7 +6,7 @@ import pytest
 # Emulator fixtures (owner: emulator). `emulator`: a small dev-2026 emulator per test;
 # `emulator_factory(**EmulatorConfig kwargs)`: start more, all stopped at teardown.
 # ============================================================================================
-from spotify_merger.emulator.testing import emulator, emulator_factory  # noqa: F401
+from emulator_fixtures import emulator, emulator_factory  # noqa: F401
 
 # ============================================================================================
 # (other areas add their fixtures below)
@@ -70,9 +70,14 @@ def _source_state(emu):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def plan_from_emulator():  # type: ignore[no-untyped-def]
-    from spotify_merger.emulator.testing import ground_truth_plan
+    from spotify_merger.analyze.model import MergePlan
 
-    return ground_truth_plan
+    def plan(emu, limit=None):  # type: ignore[no-untyped-def]
+        return MergePlan.of_uris(
+            emu.unique_addable_uris(limit), list(emu.playlist_ids), emu.seeded_snapshots()
+        )
+
+    return plan
 
 
 @pytest.fixture

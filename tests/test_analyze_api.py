@@ -8,13 +8,13 @@ import pytest
 
 from analysis_data import AnalysisData, At, Local, Unavailable
 from spotify_merger.analyze import MergeOptions, MergePlan, SpotifyAnalyzer
-from spotify_merger.errors import ExitCode, NothingToDoError, UsageError
-from spotify_merger.plan import (
+from spotify_merger.analyze.parts import (
     MAX_NAME_LENGTH,
     default_master_name,
     split_into_parts,
     validate_master_name,
 )
+from spotify_merger.errors import ExitCode, NothingToDoError, UsageError
 from spotify_merger.store.database import Database
 
 

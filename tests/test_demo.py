@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from spotify_merger.context import Environment
+from spotify_merger.demo import DEMO_MARKER, prepare_demo_dir, run_demo
 from spotify_merger.errors import ExitCode, NotConfirmedError, UsageError
-from spotify_merger.pipeline import DEMO_MARKER, prepare_demo_dir, run_demo
 
 
 def demo_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

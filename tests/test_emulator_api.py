@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import requests
 
+from emulator_fixtures import bearer_session
 from spotify_merger.emulator import Emulator
-from spotify_merger.emulator.testing import bearer_session
 
 
 def error_of(r: requests.Response, status: int) -> str:

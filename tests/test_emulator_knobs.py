@@ -12,8 +12,8 @@ from typing import Any
 
 import requests
 
+from emulator_fixtures import bearer_session
 from spotify_merger.emulator import Emulator, EmulatorConfig
-from spotify_merger.emulator.testing import bearer_session
 
 ITEMS = "/v1/playlists/{id}/items"
 

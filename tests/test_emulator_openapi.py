@@ -28,8 +28,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
+from emulator_fixtures import bearer_session
 from spotify_merger.emulator import Emulator
-from spotify_merger.emulator.testing import bearer_session
 
 PROJECT = Path(__file__).resolve().parents[1]
 SPEC = PROJECT.parent / "shared" / "reference" / "spotify-openapi.yml"

@@ -106,7 +106,7 @@ def test_print_report_shows_every_section(fetched_copy):
 
 
 def test_parts_are_planned_past_the_cap(tmp_path, monkeypatch):
-    import spotify_merger.plan as plan_mod
+    import spotify_merger.analyze.parts as plan_mod
 
     monkeypatch.setattr(plan_mod, "MAX_PLAYLIST_ITEMS", 4)
     monkeypatch.setattr(plan_mod.split_into_parts, "__defaults__", (4,))

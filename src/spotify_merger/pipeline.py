@@ -1,33 +1,26 @@
-"""The whole job as library calls: `run_merge` (the `run` command), `report_only`, `run_demo`, `verify_last`, `undo_last`.
+"""The whole job as library calls: `run_merge` (the `run` command), `report_only`, `verify_last`, `undo_last`.
 
 `run_merge` is the seed's flow, made safe: sign in, fetch (resumably), store, optional audio
 features, analyse, print the dry-run report, confirm, create the master(s), add exactly once,
-verify, and print the success panel. `run_demo` runs the same flow against the built-in emulator
-in its own data dir, signing in through the real OAuth (PKCE) flow with a headless "browser".
+verify, and print the success panel. The demo (`demo.py`) runs the same flow against the built-in
+emulator.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import shutil
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spotify_merger.context import Environment
-from spotify_merger.errors import AuthError, UsageError
+from spotify_merger.errors import AuthError
 from spotify_merger.write.execute import WriteOutcome
 
 if TYPE_CHECKING:
     from spotify_merger.spotify.client import SpotifyClient
     from spotify_merger.write.undo import UndoResult
     from spotify_merger.write.verify import VerifyResult
-
-DEMO_MARKER = ".spotify-merger-demo"
-DEMO_SIZES = (9000, 9000)
 
 
 @dataclass
@@ -66,9 +59,9 @@ def connect(env: Environment) -> SpotifyClient:
 def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | None = None) -> WriteOutcome:
     """The `run` flow end to end; see the module docstring. Raises MergerError subclasses."""
     from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
+    from spotify_merger.analyze.parts import default_master_name, validate_master_name
     from spotify_merger.fetch import fetch_sources
     from spotify_merger.fetch.sources import resolve_sources
-    from spotify_merger.plan import default_master_name, validate_master_name
     from spotify_merger.report import build_report, print_report
     from spotify_merger.store.database import Database
     from spotify_merger.write.execute import execute_plan
@@ -127,8 +120,8 @@ def report_only(
 ) -> dict[str, Any]:
     """The `report` command: analyse the fetched sources, write the exports, print the dry run."""
     from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
+    from spotify_merger.analyze.parts import default_master_name, validate_master_name
     from spotify_merger.errors import NothingToDoError
-    from spotify_merger.plan import default_master_name, validate_master_name
     from spotify_merger.report import build_report, print_report
     from spotify_merger.store.database import Database
 
@@ -178,84 +171,6 @@ def undo_last(env: Environment, *, yes: bool, client: SpotifyClient | None = Non
         run_to_undo(journal)  # nothing to undo: say so before signing in
         with _client(env, client) as api:
             return undo_last_run(env, api, journal, yes=yes)
-
-
-# -- the demo --------------------------------------------------------------------------------------
-
-
-def run_demo(
-    env: Environment,
-    *,
-    profile: str = "dev-2026",
-    sizes: tuple[int, ...] = DEMO_SIZES,
-    yes: bool = False,
-    seed: int = 42,
-    cap: int | None = None,
-) -> WriteOutcome:
-    """The `run` flow against a fresh built-in emulator, in `env.data_dir` (wiped first)."""
-    from spotify_merger.emulator import Emulator, EmulatorConfig
-    from spotify_merger.spotify.signin import login
-
-    if profile not in ("dev-2026", "extended"):
-        raise UsageError(f"unknown profile {profile!r}", "use --profile dev-2026 or --profile extended")
-    if len(sizes) != 2 or any(n < 1 or n > 10_000 for n in sizes):
-        raise UsageError(
-            f"--sizes {','.join(map(str, sizes))} is not two playlist sizes of 1 to 10,000",
-            "use --sizes 9000,9000 (the default)",
-        )
-    prepare_demo_dir(env.data_dir)
-    with Emulator(EmulatorConfig(profile=profile, seed=seed, playlist_sizes=tuple(sizes))) as emu:
-        redirect = f"http://127.0.0.1:{free_port()}/callback"
-        emu.register_redirect_uri(redirect)
-        demo_env = dataclasses.replace(
-            env,
-            client_id=emu.client_id,
-            client_secret=None,  # PKCE: no secret needed, as for a personal app
-            refresh_token=None,
-            api_base=emu.api_base,
-            accounts_base=emu.accounts_base,
-            redirect_uri=redirect,
-            default_sources=tuple(emu.playlist_ids),
-            open_browser=False,
-        )
-        env.say(
-            f"[bold cyan]Demo[/bold cyan]: a built-in Spotify emulator ({profile}) with two weighted "
-            f"playlists of {sizes[0]:,} and {sizes[1]:,} entries, at {emu.api_base}; data in {env.data_dir}"
-        )
-        who = login(demo_env, open_url=headless_browser)
-        env.say(f"Signed in through the OAuth PKCE flow as [green]{who.get('display_name')}[/green]")
-        return run_merge(demo_env, RunOptions(yes=yes, cap=cap))
-
-
-def prepare_demo_dir(path: Path) -> None:
-    """Wipe the demo's data dir so every demo is fresh, but never a directory the demo did not make."""
-    if path.exists():
-        if not path.is_dir():
-            raise UsageError(f"{path} is not a directory", "give the demo another --data-dir")
-        if any(path.iterdir()) and not (path / DEMO_MARKER).exists():
-            raise UsageError(
-                f"refusing to wipe {path} for the demo: it holds files the demo did not create",
-                "give the demo an empty or new --data-dir (the default is data/demo)",
-            )
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-    (path / DEMO_MARKER).write_text("This directory is recreated by every `spotify-merger demo`.\n")
-
-
-def headless_browser(url: str) -> bool:
-    """Stands in for the user's browser: the emulator approves at once and redirects to our loopback."""
-    import requests
-
-    with requests.Session() as session:
-        session.trust_env = False  # never send a loopback sign-in through a proxy
-        session.get(url, allow_redirects=True, timeout=30)
-    return True
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- helpers ---------------------------------------------------------------------------------------

@@ -74,3 +74,16 @@ class MergePlan:
 
     def __len__(self) -> int:
         return len(self.uris)
+
+    @classmethod
+    def of_uris(cls, uris: list[str], sources: list[str], snapshots: dict[str, str | None]) -> MergePlan:
+        """A plan that adds exactly `uris`, matched by id: for tests and benchmarks of the write."""
+        return cls(
+            uris=list(uris),
+            sources=list(sources),
+            source_snapshots=dict(snapshots),
+            options=MergeOptions(match="id"),
+            excluded_local=0,
+            excluded_unavailable=0,
+            song_count=len(uris),
+        )

@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
         real data is never touched.
         """
         from spotify_merger.commands.common import GlobalOptions
-        from spotify_merger.pipeline import run_demo
+        from spotify_merger.demo import run_demo
 
         env = build_env(ctx)
         root = ctx.find_root().obj

@@ -247,6 +247,17 @@ class Emulator:
         with self.state.lock:
             return [e[0] for e in self.state.playlists[pid].entries]
 
+    def unique_addable_uris(self, limit: int | None = None) -> list[str]:
+        """Every URI of the seeded playlists that the Web API can add (no local files), once each,
+        in first-appearance order: the ground truth of a merge by id, for tests and benchmarks."""
+        seen: dict[str, None] = {}
+        for pid in self.playlist_ids:
+            for uri in self.playlist_uris(pid):
+                if uri and not uri.startswith("spotify:local:"):
+                    seen.setdefault(uri, None)
+        uris = list(seen)
+        return uris[:limit] if limit is not None else uris
+
     def served_uri(self, uri: str | None) -> str | None:
         """`uri` as a client asking with a market sees it: relinked in extended, as stored otherwise."""
         if uri is None or self.profile != "extended" or not uri.startswith("spotify:track:"):
@@ -264,6 +275,9 @@ class Emulator:
 
     def playlist_snapshot(self, pid: str) -> str:
         return self.state.playlists[pid].snapshot_id
+
+    def seeded_snapshots(self) -> dict[str, str | None]:
+        return {pid: self.playlist_snapshot(pid) for pid in self.playlist_ids}
 
     def playlist(self, pid: str) -> dict[str, Any]:
         with self.state.lock:

@@ -20,7 +20,7 @@ EXCLUDED_LIMIT = 500
 
 
 def planned_master(analyzer: SpotifyAnalyzer, master_name: str) -> dict[str, Any]:
-    from spotify_merger.plan import split_into_parts, validate_master_name
+    from spotify_merger.analyze.parts import split_into_parts, validate_master_name
 
     name = validate_master_name(master_name)
     plan = analyzer.plan()

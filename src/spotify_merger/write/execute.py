@@ -60,7 +60,7 @@ def execute_plan(
 
     `cap` (songs per playlist) is a library-only knob for tests; Spotify's limit is the default.
     """
-    from spotify_merger.plan import (
+    from spotify_merger.analyze.parts import (
         MAX_PLAYLIST_ITEMS,
         default_master_name,
         split_into_parts,
