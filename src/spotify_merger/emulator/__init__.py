@@ -14,6 +14,7 @@ Profiles: ``dev-2026`` (Development Mode since February 2026) and ``extended`` (
 """
 
 from spotify_merger.emulator.instance import Emulator, EmulatorConfig
-from spotify_merger.emulator.library import Library, build_library
+from spotify_merger.emulator.library import Library
+from spotify_merger.emulator.seeding import build_library
 
 __all__ = ["Emulator", "EmulatorConfig", "Library", "build_library"]

@@ -1,4 +1,4 @@
-"""The seeded library's data model and ground truth (generation lives in ``seeding.py``).
+"""The seeded library's data model and ground truth (generation, and `build_library`, live in ``seeding.py``).
 
 Everything is derived from one ``random.Random(seed)``, so two emulators with the same seed and sizes
 serve byte-identical libraries. Besides the catalogue the library keeps the *ground truth* the analysis
@@ -125,17 +125,6 @@ class Library:
             "id": track_id,
             "type": "audio_features",
         }
-
-
-def build_library(
-    seed: int = 42, sizes: tuple[int, ...] = (9000, 9000), unique_songs: int | None = None
-) -> Library:
-    """Generate the seeded library: two weighted-shuffle playlists plus the supporting cast."""
-    from spotify_merger.emulator.seeding import LibraryBuilder
-
-    if any(s < 0 or s > 10_000 for s in sizes):
-        raise ValueError("playlist sizes must be between 0 and 10,000 (Spotify's cap)")
-    return LibraryBuilder(seed, tuple(sizes), unique_songs).build()
 
 
 def all_markets() -> list[str]:

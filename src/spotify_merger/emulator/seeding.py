@@ -432,3 +432,12 @@ class LibraryBuilder:
         stamps = sorted((rng.uniform(ts_of(2015), ts_of(2026, 1)) for _ in liked_pool), reverse=True)
         lib.liked = [(ids[0], iso(t)) for (_, ids), t in zip(liked_pool, stamps, strict=True)]
         return lib
+
+
+def build_library(
+    seed: int = 42, sizes: tuple[int, ...] = (9000, 9000), unique_songs: int | None = None
+) -> Library:
+    """Generate the seeded library: two weighted-shuffle playlists plus the supporting cast."""
+    if any(s < 0 or s > 10_000 for s in sizes):
+        raise ValueError("playlist sizes must be between 0 and 10,000 (Spotify's cap)")
+    return LibraryBuilder(seed, tuple(sizes), unique_songs).build()
