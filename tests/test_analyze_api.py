@@ -201,7 +201,7 @@ def test_musical_dna_with_audio_features_weights_and_compares(db, data):
     assert top["relative_spread"] > 0.3
 
 
-# -- plan.py ----------------------------------------------------------------------------------------------
+# -- analyze/parts.py -------------------------------------------------------------------------------------
 
 
 def test_split_into_parts_keeps_order_and_cap():
