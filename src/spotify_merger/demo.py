@@ -14,6 +14,7 @@ from pathlib import Path
 from spotify_merger.context import Environment
 from spotify_merger.errors import UsageError
 from spotify_merger.pipeline import RunOptions, run_merge
+from spotify_merger.spotify.client import ApiProfile
 from spotify_merger.write.execute import WriteOutcome
 
 DEMO_MARKER = ".spotify-merger-demo"
@@ -23,7 +24,7 @@ DEMO_SIZES = (9000, 9000)
 def run_demo(
     env: Environment,
     *,
-    profile: str = "dev-2026",
+    profile: ApiProfile | str = ApiProfile.DEV,
     sizes: tuple[int, ...] = DEMO_SIZES,
     yes: bool = False,
     seed: int = 42,
@@ -33,8 +34,7 @@ def run_demo(
     from spotify_merger.emulator import Emulator, EmulatorConfig
     from spotify_merger.spotify.signin import login
 
-    if profile not in ("dev-2026", "extended"):
-        raise UsageError(f"unknown profile {profile!r}", "use --profile dev-2026 or --profile extended")
+    profile = ApiProfile.parse(profile)
     if len(sizes) != 2 or any(n < 1 or n > 10_000 for n in sizes):
         raise UsageError(
             f"--sizes {','.join(map(str, sizes))} is not two playlist sizes of 1 to 10,000",

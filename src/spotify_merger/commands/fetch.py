@@ -43,12 +43,12 @@ def playlists(ctx: typer.Context) -> None:
     def action() -> None:
         from rich.table import Table
 
-        from spotify_merger.spotify.client import DEV, SpotifyClient
+        from spotify_merger.spotify.client import ApiProfile, SpotifyClient
 
         with SpotifyClient.connect(env) as client:
             me = client.me()
             items = client.user_playlists()
-        dev = client.profile == DEV
+        dev = client.profile == ApiProfile.DEV
         table = Table(title=f"Playlists of {me.get('display_name') or me['id']} ({len(items)})")
         table.add_column("name")
         table.add_column("id", no_wrap=True)

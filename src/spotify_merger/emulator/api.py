@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from spotify_merger.emulator import fields as fieldsmod
-from spotify_merger.emulator.objects import DEV, EXTENDED, OPEN, Renderer, dumps, paging
+from spotify_merger.emulator.objects import DEV, EXTENDED, OPEN, Profile, Renderer, dumps, paging
 from spotify_merger.emulator.routing import ApiError, Request, Response, Router
 from spotify_merger.emulator.state import Grant, Playlist, State
 
@@ -48,12 +48,12 @@ class Context:
     """What every handler needs: state, renderer, profile, and the auth/scope/access checks."""
 
     def __init__(self, state: State, profile: str, token_ttl: Callable[[], float]) -> None:
-        if profile not in (DEV, EXTENDED):
-            raise ValueError(f"unknown profile {profile!r}: use {DEV!r} or {EXTENDED!r}")
+        if profile not in tuple(Profile):
+            raise ValueError(f"unknown profile {profile!r}: use {DEV.value!r} or {EXTENDED.value!r}")
         self.state = state
-        self.profile = profile
+        self.profile = Profile(profile)
         self.extended = profile == EXTENDED
-        self.render = Renderer(state.library, profile)
+        self.render = Renderer(state.library, self.profile)
         self.token_ttl = token_ttl
 
     # --- auth -------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from spotify_merger.emulator.accounts import Accounts, redirect_uri_problem
 from spotify_merger.emulator.api import Context, PlaylistsApi
 from spotify_merger.emulator.catalog import CatalogApi
 from spotify_merger.emulator.library import Library, iso
+from spotify_merger.emulator.objects import EXTENDED
 from spotify_merger.emulator.playlist_items import ADDABLE_RE, ItemsApi
 from spotify_merger.emulator.routing import Router
 from spotify_merger.emulator.seeding import build_library
@@ -261,7 +262,7 @@ class Emulator:
 
     def served_uri(self, uri: str | None) -> str | None:
         """`uri` as a client asking with a market sees it: relinked in extended, as stored otherwise."""
-        if uri is None or self.profile != "extended" or not uri.startswith("spotify:track:"):
+        if uri is None or self.profile != EXTENDED or not uri.startswith("spotify:track:"):
             return uri
         relinked = self.library.tracks.get(uri.rsplit(":", 1)[1], {}).get("relink_to")
         return f"spotify:track:{relinked}" if relinked else uri

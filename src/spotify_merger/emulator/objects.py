@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import json
 import threading
+from enum import StrEnum
 from typing import Any
 from urllib.parse import unquote_plus, urlencode
 
 from spotify_merger.emulator.library import Library, all_markets
 
-DEV = "dev-2026"
-EXTENDED = "extended"
+
+class Profile(StrEnum):
+    """The API the emulator serves: today's Development Mode, or the older extended-quota one."""
+
+    DEV = "dev-2026"
+    EXTENDED = "extended"
+
+
+DEV = Profile.DEV
+EXTENDED = Profile.EXTENDED
 OPEN = "https://open.spotify.com"
 
 
@@ -26,7 +35,7 @@ def _image(seed: str) -> list[dict[str, Any]]:
 
 
 class Renderer:
-    def __init__(self, library: Library, profile: str) -> None:
+    def __init__(self, library: Library, profile: Profile) -> None:
         self.lib = library
         self.profile = profile
         self.extended = profile == EXTENDED

@@ -16,7 +16,7 @@ from typing import Any
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import ForbiddenError
-from spotify_merger.spotify.client import DEV, SpotifyClient
+from spotify_merger.spotify.client import ApiProfile, SpotifyClient
 from spotify_merger.store.calllog import CallLog
 from spotify_merger.store.database import Database, insert_rows, utc_now
 
@@ -119,7 +119,7 @@ def _audio(
     known = capability(db, AUDIO)
     if known is not None and not known[0]:
         return 0, False, known[1]
-    if known is None and client.profile == DEV:
+    if known is None and client.profile == ApiProfile.DEV:
         record_capability(db, AUDIO, False, DEV_AUDIO_REASON)
         env.warn(f"no audio features: {DEV_AUDIO_REASON}")
         return 0, False, DEV_AUDIO_REASON
@@ -155,7 +155,7 @@ def _artists(
     known = capability(db, ARTISTS)
     if known is not None and not known[0]:
         return 0, False, known[1]
-    if known is None and client.profile == DEV:
+    if known is None and client.profile == ApiProfile.DEV:
         record_capability(db, ARTISTS, False, DEV_ARTISTS_REASON)
         env.say(f"[dim]no genres: {DEV_ARTISTS_REASON}[/dim]")
         return 0, False, DEV_ARTISTS_REASON

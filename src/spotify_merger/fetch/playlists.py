@@ -27,7 +27,7 @@ from spotify_merger.context import Environment
 from spotify_merger.errors import CallCancelled, ConflictError
 from spotify_merger.fetch.sources import resolve_sources
 from spotify_merger.progress import TaskProgress
-from spotify_merger.spotify.client import SpotifyClient
+from spotify_merger.spotify.client import ApiProfile, SpotifyClient
 from spotify_merger.spotify.ids import LIKED
 from spotify_merger.store.calllog import CallLog
 from spotify_merger.store.database import Database, shield_ctrl_c
@@ -56,7 +56,7 @@ class FetchResult:
     total_calls: int
     bytes_received: int
     seconds: float
-    profile: str
+    profile: ApiProfile
     features: Any = None  # features.FeaturesResult when features ran
 
     entries_fetched: int = 0
@@ -286,7 +286,7 @@ def _remember_profile(db: Database, client: SpotifyClient, env: Environment) -> 
     key = f"api_profile:{env.api_base}"
     if client.profile_known:
         if db.get_meta(key) != client.profile:
-            db.set_meta(key, client.profile)
+            db.set_meta(key, client.profile.value)
         return
     stored = db.get_meta(key)
     if stored:

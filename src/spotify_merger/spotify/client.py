@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 
 from spotify_merger.context import Environment
@@ -26,9 +27,28 @@ from spotify_merger.spotify._transport import ObservedSession
 from spotify_merger.spotify.auth import auth_manager
 from spotify_merger.spotify.policy import CallPolicy, Recorder, WaitCallback
 
-DEV = "dev-2026"
-EXTENDED = "extended"
-PAGE_LIMIT = {DEV: 50, EXTENDED: 100}
+
+class ApiProfile(StrEnum):
+    """Which Spotify Web API an app gets: today's Development Mode, or the older extended-quota one."""
+
+    DEV = "dev-2026"
+    EXTENDED = "extended"
+
+    @property
+    def page_limit(self) -> int:
+        """Most entries one page of a playlist's items may hold."""
+        return 100 if self is ApiProfile.EXTENDED else 50
+
+    @classmethod
+    def parse(cls, text: str) -> ApiProfile:
+        """The profile a user typed; UsageError naming the choices otherwise."""
+        try:
+            return cls(text)
+        except ValueError:
+            choices = " or ".join(f"--profile {p.value}" for p in cls)
+            raise UsageError(f"unknown profile {text!r}", f"use {choices}") from None
+
+
 TIMEOUT = (10, 30)  # connect, read (seconds)
 
 # What the tool stores of each track/episode; `fields` keeps pages well under 1 KB per entry.
@@ -49,8 +69,8 @@ _NOT_OWNED_HINT = (
 )
 
 
-def item_fields(profile: str) -> str:
-    if profile == EXTENDED:
+def item_fields(profile: ApiProfile) -> str:
+    if profile == ApiProfile.EXTENDED:
         return f"items(added_at,added_by(id),is_local,track({_ITEM_EXTENDED})),total,offset,limit"
     return f"items(added_at,added_by(id),is_local,item({_ITEM})),total,offset,limit"
 
@@ -66,7 +86,7 @@ class SpotifyClient:
         self.policy = policy
         self.session = session
         self.auth = auth
-        self._profile: str | None = None
+        self._profile: ApiProfile | None = None
         self._me: dict[str, Any] | None = None
         self._lock = threading.Lock()
 
@@ -122,15 +142,13 @@ class SpotifyClient:
     # -- profile -----------------------------------------------------------------------------------
 
     @property
-    def profile(self) -> str:
-        """ "dev-2026" until a response shows the older (extended) API."""
-        return self._profile or DEV
+    def profile(self) -> ApiProfile:
+        """Development Mode until a response shows the older (extended) API."""
+        return self._profile or ApiProfile.DEV
 
     @profile.setter
-    def profile(self, value: str) -> None:
-        if value not in PAGE_LIMIT:
-            raise ValueError(f"unknown profile {value!r}")
-        self._profile = value
+    def profile(self, value: ApiProfile | str) -> None:
+        self._profile = ApiProfile(value)
 
     @property
     def profile_known(self) -> bool:
@@ -138,7 +156,7 @@ class SpotifyClient:
 
     @property
     def page_limit(self) -> int:
-        return PAGE_LIMIT[self.profile]
+        return self.profile.page_limit
 
     @property
     def bytes_received(self) -> int:
@@ -161,7 +179,7 @@ class SpotifyClient:
         with self._lock:
             self._me = me
             if self._profile is None:
-                self._profile = EXTENDED if "followers" in me else DEV
+                self._profile = ApiProfile.EXTENDED if "followers" in me else ApiProfile.DEV
         return me
 
     def playlist_meta(self, playlist_id: str) -> dict[str, Any]:
@@ -187,14 +205,14 @@ class SpotifyClient:
             # Development Mode lost playlist `followers` (Feb 2026); the playlist object keeps
             # sending the deprecated `tracks` beside `items` for a while, so that is no signal.
             # A wrong guess costs one call: a refused /tracks page switches to Development Mode.
-            self._profile = EXTENDED if "followers" in raw else DEV
-        counter = raw.get("tracks") if self._profile == EXTENDED else raw.get("items")
+            self._profile = ApiProfile.EXTENDED if "followers" in raw else ApiProfile.DEV
+        counter = raw.get("tracks") if self._profile == ApiProfile.EXTENDED else raw.get("items")
         total = counter.get("total") if isinstance(counter, dict) else None
         if total is None:
             other = raw.get("items") or raw.get("tracks")
             total = other.get("total") if isinstance(other, dict) else None
         owner = raw.get("owner") or {}
-        if total is None and self.profile == DEV:
+        if total is None and self.profile == ApiProfile.DEV:
             # Development Mode sends other people's playlists without their items at all.
             raise ForbiddenError(
                 f"Spotify will not list the items of {raw.get('name') or playlist_id!r} "
@@ -221,13 +239,13 @@ class SpotifyClient:
             try:
                 page = self._items_request(playlist_id, offset, limit, fields)
             except (NotFoundError, ForbiddenError):
-                if self.profile != EXTENDED:
+                if self.profile != ApiProfile.EXTENDED:
                     raise
                 # The older /tracks path is refused: this app is in Development Mode after all.
-                self._profile = DEV
-                page = self._items_request(playlist_id, offset, min(limit, PAGE_LIMIT[DEV]), None)
+                self._profile = ApiProfile.DEV
+                page = self._items_request(playlist_id, offset, min(limit, ApiProfile.DEV.page_limit), None)
         except ForbiddenError:
-            if self.profile != DEV:
+            if self.profile != ApiProfile.DEV:
                 raise
             raise ForbiddenError(
                 f"Spotify refused to list the items of playlist {playlist_id}: {DEV_MODE_RULE}",
@@ -248,7 +266,7 @@ class SpotifyClient:
 
     def _items_request(self, playlist_id: str, offset: int, limit: int, fields: str | None) -> Any:
         flt = fields or item_fields(self.profile)
-        if self.profile == EXTENDED:
+        if self.profile == ApiProfile.EXTENDED:
             return self._call(
                 "/playlists/{id}/tracks",
                 lambda: self.sp._get(
@@ -314,9 +332,9 @@ class SpotifyClient:
     # -- writes (never retried blindly: see LostResponseError) ------------------------------------------
 
     def create_playlist(self, name: str, description: str, *, public: bool = False) -> dict[str, Any]:
-        if self.profile == EXTENDED or not self.profile_known:
+        if self.profile == ApiProfile.EXTENDED or not self.profile_known:
             self.me()  # the users endpoint needs the id; it also settles the profile
-        if self.profile == EXTENDED:
+        if self.profile == ApiProfile.EXTENDED:
             user_id = self.me()["id"]
             body = {"name": name, "public": public, "collaborative": False, "description": description}
             raw = self._call(
@@ -350,7 +368,7 @@ class SpotifyClient:
         body: dict[str, Any] = {"uris": list(uris)}
         if position is not None:
             body["position"] = position
-        path = "tracks" if self.profile == EXTENDED else "items"
+        path = "tracks" if self.profile == ApiProfile.EXTENDED else "items"
         res = self._call(
             f"/playlists/{{id}}/{path}",
             lambda: self.sp._post(f"playlists/{playlist_id}/{path}", payload=body),
@@ -365,7 +383,7 @@ class SpotifyClient:
         return str(snapshot)
 
     def unfollow_playlist(self, playlist_id: str) -> None:
-        if self.profile == EXTENDED:
+        if self.profile == ApiProfile.EXTENDED:
             self._call(
                 "/playlists/{id}/followers",
                 lambda: self.sp._delete(f"playlists/{playlist_id}/followers"),
