@@ -18,7 +18,7 @@ from spotify_merger.context import Environment
 from spotify_merger.errors import ConflictError, NothingToDoError
 from spotify_merger.progress import TaskProgress
 from spotify_merger.write.confirm import PlannedWrite, WritePreview, ask, confirm_write, show_success
-from spotify_merger.write.journal import UNFINISHED, Journal, RunRecord, plan_hash
+from spotify_merger.write.journal import UNFINISHED, Journal, RunRecord, RunStatus, plan_hash
 from spotify_merger.write.verify import raise_for, verify_run
 from spotify_merger.write.writer import (
     NEW_MASTER_HINT,
@@ -82,11 +82,13 @@ def execute_plan(
     digest = plan_hash(plan.sources, options, [p.uris for p in split_into_parts("x", plan.uris, cap)])
 
     existing = (
-        None if new_master else journal.latest_run(plan_hash=digest, statuses=(*UNFINISHED, "verified"))
+        None
+        if new_master
+        else journal.latest_run(plan_hash=digest, statuses=(*UNFINISHED, RunStatus.VERIFIED))
     )
     if existing is not None and name is not None and name != existing.master_name:
         existing = None  # the user asked for another name: that is another master
-    if existing is not None and existing.status == "verified":
+    if existing is not None and existing.status is RunStatus.VERIFIED:
         return _already_complete(env, client, journal, existing)
     _settle_other_runs(env, journal, keep=existing, new_master=new_master, digest=digest)
 
@@ -114,7 +116,7 @@ def execute_plan(
     if not confirm_write(env, preview, yes=yes, dry_run=dry_run):
         return WriteOutcome("dry-run", existing.run_id if existing else None)
 
-    if existing is None or existing.status == "planned":
+    if existing is None or existing.status is RunStatus.PLANNED:
         check_sources_unchanged(client, plan, names)
     run = existing or journal.create_run(
         master_name=master,
@@ -135,7 +137,7 @@ def execute_plan(
             raise
         env.stderr.print(f"[bold red]conflict:[/bold red] {exc.message}", highlight=False)
         ask(env, "[bold]Start a new master playlist instead?[/bold]", refused=exc.message)
-        journal.set_status(run.run_id, "abandoned")
+        journal.set_status(run.run_id, RunStatus.ABANDONED)
         return execute_plan(
             env, client, db, plan, master_name=master_name, yes=True, new_master=True,
             report=report, source_names=source_names, cap=cap,
@@ -171,7 +173,7 @@ def _settle_other_runs(
         other = journal.latest_run(statuses=UNFINISHED)
         if other is None or (keep is not None and other.run_id == keep.run_id):
             return
-        touched = any(p.state in ("intended", "created") for p in other.parts)
+        touched = other.touched_spotify
         if touched and not new_master:
             done = sum(journal.confirmed_count(other.run_id, p.part_index) for p in other.parts)
             raise ConflictError(
@@ -184,7 +186,7 @@ def _settle_other_runs(
                 f"leaving the unfinished master {other.master_name!r} as it is; "
                 "delete it in Spotify if you do not want it"
             )
-        journal.set_status(other.run_id, "abandoned")
+        journal.set_status(other.run_id, RunStatus.ABANDONED)
 
 
 def _already_complete(
@@ -226,7 +228,7 @@ def _finish(
         "outcome": status,  # written | already-complete
         "playlists": playlists,
         "songs": run.song_count,
-        "verified": run.status == "verified",
+        "verified": run.status is RunStatus.VERIFIED,
         "verified_at": run.verified_at.isoformat() if run.verified_at else None,
         "api_calls": dict(sorted(counts.items())),
         "api_calls_total": sum(counts.values()),
@@ -235,7 +237,7 @@ def _finish(
         "generated_at": datetime.now(UTC).isoformat(),
     }
     path = write_json_atomic(env.exports_dir / "run_summary.json", summary)
-    return WriteOutcome(status, run.run_id, playlists, run.status == "verified", stats, path)
+    return WriteOutcome(status, run.run_id, playlists, run.status is RunStatus.VERIFIED, stats, path)
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> Path:

@@ -15,14 +15,43 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from spotify_merger.store.database import Database, utc_now
 
 MAX_BATCH = 100  # Spotify accepts at most 100 URIs per add
 
-RUN_STATUSES = ("planned", "writing", "written", "verified", "abandoned", "undone")
-UNFINISHED = ("planned", "writing", "written")
+
+class RunStatus(StrEnum):
+    """Where a run stands; stored as its value in `write_runs.status`."""
+
+    PLANNED = "planned"  # the plan is frozen; nothing sent yet
+    WRITING = "writing"  # a create or add was sent
+    WRITTEN = "written"  # every add confirmed; not verified yet
+    VERIFIED = "verified"  # read back and equal to the plan
+    ABANDONED = "abandoned"  # set aside for a newer plan or a new master
+    UNDONE = "undone"  # its playlists were removed from the library
+
+
+class PartState(StrEnum):
+    """A part's playlist: `intended` is recorded before the create request, `created` after."""
+
+    PLANNED = "planned"
+    INTENDED = "intended"
+    CREATED = "created"
+
+
+class BatchState(StrEnum):
+    """An add batch: `intended` is recorded before the request, `done` once the server confirmed it."""
+
+    INTENDED = "intended"
+    DONE = "done"
+
+
+UNFINISHED = (RunStatus.PLANNED, RunStatus.WRITING, RunStatus.WRITTEN)
+# Runs that may have left playlists on Spotify (what verify and undo look at).
+SENT = (RunStatus.WRITING, RunStatus.WRITTEN, RunStatus.VERIFIED)
 
 
 def plan_hash(sources: Sequence[str], options: dict[str, Any], parts: Sequence[Sequence[str]]) -> str:
@@ -45,7 +74,7 @@ class PartRecord:
     part_index: int
     name: str
     planned_count: int
-    state: str  # planned | intended | created
+    state: PartState
     playlist_id: str | None
     url: str | None
     created_snapshot: str | None
@@ -57,7 +86,7 @@ class BatchRecord:
     batch_index: int
     start_position: int
     count: int
-    state: str  # intended | done
+    state: BatchState
     snapshot_id: str | None
 
     @property
@@ -76,13 +105,18 @@ class RunRecord:
     options: dict[str, Any]
     plan_hash: str
     song_count: int
-    status: str
+    status: RunStatus
     verified_at: datetime | None = None
     parts: list[PartRecord] = field(default_factory=list)
 
     @property
     def playlist_ids(self) -> list[str]:
         return [p.playlist_id for p in self.parts if p.playlist_id]
+
+    @property
+    def touched_spotify(self) -> bool:
+        """Whether a create was sent for any part (so a playlist may exist on Spotify)."""
+        return any(p.state in (PartState.INTENDED, PartState.CREATED) for p in self.parts)
 
 
 class Journal:
@@ -111,7 +145,7 @@ class Journal:
             conn.execute(
                 "INSERT INTO write_runs (run_id, created_at, master_name, marker, sources, source_snapshots,"
                 " options, plan_hash, song_count, status, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     run_id,
                     now,
@@ -122,14 +156,15 @@ class Journal:
                     json.dumps(options, sort_keys=True),
                     digest,
                     song_count,
+                    RunStatus.PLANNED,
                     now,
                 ],
             )
             for index, (name, uris) in enumerate(parts, start=1):
                 conn.execute(
                     "INSERT INTO write_parts (run_id, part_index, name, planned_count, state)"
-                    " VALUES (?, ?, ?, ?, 'planned')",
-                    [run_id, index, name, len(uris)],
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [run_id, index, name, len(uris), PartState.PLANNED],
                 )
                 if uris:
                     # One statement per part: 10,000 parameterised INSERTs would take seconds.
@@ -160,14 +195,14 @@ class Journal:
             options=json.loads(row[6]),
             plan_hash=row[7],
             song_count=row[8],
-            status=row[9],
+            status=RunStatus(row[9]),
             verified_at=row[10],
         )
         run.parts = self.parts(run_id)
         return run
 
     def latest_run(
-        self, *, statuses: Sequence[str] | None = None, plan_hash: str | None = None
+        self, *, statuses: Sequence[RunStatus] | None = None, plan_hash: str | None = None
     ) -> RunRecord | None:
         """The most recent run, optionally restricted to some statuses and/or one plan."""
         sql = "SELECT run_id FROM write_runs WHERE TRUE"
@@ -181,13 +216,10 @@ class Journal:
         row = self.db.fetchone(sql + " ORDER BY created_at DESC, run_id LIMIT 1", params)
         return None if row is None else self.get_run(row[0])
 
-    def set_status(self, run_id: str, status: str) -> None:
-        if status not in RUN_STATUSES:
-            raise ValueError(f"unknown run status {status!r}")
+    def set_status(self, run_id: str, status: RunStatus) -> None:
+        status = RunStatus(status)
         now = utc_now()
-        extra = (
-            ", verified_at = ?" if status == "verified" else ", undone_at = ?" if status == "undone" else ""
-        )
+        extra = {RunStatus.VERIFIED: ", verified_at = ?", RunStatus.UNDONE: ", undone_at = ?"}.get(status, "")
         params: list[Any] = [status, now] + ([now] if extra else []) + [run_id]
         with self.db.transaction() as conn:
             conn.execute(f"UPDATE write_runs SET status = ?, updated_at = ?{extra} WHERE run_id = ?", params)
@@ -200,7 +232,10 @@ class Journal:
             " FROM write_parts WHERE run_id = ? ORDER BY part_index",
             [run_id],
         )
-        return [PartRecord(*row) for row in rows]
+        return [
+            PartRecord(run_id, index, name, count, PartState(state), playlist_id, url, snapshot)
+            for run_id, index, name, count, state, playlist_id, url, snapshot in rows
+        ]
 
     def part(self, run_id: str, part_index: int) -> PartRecord:
         for part in self.parts(run_id):
@@ -220,14 +255,12 @@ class Journal:
         """Recorded BEFORE the create request: on resume it means "a playlist may exist; look first"."""
         with self.db.transaction() as conn:
             conn.execute(
-                "UPDATE write_parts SET state = 'intended', intended_at = ?"
-                " WHERE run_id = ? AND part_index = ?",
-                [utc_now(), run_id, part_index],
+                "UPDATE write_parts SET state = ?, intended_at = ? WHERE run_id = ? AND part_index = ?",
+                [PartState.INTENDED, utc_now(), run_id, part_index],
             )
             conn.execute(
-                "UPDATE write_runs SET status = 'writing', updated_at = ?"
-                " WHERE run_id = ? AND status = 'planned'",
-                [utc_now(), run_id],
+                "UPDATE write_runs SET status = ?, updated_at = ? WHERE run_id = ? AND status = ?",
+                [RunStatus.WRITING, utc_now(), run_id, RunStatus.PLANNED],
             )
 
     def mark_part_created(
@@ -235,9 +268,9 @@ class Journal:
     ) -> None:
         with self.db.transaction() as conn:
             conn.execute(
-                "UPDATE write_parts SET state = 'created', playlist_id = ?, url = ?, created_snapshot = ?,"
+                "UPDATE write_parts SET state = ?, playlist_id = ?, url = ?, created_snapshot = ?,"
                 " created_at = ? WHERE run_id = ? AND part_index = ?",
-                [playlist_id, url, snapshot_id, utc_now(), run_id, part_index],
+                [PartState.CREATED, playlist_id, url, snapshot_id, utc_now(), run_id, part_index],
             )
 
     # -- batches --------------------------------------------------------------------------------
@@ -248,26 +281,29 @@ class Journal:
             " WHERE run_id = ? AND part_index = ? ORDER BY batch_index",
             [run_id, part_index],
         )
-        return [BatchRecord(*row) for row in rows]
+        return [
+            BatchRecord(part, index, start, count, BatchState(state), snapshot)
+            for part, index, start, count, state, snapshot in rows
+        ]
 
     def confirmed_count(self, run_id: str, part_index: int) -> int:
         """How many leading songs of the part the journal knows are on the server."""
         done = 0
         for batch in self.batches(run_id, part_index):
-            if batch.state == "done" and batch.start_position == done:
+            if batch.state is BatchState.DONE and batch.start_position == done:
                 done = batch.end
         return done
 
     def last_snapshot(self, run_id: str, part_index: int) -> str | None:
         snapshot = self.part(run_id, part_index).created_snapshot
         for batch in self.batches(run_id, part_index):
-            if batch.state == "done" and batch.snapshot_id:
+            if batch.state is BatchState.DONE and batch.snapshot_id:
                 snapshot = batch.snapshot_id
         return snapshot
 
     def pending_batch(self, run_id: str, part_index: int) -> BatchRecord | None:
         """The batch that was sent (or about to be) without a recorded answer, if any."""
-        pending = [b for b in self.batches(run_id, part_index) if b.state == "intended"]
+        pending = [b for b in self.batches(run_id, part_index) if b.state is BatchState.INTENDED]
         return pending[-1] if pending else None
 
     def intend_batch(self, run_id: str, part_index: int, start: int, count: int) -> BatchRecord:
@@ -278,18 +314,18 @@ class Journal:
             batch_index = _settle_doubt(conn, run_id, part_index)
             conn.execute(
                 "INSERT INTO write_batches (run_id, part_index, batch_index, start_position, count, state,"
-                " intended_at) VALUES (?, ?, ?, ?, ?, 'intended', ?)",
-                [run_id, part_index, batch_index, start, count, utc_now()],
+                " intended_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [run_id, part_index, batch_index, start, count, BatchState.INTENDED, utc_now()],
             )
-        return BatchRecord(part_index, batch_index, start, count, "intended", None)
+        return BatchRecord(part_index, batch_index, start, count, BatchState.INTENDED, None)
 
     def complete_batch(self, run_id: str, part_index: int, batch_index: int, snapshot_id: str | None) -> None:
         """Recorded AFTER the server confirmed the add (or a read-back proved it applied)."""
         with self.db.transaction() as conn:
             conn.execute(
-                "UPDATE write_batches SET state = 'done', snapshot_id = ?, done_at = ?"
+                "UPDATE write_batches SET state = ?, snapshot_id = ?, done_at = ?"
                 " WHERE run_id = ? AND part_index = ? AND batch_index = ?",
-                [snapshot_id, utc_now(), run_id, part_index, batch_index],
+                [BatchState.DONE, snapshot_id, utc_now(), run_id, part_index, batch_index],
             )
 
     def record_reconciled(
@@ -305,10 +341,10 @@ class Journal:
             batch_index = _settle_doubt(conn, run_id, part_index)
             for offset in range(start, start + count, MAX_BATCH):
                 n = min(MAX_BATCH, start + count - offset)
-                last = offset + n == start + count
+                last_snapshot = snapshot_id if offset + n == start + count else None
                 conn.execute(
-                    "INSERT INTO write_batches VALUES (?, ?, ?, ?, ?, 'done', ?, ?, ?)",
-                    [run_id, part_index, batch_index, offset, n, snapshot_id if last else None, now, now],
+                    "INSERT INTO write_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, part_index, batch_index, offset, n, BatchState.DONE, last_snapshot, now, now],
                 )
                 batch_index += 1
 
@@ -327,8 +363,8 @@ def _settle_doubt(conn: Any, run_id: str, part_index: int) -> int:
     reusing its row keeps one row per request actually in doubt.
     """
     conn.execute(
-        "DELETE FROM write_batches WHERE run_id = ? AND part_index = ? AND state = 'intended'",
-        [run_id, part_index],
+        "DELETE FROM write_batches WHERE run_id = ? AND part_index = ? AND state = ?",
+        [run_id, part_index, BatchState.INTENDED],
     )
     row = conn.execute(
         "SELECT coalesce(max(batch_index), -1) + 1 FROM write_batches WHERE run_id = ? AND part_index = ?",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from spotify_merger.context import Environment
 from spotify_merger.errors import NotFoundError, NothingToDoError
 from spotify_merger.write.confirm import ask
-from spotify_merger.write.journal import Journal, RunRecord
+from spotify_merger.write.journal import SENT, Journal, PartState, RunRecord, RunStatus
 from spotify_merger.write.writer import MasterWriter, WriteClient
 
 
@@ -23,8 +23,8 @@ class UndoResult:
 
 
 def run_to_undo(journal: Journal) -> RunRecord:
-    run = journal.latest_run(statuses=("writing", "written", "verified"))
-    if run is None or not any(p.state in ("intended", "created") for p in run.parts):
+    run = journal.latest_run(statuses=SENT)
+    if run is None or not run.touched_spotify:
         raise NothingToDoError(
             "no master playlist written by spotify-merger is left to remove",
             "nothing to undo; `spotify-merger run` creates one",
@@ -40,13 +40,13 @@ def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, ye
     for part in run.parts:
         if part.playlist_id:
             targets.append((part.playlist_id, part.name))
-        elif part.state == "intended":
+        elif part.state is PartState.INTENDED:
             # Created just before a crash, never recorded: find it by the run's marker.
             found = finder.find_created(run, part)
             if found is not None:
                 targets.append((str(found["id"]), part.name))
     if not targets:
-        journal.set_status(run.run_id, "undone")
+        journal.set_status(run.run_id, RunStatus.UNDONE)
         raise NothingToDoError(
             "the last run never created a playlist on Spotify, so there is nothing to remove",
             "nothing to undo",
@@ -65,7 +65,7 @@ def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, ye
             removed.append({"id": playlist_id, "name": name})
         else:
             gone.append({"id": playlist_id, "name": name})
-    journal.set_status(run.run_id, "undone")
+    journal.set_status(run.run_id, RunStatus.UNDONE)
     for item in removed:
         env.say(f"[green]Removed[/green] {item['name']} ({item['id']}) from your library.")
     for item in gone:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import NotFoundError, NothingToDoError, VerifyError
-from spotify_merger.write.journal import Journal, RunRecord
+from spotify_merger.write.journal import SENT, Journal, RunRecord, RunStatus
 from spotify_merger.write.writer import WriteClient, entry_uri
 
 
@@ -100,8 +100,8 @@ def verify_run(client: WriteClient, journal: Journal, run: RunRecord) -> VerifyR
             )
         )
     result = VerifyResult(run.run_id, checks)
-    if result.ok and run.status not in ("undone", "abandoned"):
-        journal.set_status(run.run_id, "verified")
+    if result.ok and run.status not in (RunStatus.UNDONE, RunStatus.ABANDONED):
+        journal.set_status(run.run_id, RunStatus.VERIFIED)
     return result
 
 
@@ -126,7 +126,7 @@ def raise_for(result: VerifyResult, env: Environment) -> None:
 
 
 def last_written_run(journal: Journal) -> RunRecord:
-    run = journal.latest_run(statuses=("writing", "written", "verified"))
+    run = journal.latest_run(statuses=SENT)
     if run is None or not run.playlist_ids:
         raise NothingToDoError(
             "no master playlist has been written yet, so there is nothing to verify",

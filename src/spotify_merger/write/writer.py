@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import ConflictError, ForbiddenError, NotFoundError, ServerError
-from spotify_merger.write.journal import MAX_BATCH, Journal, PartRecord, RunRecord
+from spotify_merger.write.journal import MAX_BATCH, Journal, PartRecord, PartState, RunRecord, RunStatus
 
 MAX_LOST_IN_A_ROW = 8  # consecutive lost answers tolerated for one part before giving up for now
 NEW_MASTER_HINT = (
@@ -129,7 +129,7 @@ class MasterWriter:
     def write(self, run: RunRecord) -> RunRecord:
         for part in run.parts:
             self._write_part(run, part)
-        self.journal.set_status(run.run_id, "written")
+        self.journal.set_status(run.run_id, RunStatus.WRITTEN)
         refreshed = self.journal.get_run(run.run_id)
         assert refreshed is not None
         return refreshed
@@ -180,9 +180,9 @@ class MasterWriter:
     def _ensure_playlist(self, run: RunRecord, part: PartRecord) -> tuple[str, str]:
         """The part's playlist id, and how we know it: "created" just now (hence empty), "found"
         in the library by the run's marker, or from the "journal"."""
-        if part.state == "created" and part.playlist_id:
+        if part.state is PartState.CREATED and part.playlist_id:
             return part.playlist_id, "journal"
-        if part.state == "intended":
+        if part.state is PartState.INTENDED:
             # We may have crashed after Spotify created it but before the journal recorded it.
             found = self.find_created(run, part)
             if found is not None:
