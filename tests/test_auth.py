@@ -57,17 +57,18 @@ def test_login_writes_a_private_cache_that_later_calls_use(secret, emulator, env
     env = interactive_env(emulator, env_for, secret=secret)
     env.refresh_token = None
     who = login(env, open_url=browser)
-    assert who["id"] == emulator.user_id and who["display_name"]
-    assert who["mode"] == ("authorization code with client secret" if secret else "PKCE")
-    assert "access_token" not in json.dumps(who)
+    assert who.user.id == emulator.user_id and who.user.display_name
+    assert who.mode == ("authorization code with client secret" if secret else "PKCE")
+    assert "access_token" not in repr(who)
     path = env.token_cache_path
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     cached = json.loads(path.read_text())
     assert cached["access_token"] in emulator.state.access
+    assert cached["access_token"] not in repr(who) and cached["refresh_token"] not in repr(who)
     assert set(SCOPES) <= set(emulator.state.access[cached["access_token"]].scopes)
     assert [p for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
     with SpotifyClient.connect(env) as client:  # a later command: no browser, the cache is enough
-        assert client.playlist_meta(emulator.playlist_ids[0])["total"] == 300
+        assert client.playlist_meta(emulator.playlist_ids[0]).total == 300
     assert emulator.calls("POST", "/api/token") == 1  # the code exchange only; no refresh needed
     if not secret:  # PKCE: the code challenge was sent, no secret anywhere
         assert not any(g.pkce is False for g in emulator.state.access.values())

@@ -21,10 +21,10 @@ def test_profile_is_detected_from_the_metadata_call(emu, env_for):  # type: igno
         assert client.profile == emu.profile
         assert client.page_limit == (50 if emu.profile == "dev-2026" else 100)
         truth = emu.playlist(emu.playlist_ids[0])
-        assert meta["snapshot_id"] == truth["snapshot_id"]
-        assert meta["total"] == truth["total"]
-        assert meta["owner_id"] == emu.user_id
-        assert meta["name"] == truth["name"]
+        assert meta.snapshot_id == truth["snapshot_id"]
+        assert meta.total == truth["total"]
+        assert meta.owner_id == emu.user_id
+        assert meta.name == truth["name"]
         assert client.policy.total_calls == 1
 
 
@@ -33,10 +33,11 @@ def test_items_page_puts_the_entry_under_item(emu, env_for):  # type: ignore[no-
     with SpotifyClient.connect(env_for(emu)) as client:
         client.playlist_meta(pid)
         page = client.items_page(pid, 100)
-    assert len(page["items"]) == client.page_limit
+    assert len(page.items) == client.page_limit
     expected = emu.served_uris(pid)[100 : 100 + client.page_limit]
-    assert [e["item"]["uri"] if e["item"] else None for e in page["items"]] == expected
-    assert all("track" not in e for e in page["items"])
+    assert [e["item"]["uri"] if e["item"] else None for e in page.items] == expected
+    assert page.uris == expected
+    assert all("track" not in e for e in page.items)
     route = "items" if emu.profile == "dev-2026" else "tracks"
     assert emu.calls("GET", f"/v1/playlists/{{id}}/{route}", 200) == 1
 
@@ -46,7 +47,7 @@ def test_not_owned_playlist_in_dev_mode_explains_the_2026_rule(emu, env_for):  #
     with SpotifyClient.connect(env_for(emu)) as client:
         client.playlist_meta(emu.playlist_ids[0])
         if emu.profile == "extended":
-            assert client.items_page(pid, 0)["items"]
+            assert client.items_page(pid, 0).items
             return
         with pytest.raises(ForbiddenError) as info:
             client.items_page(pid, 0)
@@ -60,13 +61,13 @@ def test_write_endpoints_follow_the_profile(emu, env_for):  # type: ignore[no-un
     with SpotifyClient.connect(env_for(emu)) as client:
         client.playlist_meta(src)
         created = client.create_playlist("Master Test", "merged from two", public=False)
-        assert created["url"].endswith(created["id"])
-        snap = client.add_items(created["id"], uris)
-        assert snap == emu.playlist_snapshot(created["id"])
-        assert emu.playlist_uris(created["id"]) == uris
-        assert emu.playlist(created["id"])["public"] is False
-        client.unfollow_playlist(created["id"])
-    assert created["id"] not in emu.user_playlist_ids()
+        assert created.url.endswith(created.id)
+        snap = client.add_items(created.id, uris)
+        assert snap == emu.playlist_snapshot(created.id)
+        assert emu.playlist_uris(created.id) == uris
+        assert emu.playlist(created.id)["public"] is False
+        client.unfollow_playlist(created.id)
+    assert created.id not in emu.user_playlist_ids()
     if emu.profile == "dev-2026":
         assert emu.calls("POST", "/v1/me/playlists", 201) == 1
         assert emu.calls("DELETE", "/v1/me/library", 200) == 1
@@ -95,6 +96,6 @@ def test_liked_and_user_playlists(emu, env_for):  # type: ignore[no-untyped-def]
     with SpotifyClient.connect(env_for(emu)) as client:
         liked = client.liked_page(0)
         mine = client.user_playlists()
-    assert liked["total"] == len(emu.library.liked)
-    assert [e["item"]["id"] for e in liked["items"]] == [t for t, _ in emu.library.liked[:50]]
-    assert [p["id"] for p in mine] == emu.user_playlist_ids()
+    assert liked.total == len(emu.library.liked)
+    assert [e["item"]["id"] for e in liked.items] == [t for t, _ in emu.library.liked[:50]]
+    assert [p.id for p in mine] == emu.user_playlist_ids()

@@ -46,7 +46,7 @@ def test_retry_after_is_honoured_visibly(emulator, env_for, virtual_time):  # ty
     waits: list[tuple[str, float]] = []
     with connect(env_for(emulator), virtual_time, waits) as client:
         meta = client.playlist_meta(emulator.playlist_ids[0])
-        assert meta["total"] == 300
+        assert meta.total == 300
         assert client.policy.counts["GET /playlists/{id}"] == 2
         assert client.policy.statuses[429] == 1
     assert emulator.calls("GET", META, 429) == 1
@@ -98,7 +98,7 @@ def test_sporadic_5xx_are_retried_transparently(emulator_factory, env_for, virtu
     with connect(env_for(emu), virtual_time) as client:
         uris = []
         for offset in range(0, 300, 50):
-            uris += [e["item"]["uri"] if e["item"] else None for e in client.items_page(pid, offset)["items"]]
+            uris += [e["item"]["uri"] if e["item"] else None for e in client.items_page(pid, offset).items]
     assert uris == emu.playlist_uris(pid)
     assert sum(emu.calls("GET", ITEMS, s) for s in (500, 502, 503)) > 0
 
@@ -152,7 +152,7 @@ def test_malformed_json_is_retried_then_bounded(emulator, env_for, virtual_time,
     base, handler = garbage_server
     env = env_for(emulator, settings={"SPOTIFY_API_BASE": base})
     with connect(env, virtual_time) as client:
-        assert client.playlist_meta("x" * 22)["name"] == "ok"  # one bad answer, then a good one
+        assert client.playlist_meta("x" * 22).name == "ok"  # one bad answer, then a good one
         assert handler.served == 2
         handler.bad = 100
         with pytest.raises(ServerError) as info:
@@ -191,7 +191,7 @@ def test_401_refreshes_once_transparently(emulator, env_for, virtual_time):  # t
         client.playlist_meta(emulator.playlist_ids[0])
         # The server forgets the access token (as after a revocation or server-side expiry).
         emulator.state.access.clear()
-        assert client.playlist_meta(emulator.playlist_ids[1])["total"] == 300
+        assert client.playlist_meta(emulator.playlist_ids[1]).total == 300
     assert emulator.calls("GET", META, 401) == 1
     assert emulator.calls("POST", "/api/token", 200) == 2
 

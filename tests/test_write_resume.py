@@ -14,6 +14,7 @@ import pytest
 
 from spotify_merger.errors import LostResponseError
 from spotify_merger.spotify.client import SpotifyClient
+from spotify_merger.spotify.models import CreatedPlaylist
 from spotify_merger.store.database import Database
 from spotify_merger.write.execute import execute_plan
 from spotify_merger.write.journal import Journal
@@ -48,7 +49,7 @@ class CrashingClient:
             raise Crash  # applied on the server, never recorded in the journal
         return snapshot
 
-    def create_playlist(self, name: str, description: str, *, public: bool = False) -> dict[str, Any]:
+    def create_playlist(self, name: str, description: str, *, public: bool = False) -> CreatedPlaylist:
         created = self.client.create_playlist(name, description, public=public)
         if self.crash_at_create:
             raise Crash
@@ -125,8 +126,8 @@ def test_a_part_created_elsewhere_with_the_same_name_but_no_marker_is_not_adopte
             "UPDATE write_parts SET state = 'intended', playlist_id = NULL WHERE run_id = ?", [run.run_id]
         )
         outcome = execute_plan(env, client, db, plan, master_name="Twin", yes=True)
-    assert outcome.playlists[0]["id"] != decoy["id"]
-    assert emu.playlist_uris(decoy["id"]) == []
+    assert outcome.playlists[0]["id"] != decoy.id
+    assert emu.playlist_uris(decoy.id) == []
     assert emu.playlist_uris(outcome.playlists[0]["id"]) == plan.uris
 
 
@@ -137,7 +138,7 @@ class LosingClient(CrashingClient):
         super().__init__(client)
         self.lost_create = False
 
-    def create_playlist(self, name: str, description: str, *, public: bool = False) -> dict[str, Any]:
+    def create_playlist(self, name: str, description: str, *, public: bool = False) -> CreatedPlaylist:
         created = self.client.create_playlist(name, description, public=public)
         if not self.lost_create:
             self.lost_create = True

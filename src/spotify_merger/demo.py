@@ -60,7 +60,7 @@ def run_demo(
             f"playlists of {sizes[0]:,} and {sizes[1]:,} entries, at {emu.api_base}; data in {env.data_dir}"
         )
         who = login(demo_env, open_url=headless_browser)
-        env.say(f"Signed in through the OAuth PKCE flow as [green]{who.get('display_name')}[/green]")
+        env.say(f"Signed in through the OAuth PKCE flow as [green]{who.user.display_name}[/green]")
         return run_merge(demo_env, RunOptions(yes=yes, cap=cap))
 
 

@@ -80,7 +80,7 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
     with Database(env.db_path) as db, _client(env, client) as api:
         env.say("[bold]Step 1: Authentication[/bold]")
         me = api.me()
-        env.say(f"Signed in as [green]{me.get('display_name') or me.get('id')}[/green]")
+        env.say(f"Signed in as [green]{me.name}[/green]")
         env.say("[bold]Step 2: Fetching playlists[/bold]")
         fetched = fetch_sources(env, ids, client=api, db=db, features=options.features)
         entries = " + ".join(f"{p.entries:,}" for p in fetched.playlists)

@@ -28,10 +28,9 @@ def auth(ctx: typer.Context) -> None:
 
         # README: headless mode has nothing to sign in to; a browser flow here would wait for minutes.
         who = check_headless(env) if env.refresh_token else login(env)
-        name = who.get("display_name") or who.get("id")
-        env.stdout.print(f"Signed in as {name} ({who.get('id')}) using {who['mode']}.", highlight=False)
-        env.stdout.print(f"API profile: {who['profile']}", highlight=False)
-        env.stdout.print(f"Token cache: {who['token_cache']} (readable by you only)", highlight=False)
+        env.stdout.print(f"Signed in as {who.user.name} ({who.user.id}) using {who.mode}.", highlight=False)
+        env.stdout.print(f"API profile: {who.profile}", highlight=False)
+        env.stdout.print(f"Token cache: {who.token_cache} (readable by you only)", highlight=False)
 
     run_command(env, action)
 
@@ -49,7 +48,7 @@ def playlists(ctx: typer.Context) -> None:
             me = client.me()
             items = client.user_playlists()
         dev = client.profile == ApiProfile.DEV
-        table = Table(title=f"Playlists of {me.get('display_name') or me['id']} ({len(items)})")
+        table = Table(title=f"Playlists of {me.name} ({len(items)})")
         table.add_column("name")
         table.add_column("id", no_wrap=True)
         table.add_column("entries", justify="right")
@@ -57,17 +56,9 @@ def playlists(ctx: typer.Context) -> None:
         if dev:
             table.add_column("readable")
         for p in items:
-            counter = p.get("items") or p.get("tracks") or {}
-            owner = p.get("owner") or {}
-            row = [
-                str(p.get("name") or ""),
-                str(p.get("id")),
-                f"{int(counter.get('total') or 0):,}",
-                str(owner.get("display_name") or owner.get("id") or ""),
-            ]
+            row = [p.name or "", p.id, f"{p.total or 0:,}", p.owner_name or p.owner_id or ""]
             if dev:
-                readable = owner.get("id") == me["id"] or bool(p.get("collaborative"))
-                row.append("yes" if readable else "no")
+                row.append("yes" if p.readable_by(me.id) else "no")
             table.add_row(*row)
         env.stdout.print(table)
         if dev:

@@ -197,12 +197,10 @@ def fetch_features(
 ) -> FeaturesResult:
     """Fill audio_features and artist details for stored tracks that lack them, where possible."""
     log = CallLog("features")
-    saved = client.policy.recorder
-    client.policy.recorder = log.record
     try:
-        audio = _audio(env, client, db, log, concurrency)
-        artists = _artists(env, client, db, log, concurrency)
+        with client.policy.observing(recorder=log.record):
+            audio = _audio(env, client, db, log, concurrency)
+            artists = _artists(env, client, db, log, concurrency)
     finally:
-        client.policy.recorder = saved
         log.flush(db)
     return FeaturesResult(audio[0], audio[1], audio[2], artists[0], artists[1], artists[2])

@@ -25,13 +25,15 @@ from typing import Any
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import CallCancelled, ConflictError
+from spotify_merger.fetch.features import FeaturesResult, fetch_features
 from spotify_merger.fetch.sources import resolve_sources
 from spotify_merger.progress import TaskProgress
 from spotify_merger.spotify.client import ApiProfile, SpotifyClient
 from spotify_merger.spotify.ids import LIKED
+from spotify_merger.spotify.models import ItemsPage, PlaylistInfo
 from spotify_merger.store.calllog import CallLog
 from spotify_merger.store.database import Database, shield_ctrl_c
-from spotify_merger.store.pages import Page, begin_playlist, store_pages, stored_entries
+from spotify_merger.store.pages import Page, PlaylistRow, begin_playlist, store_pages, stored_entries
 
 MAX_RESTARTS = 3
 LIKED_PAGE = 50
@@ -57,7 +59,7 @@ class FetchResult:
     bytes_received: int
     seconds: float
     profile: ApiProfile
-    features: Any = None  # features.FeaturesResult when features ran
+    features: FeaturesResult | None = None  # when features ran
 
     entries_fetched: int = 0
     page_bytes: int = 0  # bytes of playlist metadata and pages (features excluded)
@@ -83,7 +85,7 @@ class _Run:
     reused: int = 0
     fetched_entries: int = 0
     finished: bool = False
-    first_page: dict[str, Any] | None = None  # Liked Songs: page 0, read as its metadata
+    first_page: ItemsPage | None = None  # Liked Songs: page 0, read as its metadata
     futures: list[cf.Future[None]] = field(default_factory=list)
 
 
@@ -128,33 +130,27 @@ class _Fetcher:
         if run.id != LIKED:
             return ("meta", run, generation, self.client.playlist_meta(run.id))
         page = self.client.liked_page(0, LIKED_PAGE)
-        items = page.get("items") or []
-        head = items[0] if items and isinstance(items[0], dict) else {}
+        head = page.items[0] if page.items else {}
         newest = (head.get("item") or {}).get("id")
-        total = int(page.get("total") or 0)
-        meta = {
-            "id": LIKED,
-            "name": "Liked Songs",
-            "owner_id": None,
-            "owner_name": None,
-            "snapshot_id": f"liked:{total}:{head.get('added_at')}:{newest}",
-            "total": total,
-            "first_page": page,
-        }
-        return ("meta", run, generation, meta)
+        snapshot = f"liked:{page.total}:{head.get('added_at')}:{newest}"
+        # The event queue hands this to the main thread, which reads it only after the event.
+        run.first_page = page
+        return (
+            "meta",
+            run,
+            generation,
+            PlaylistInfo(LIKED, "Liked Songs", snapshot_id=snapshot, total=page.total),
+        )
 
-    def page_task(
-        self, run: _Run, generation: int, offset: int, page: dict[str, Any] | None = None
-    ) -> _Event:
+    def page_task(self, run: _Run, generation: int, offset: int, page: ItemsPage | None = None) -> _Event:
         if page is None:
             if run.id == LIKED:
                 page = self.client.liked_page(offset, run.page_size)
             else:
                 page = self.client.items_page(run.id, offset, run.page_size)
-        items = page.get("items") or []
-        if int(page.get("total") or 0) != run.total or len(items) != min(run.page_size, run.total - offset):
+        if page.total != run.total or len(page.items) != min(run.page_size, run.total - offset):
             return ("changed", run, generation, None)
-        return ("page", run, generation, Page(run.id, offset, items, run.snapshot))
+        return ("page", run, generation, Page(run.id, offset, page.items, run.snapshot))
 
     # -- main thread -------------------------------------------------------------------------------
 
@@ -162,13 +158,18 @@ class _Fetcher:
         for run in runs:
             self._submit(run, self.meta_task)
 
-    def plan(self, run: _Run, meta: dict[str, Any]) -> None:
-        run.name = meta.get("name")
-        run.snapshot = meta.get("snapshot_id")
-        run.total = int(meta.get("total") or 0)
+    def plan(self, run: _Run, meta: PlaylistInfo) -> None:
+        run.name = meta.name
+        run.snapshot = meta.snapshot_id
+        run.total = meta.total or 0
         run.page_size = LIKED_PAGE if run.id == LIKED else self.client.page_limit
         with shield_ctrl_c():
-            resume = begin_playlist(self.db, meta, run.page_size, force_wipe=run.restarts > 0)
+            resume = begin_playlist(
+                self.db,
+                PlaylistRow(meta.id, meta.name, meta.owner_id, meta.owner_name, meta.snapshot_id, meta.total),
+                run.page_size,
+                force_wipe=run.restarts > 0,
+            )
         label = run.name or run.id
         if resume.status == "changed" and run.restarts == 0:
             self.env.say(f"{label}: changed on Spotify since the last fetch; reading it again from the start")
@@ -184,7 +185,7 @@ class _Fetcher:
             return
         self.bars.add(run.id, label, run.total, completed=stored_entries(self.db, run.id))
         missing = sorted(run.expected - run.done)
-        first = meta.get("first_page")
+        first = run.first_page
         if first is not None and missing and missing[0] == 0:
             # Liked Songs: page 0 was read as the metadata call; store it rather than read it twice.
             self._submit(run, self.page_task, 0, first)
@@ -314,26 +315,20 @@ def fetch_sources(
     own_client = client is None
     try:
         if client is None:
-            client = SpotifyClient.connect(env, on_wait=bars.on_wait, recorder=log.record)
-        saved = (client.policy.on_wait, client.policy.recorder)
-        client.policy.on_wait, client.policy.recorder = bars.on_wait, log.record
+            client = SpotifyClient.connect(env)
         calls_before = client.policy.counts.copy()
         bytes_before = client.bytes_received
         _remember_profile(db, client, env)
         runs = [_Run(pid) for pid in ids]
         try:
-            with bars:
-                _run_all(env, client, db, log, bars, runs, max(1, concurrency))
-            _remember_profile(db, client, env)
-            page_bytes = client.bytes_received - bytes_before
-            feature_result = None
-            if features:
-                from spotify_merger.fetch.features import fetch_features
-
-                feature_result = fetch_features(env, client, db)
+            with client.policy.observing(on_wait=bars.on_wait, recorder=log.record):
+                with bars:
+                    _run_all(env, client, db, log, bars, runs, max(1, concurrency))
+                _remember_profile(db, client, env)
+                page_bytes = client.bytes_received - bytes_before
+                feature_result = fetch_features(env, client, db) if features else None
         finally:
             log.flush(db)
-            client.policy.on_wait, client.policy.recorder = saved
         counts = client.policy.counts - calls_before
         results = [
             PlaylistResult(

@@ -2,46 +2,30 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
 import math
-import os
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from spotify_merger.store import files
+from spotify_merger.store.files import atomic_path, write_text_atomic
 
 if TYPE_CHECKING:
     from spotify_merger.analyze import SpotifyAnalyzer
 
+__all__ = [
+    "PLAN_CSV",
+    "REPORT_HTML",
+    "REPORT_JSON",
+    "jsonable",
+    "write_json",
+    "write_plan_csv",
+    "write_text_atomic",
+]
+
 REPORT_JSON = "dry_run_report.json"
 PLAN_CSV = "merge_plan.csv"
 REPORT_HTML = "report.html"
-
-
-@contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temp path next to `target`; on success it replaces `target` in one rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    # mkstemp makes 0600 files; exports hold no secrets and are meant to be opened and shared.
-    tmp_path.chmod(0o644)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp_path.unlink()
-
-
-def write_text_atomic(target: Path, text: str) -> None:
-    with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 def jsonable(value: Any) -> Any:
@@ -74,7 +58,7 @@ def jsonable(value: Any) -> Any:
 
 
 def write_json(target: Path, doc: dict[str, Any]) -> None:
-    write_text_atomic(target, json.dumps(jsonable(doc), indent=2, ensure_ascii=False) + "\n")
+    files.write_json(target, jsonable(doc))
 
 
 def write_plan_csv(target: Path, analyzer: SpotifyAnalyzer) -> None:

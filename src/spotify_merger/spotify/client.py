@@ -25,6 +25,7 @@ from spotify_merger.context import Environment
 from spotify_merger.errors import ForbiddenError, MergerError, NotFoundError, UsageError
 from spotify_merger.spotify._transport import ObservedSession
 from spotify_merger.spotify.auth import auth_manager
+from spotify_merger.spotify.models import CreatedPlaylist, ItemsPage, JsonObject, PlaylistInfo, SpotifyUser
 from spotify_merger.spotify.policy import CallPolicy, Recorder, WaitCallback
 
 
@@ -87,7 +88,7 @@ class SpotifyClient:
         self.session = session
         self.auth = auth
         self._profile: ApiProfile | None = None
-        self._me: dict[str, Any] | None = None
+        self._me: SpotifyUser | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -169,20 +170,22 @@ class SpotifyClient:
 
     # -- reads -------------------------------------------------------------------------------------
 
-    def me(self) -> dict[str, Any]:
+    def me(self) -> SpotifyUser:
+        """Who signed in (asked once per client); also settles the profile."""
         with self._lock:
             if self._me is not None:
                 return self._me
-        me = self._call("/me", lambda: self.sp._get("me"))
-        if not isinstance(me, dict) or not me.get("id"):
+        raw = self._call("/me", lambda: self.sp._get("me"))
+        if not isinstance(raw, dict) or not raw.get("id"):
             raise MergerError("Spotify's /me answer carried no user id", "please report this as a bug")
+        me = SpotifyUser.from_api(raw)
         with self._lock:
             self._me = me
             if self._profile is None:
-                self._profile = ApiProfile.EXTENDED if "followers" in me else ApiProfile.DEV
+                self._profile = ApiProfile.EXTENDED if "followers" in raw else ApiProfile.DEV
         return me
 
-    def playlist_meta(self, playlist_id: str) -> dict[str, Any]:
+    def playlist_meta(self, playlist_id: str) -> PlaylistInfo:
         """Name, owner, snapshot and entry count, in one small call; also settles the profile."""
         try:
             raw = self._call(
@@ -206,33 +209,20 @@ class SpotifyClient:
             # sending the deprecated `tracks` beside `items` for a while, so that is no signal.
             # A wrong guess costs one call: a refused /tracks page switches to Development Mode.
             self._profile = ApiProfile.EXTENDED if "followers" in raw else ApiProfile.DEV
-        counter = raw.get("tracks") if self._profile == ApiProfile.EXTENDED else raw.get("items")
-        total = counter.get("total") if isinstance(counter, dict) else None
-        if total is None:
-            other = raw.get("items") or raw.get("tracks")
-            total = other.get("total") if isinstance(other, dict) else None
-        owner = raw.get("owner") or {}
-        if total is None and self.profile == ApiProfile.DEV:
+        counter = "tracks" if self._profile == ApiProfile.EXTENDED else "items"
+        info = PlaylistInfo.from_api(raw, counter=counter, fallback_id=playlist_id)
+        if info.total is None and self.profile == ApiProfile.DEV:
             # Development Mode sends other people's playlists without their items at all.
             raise ForbiddenError(
-                f"Spotify will not list the items of {raw.get('name') or playlist_id!r} "
-                f"(owned by {owner.get('display_name') or owner.get('id')}): {DEV_MODE_RULE}",
+                f"Spotify will not list the items of {info.name or playlist_id!r} "
+                f"(owned by {info.owner_name or info.owner_id}): {DEV_MODE_RULE}",
                 _NOT_OWNED_HINT,
             )
-        return {
-            "id": raw.get("id") or playlist_id,
-            "name": raw.get("name"),
-            "owner_id": owner.get("id"),
-            "owner_name": owner.get("display_name"),
-            "snapshot_id": raw.get("snapshot_id"),
-            "total": total,
-            "collaborative": bool(raw.get("collaborative")),
-            "public": raw.get("public"),
-        }
+        return info
 
     def items_page(
         self, playlist_id: str, offset: int, limit: int | None = None, fields: str | None = None
-    ) -> dict[str, Any]:
+    ) -> ItemsPage:
         """One page of entries; each entry's track or episode is under "item" whatever the profile."""
         limit = limit or self.page_limit
         try:
@@ -255,14 +245,7 @@ class SpotifyClient:
             raise NotFoundError(
                 f"there is no playlist with id {playlist_id} (Spotify answered 404)"
             ) from None
-        if not isinstance(page, dict) or not isinstance(page.get("items"), list):
-            raise MergerError(
-                f"Spotify sent no page of entries for {playlist_id}", "please report this as a bug"
-            )
-        for entry in page["items"]:
-            if isinstance(entry, dict) and "item" not in entry:
-                entry["item"] = entry.pop("track", None)
-        return page
+        return _entries_page(page, f"Spotify sent no page of entries for {playlist_id}")
 
     def _items_request(self, playlist_id: str, offset: int, limit: int, fields: str | None) -> Any:
         flt = fields or item_fields(self.profile)
@@ -285,25 +268,20 @@ class SpotifyClient:
             lambda: self.sp.playlist_items(playlist_id, fields=flt, limit=limit, offset=offset),
         )
 
-    def liked_page(self, offset: int, limit: int = 50) -> dict[str, Any]:
+    def liked_page(self, offset: int, limit: int = 50) -> ItemsPage:
         page = self._call(
             "/me/tracks", lambda: self.sp.current_user_saved_tracks(limit=min(limit, 50), offset=offset)
         )
-        if not isinstance(page, dict) or not isinstance(page.get("items"), list):
-            raise MergerError("Spotify sent no page of Liked Songs", "please report this as a bug")
-        for entry in page["items"]:
-            if isinstance(entry, dict) and "item" not in entry:
-                entry["item"] = entry.pop("track", None)
-        return page
+        return _entries_page(page, "Spotify sent no page of Liked Songs")
 
-    def user_playlists(self) -> list[dict[str, Any]]:
+    def user_playlists(self) -> list[PlaylistInfo]:
         """Every playlist in the user's library, 50 per call."""
-        out: list[dict[str, Any]] = []
+        out: list[PlaylistInfo] = []
         offset = 0
         while True:
             page = self._call("/me/playlists", self._playlists_request(offset))
             items = (page.get("items") or []) if isinstance(page, dict) else []
-            out.extend(p for p in items if isinstance(p, dict))
+            out.extend(PlaylistInfo.from_api(p) for p in items if isinstance(p, dict))
             offset += 50
             if not items or not page.get("next") or offset >= int(page.get("total") or 0):
                 return out
@@ -311,7 +289,7 @@ class SpotifyClient:
     def _playlists_request(self, offset: int) -> Callable[[], Any]:
         return lambda: self.sp.current_user_playlists(limit=50, offset=offset)
 
-    def audio_features(self, ids: list[str]) -> list[dict[str, Any] | None]:
+    def audio_features(self, ids: list[str]) -> list[JsonObject | None]:
         if not ids:
             return []
         if len(ids) > 100:
@@ -320,7 +298,7 @@ class SpotifyClient:
         features = res.get("audio_features") if isinstance(res, dict) else None
         return list(features) if isinstance(features, list) else [None] * len(ids)
 
-    def artists(self, ids: list[str]) -> list[dict[str, Any]]:
+    def artists(self, ids: list[str]) -> list[JsonObject]:
         if not ids:
             return []
         if len(ids) > 50:
@@ -331,11 +309,11 @@ class SpotifyClient:
 
     # -- writes (never retried blindly: see LostResponseError) ------------------------------------------
 
-    def create_playlist(self, name: str, description: str, *, public: bool = False) -> dict[str, Any]:
+    def create_playlist(self, name: str, description: str, *, public: bool = False) -> CreatedPlaylist:
         if self.profile == ApiProfile.EXTENDED or not self.profile_known:
             self.me()  # the users endpoint needs the id; it also settles the profile
         if self.profile == ApiProfile.EXTENDED:
-            user_id = self.me()["id"]
+            user_id = self.me().id
             body = {"name": name, "public": public, "collaborative": False, "description": description}
             raw = self._call(
                 "/users/{id}/playlists",
@@ -354,18 +332,12 @@ class SpotifyClient:
             raise MergerError(
                 "Spotify's answer to creating a playlist carried no id", "please report this as a bug"
             )
-        return {
-            "id": raw["id"],
-            "name": raw.get("name", name),
-            "url": (raw.get("external_urls") or {}).get("spotify")
-            or f"https://open.spotify.com/playlist/{raw['id']}",
-            "snapshot_id": raw.get("snapshot_id"),
-        }
+        return CreatedPlaylist.from_api(raw, name)
 
     def add_items(self, playlist_id: str, uris: list[str], position: int | None = None) -> str:
         if not uris or len(uris) > 100:
             raise ValueError("add_items takes 1 to 100 URIs per call")
-        body: dict[str, Any] = {"uris": list(uris)}
+        body: JsonObject = {"uris": list(uris)}
         if position is not None:
             body["position"] = position
         path = "tracks" if self.profile == ApiProfile.EXTENDED else "items"
@@ -397,3 +369,16 @@ class SpotifyClient:
                 method="DELETE",
                 idempotent=False,
             )
+
+
+def _entries_page(page: object, problem: str) -> ItemsPage:
+    """A page of entries with each track or episode under "item" (the older API says "track")."""
+    if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+        raise MergerError(problem, "please report this as a bug")
+    # A null entry stays in place as an empty one (stored as unavailable), keeping positions right.
+    entries = [e if isinstance(e, dict) else {} for e in page["items"]]
+    for entry in entries:
+        if "item" not in entry:
+            entry["item"] = entry.pop("track", None)
+    total = page.get("total")
+    return ItemsPage(entries, total if isinstance(total, int) else 0)

@@ -18,10 +18,11 @@ module decides, visibly and within bounds:
 from __future__ import annotations
 
 import collections
+import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -125,6 +126,31 @@ class CallPolicy:
         # Set by SpotifyClient: where to read what the wire saw, and how to force a token refresh.
         self.last_exchange: Callable[[], Exchange | None] | None = None
         self.refresh_token: Callable[[], None] | None = None
+
+    @contextlib.contextmanager
+    def observing(
+        self, *, on_wait: WaitCallback | None = None, recorder: Recorder | None = None
+    ) -> Iterator[CallPolicy]:
+        """For the block, announce waits to `on_wait` and record each call with `recorder`.
+
+        The policy is shared by every thread of a client: a phase (fetch, features, write, verify)
+        routes its calls into its own progress bars and call log this way, and the previous
+        callbacks come back when it ends. None keeps the current callback.
+        """
+        saved = (self.on_wait, self.recorder)
+        if on_wait is not None:
+            self.on_wait = on_wait
+        if recorder is not None:
+            self.recorder = recorder
+        try:
+            yield self
+        finally:
+            self.on_wait, self.recorder = saved
+
+    @property
+    def min_interval(self) -> float:
+        """Seconds the pacer now keeps between call starts (0 until Spotify first rate-limits us)."""
+        return self.pacer.interval
 
     def cancel(self) -> None:
         """Stop every waiting or future call at once (they raise CallCancelled)."""

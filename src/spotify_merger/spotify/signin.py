@@ -6,11 +6,29 @@ This sits above both `auth` and `client`, so neither needs the other's module at
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
 
 from spotify_merger.context import Environment
 from spotify_merger.spotify.auth import LOGIN_TIMEOUT, authorize
-from spotify_merger.spotify.client import SpotifyClient
+from spotify_merger.spotify.client import ApiProfile, SpotifyClient
+from spotify_merger.spotify.models import SpotifyUser
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Who signed in, and how (never any token)."""
+
+    user: SpotifyUser
+    mode: str  # "PKCE", "authorization code with client secret" or the headless refresh token
+    profile: ApiProfile
+    token_cache: Path
+
+
+def _who(env: Environment, mode: str) -> SignIn:
+    with SpotifyClient.connect(env) as client:
+        me = client.me()
+    return SignIn(me, mode, client.profile, env.token_cache_path)
 
 
 def login(
@@ -18,28 +36,12 @@ def login(
     *,
     open_url: Callable[[str], object] | None = None,
     timeout: float = LOGIN_TIMEOUT,
-) -> dict[str, Any]:
+) -> SignIn:
     """Sign in interactively and write the token cache; returns who signed in (never tokens)."""
     authorize(env, open_url=open_url, timeout=timeout)
-    with SpotifyClient.connect(env) as client:
-        me = client.me()
-    return {
-        "id": me.get("id"),
-        "display_name": me.get("display_name"),
-        "token_cache": str(env.token_cache_path),
-        "mode": "authorization code with client secret" if env.client_secret else "PKCE",
-        "profile": client.profile,
-    }
+    return _who(env, "authorization code with client secret" if env.client_secret else "PKCE")
 
 
-def check_headless(env: Environment) -> dict[str, Any]:
+def check_headless(env: Environment) -> SignIn:
     """With SPOTIFY_REFRESH_TOKEN set there is no sign-in to do: prove the token works, say who it is."""
-    with SpotifyClient.connect(env) as client:
-        me = client.me()
-    return {
-        "id": me.get("id"),
-        "display_name": me.get("display_name"),
-        "token_cache": str(env.token_cache_path),
-        "mode": "headless SPOTIFY_REFRESH_TOKEN (no browser sign-in needed)",
-        "profile": client.profile,
-    }
+    return _who(env, "headless SPOTIFY_REFRESH_TOKEN (no browser sign-in needed)")

@@ -38,4 +38,12 @@ class CallLog:
             self.flush_into(conn)
 
 
+def average_call_seconds(db: Database) -> float | None:
+    """What a timed call has cost on average in this data dir; None before any was logged."""
+    row = db.fetchone("SELECT avg(ms), count(*) FROM api_calls WHERE ms IS NOT NULL")
+    if row is None or not row[1] or row[0] is None:
+        return None
+    return float(row[0]) / 1000.0
+
+
 # -- pages -------------------------------------------------------------------------------------------

@@ -218,15 +218,27 @@ def store_pages(
 # -- playlists ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PlaylistRow:
+    """What the `playlists` table keeps of a source, as the metadata call reported it."""
+
+    id: str
+    name: str | None
+    owner_id: str | None
+    owner_name: str | None
+    snapshot_id: str | None
+    total: int | None
+
+
 @dataclass
 class Resume:
     status: str  # "new" | "unchanged" | "resume" | "changed"
     stored_offsets: set[int]
 
 
-def begin_playlist(db: Database, meta: dict[str, Any], page_size: int, *, force_wipe: bool = False) -> Resume:
+def begin_playlist(db: Database, meta: PlaylistRow, page_size: int, *, force_wipe: bool = False) -> Resume:
     """Compare with what is stored and decide: nothing to do, resume, or start afresh (wiping)."""
-    pid = meta["id"]
+    pid = meta.id
     with db.transaction() as conn:
         row = conn.execute(
             "SELECT snapshot_id, total, page_size, complete FROM playlists WHERE id = ?", [pid]
@@ -234,14 +246,14 @@ def begin_playlist(db: Database, meta: dict[str, Any], page_size: int, *, force_
         same = (
             row is not None
             and not force_wipe
-            and row[0] == meta.get("snapshot_id")
-            and row[1] == meta.get("total")
+            and row[0] == meta.snapshot_id
+            and row[1] == meta.total
             and row[2] == page_size
         )
         if same:
             conn.execute(
                 "UPDATE playlists SET name = ?, owner_id = ?, owner_name = ? WHERE id = ?",
-                [meta.get("name"), meta.get("owner_id"), meta.get("owner_name"), pid],
+                [meta.name, meta.owner_id, meta.owner_name, pid],
             )
             if row is not None and row[3]:
                 return Resume("unchanged", set())
@@ -256,15 +268,7 @@ def begin_playlist(db: Database, meta: dict[str, Any], page_size: int, *, force_
         conn.execute(
             "INSERT INTO playlists (id, name, owner_id, owner_name, snapshot_id, total, page_size, complete) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, FALSE)",
-            [
-                pid,
-                meta.get("name"),
-                meta.get("owner_id"),
-                meta.get("owner_name"),
-                meta.get("snapshot_id"),
-                meta.get("total"),
-                page_size,
-            ],
+            [pid, meta.name, meta.owner_id, meta.owner_name, meta.snapshot_id, meta.total, page_size],
         )
     changed = row is not None and bool(had_pages and had_pages[0])
     return Resume("changed" if changed else "new", set())

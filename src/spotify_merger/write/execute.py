@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any
 from spotify_merger.context import Environment
 from spotify_merger.errors import ConflictError, NothingToDoError
 from spotify_merger.progress import TaskProgress
-from spotify_merger.write.confirm import PlannedWrite, WritePreview, ask, confirm_write, show_success
+from spotify_merger.store.calllog import CallLog, average_call_seconds
+from spotify_merger.store.files import write_json
+from spotify_merger.write.confirm import (
+    DEFAULT_SECONDS_PER_CALL,
+    PlannedWrite,
+    WritePreview,
+    ask,
+    confirm_write,
+    show_success,
+)
 from spotify_merger.write.journal import UNFINISHED, Journal, RunRecord, RunStatus, plan_hash
 from spotify_merger.write.verify import raise_for, verify_run
 from spotify_merger.write.writer import (
@@ -155,7 +164,7 @@ def check_sources_unchanged(client: WriteClient, plan: MergePlan, names: dict[st
     for source, snapshot in plan.source_snapshots.items():
         if source == "liked" or snapshot is None:
             continue  # Liked Songs has no snapshot_id; its fetch is always fresh within `run`
-        current = client.playlist_meta(source).get("snapshot_id")
+        current = client.playlist_meta(source).snapshot_id
         if current != snapshot:
             raise ConflictError(
                 f"the source playlist {names.get(source, source)!r} changed since the report was made, "
@@ -221,7 +230,7 @@ def _finish(
         }
         for p in run.parts
     ]
-    counts = getattr(getattr(client, "policy", None), "counts", {})
+    counts = client.policy.counts
     summary = {
         "run_id": run.run_id,
         "master_name": run.master_name,
@@ -236,15 +245,8 @@ def _finish(
         "options": run.options,
         "generated_at": datetime.now(UTC).isoformat(),
     }
-    path = write_json_atomic(env.exports_dir / "run_summary.json", summary)
+    path = write_json(env.exports_dir / "run_summary.json", summary)
     return WriteOutcome(status, run.run_id, playlists, run.status is RunStatus.VERIFIED, stats, path)
-
-
-def write_json_atomic(path: Path, data: dict[str, Any]) -> Path:
-    from spotify_merger.report.exports import write_json
-
-    write_json(path, data)
-    return path
 
 
 def _dig(data: dict[str, Any] | None, *keys: str) -> int | None:
@@ -258,34 +260,20 @@ def _dig(data: dict[str, Any] | None, *keys: str) -> int | None:
 
 def _seconds_per_call(db: Database, client: WriteClient) -> float:
     """What a call has cost so far in this data dir (the api_calls log), or the pacing interval if higher."""
-    from spotify_merger.write.confirm import DEFAULT_SECONDS_PER_CALL
-
-    estimate = DEFAULT_SECONDS_PER_CALL
     try:
-        row = db.fetchone("SELECT avg(ms), count(*) FROM api_calls WHERE ms IS NOT NULL")
+        measured = average_call_seconds(db)
     except Exception:  # an estimate must never stop the write
-        row = None
-    if row and row[1] and row[0] is not None:
-        estimate = float(row[0]) / 1000.0
-    pacer = getattr(getattr(client, "policy", None), "pacer", None)
-    return max(estimate, float(getattr(pacer, "interval", 0.0) or 0.0))
+        measured = None
+    return max(measured or DEFAULT_SECONDS_PER_CALL, client.policy.min_interval)
 
 
 @contextlib.contextmanager
 def _observed(env: Environment, client: WriteClient, db: Database, phase: str) -> Iterator[TaskProgress]:
     """Progress bars fed by the policy's waits, and the phase's calls logged into `api_calls`."""
-    from spotify_merger.store.calllog import CallLog
-
-    policy = getattr(client, "policy", None)
     log = CallLog(phase)
     bars = TaskProgress(env, unit="songs")
-    saved = (policy.on_wait, policy.recorder) if policy is not None else None
-    if policy is not None:
-        policy.on_wait, policy.recorder = bars.on_wait, log.record
     try:
-        with bars:
+        with client.policy.observing(on_wait=bars.on_wait, recorder=log.record), bars:
             yield bars
     finally:
-        if policy is not None and saved is not None:
-            policy.on_wait, policy.recorder = saved
         log.flush(db)

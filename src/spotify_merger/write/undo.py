@@ -44,7 +44,7 @@ def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, ye
             # Created just before a crash, never recorded: find it by the run's marker.
             found = finder.find_created(run, part)
             if found is not None:
-                targets.append((str(found["id"]), part.name))
+                targets.append((found.id, part.name))
     if not targets:
         journal.set_status(run.run_id, RunStatus.UNDONE)
         raise NothingToDoError(

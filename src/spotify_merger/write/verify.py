@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from spotify_merger.context import Environment
 from spotify_merger.errors import NotFoundError, NothingToDoError, VerifyError
 from spotify_merger.write.journal import SENT, Journal, RunRecord, RunStatus
-from spotify_merger.write.writer import WriteClient, entry_uri
+from spotify_merger.write.writer import WriteClient
 
 
 @dataclass
@@ -38,14 +38,12 @@ class VerifyResult:
 def read_all_uris(client: WriteClient, playlist_id: str) -> list[str | None]:
     """Every entry's URI, page by page; the first page's `total` tells how many pages follow."""
     first = client.items_page(playlist_id, 0, limit=client.page_limit)
-    uris = [entry_uri(e) for e in first.get("items") or []]
-    total = int(first.get("total") or 0)
-    while len(uris) < total:
+    uris = first.uris
+    while len(uris) < first.total:
         page = client.items_page(playlist_id, len(uris), limit=client.page_limit)
-        items = page.get("items") or []
-        if not items:
+        if not page.items:
             break
-        uris.extend(entry_uri(e) for e in items)
+        uris.extend(page.uris)
     return uris
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import ConflictError, ForbiddenError, NotFoundError, ServerError
+from spotify_merger.spotify.models import CreatedPlaylist, ItemsPage, PlaylistInfo
+from spotify_merger.spotify.policy import CallPolicy
 from spotify_merger.write.journal import MAX_BATCH, Journal, PartRecord, PartState, RunRecord, RunStatus
 
 MAX_LOST_IN_A_ROW = 8  # consecutive lost answers tolerated for one part before giving up for now
@@ -41,33 +43,35 @@ def scope_error(action: str, exc: ForbiddenError) -> ForbiddenError:
 
 
 class WriteClient(Protocol):
-    """What the writer needs from `spotify_merger.spotify.SpotifyClient`."""
+    """Everything the write step (create, add, verify, undo) needs from `spotify.client.SpotifyClient`.
+
+    `policy` is the client's call policy: the write observes its waits and calls per phase
+    (`CallPolicy.observing`), reads its call counts for the run summary and its pacing for the
+    time estimate.
+    """
 
     @property
     def page_limit(self) -> int: ...
 
-    def playlist_meta(self, playlist_id: str) -> dict[str, Any]: ...
+    @property
+    def policy(self) -> CallPolicy: ...
+
+    def playlist_meta(self, playlist_id: str) -> PlaylistInfo: ...
 
     def items_page(
         self, playlist_id: str, offset: int, limit: int | None = None, fields: str | None = None
-    ) -> dict[str, Any]: ...
+    ) -> ItemsPage: ...
 
-    def create_playlist(self, name: str, description: str, *, public: bool = False) -> dict[str, Any]: ...
+    def create_playlist(self, name: str, description: str, *, public: bool = False) -> CreatedPlaylist: ...
 
     def add_items(self, playlist_id: str, uris: list[str], position: int | None = None) -> str: ...
 
-    def user_playlists(self) -> list[dict[str, Any]]: ...
+    def user_playlists(self) -> list[PlaylistInfo]: ...
 
     def unfollow_playlist(self, playlist_id: str) -> None: ...
 
 
 ProgressCallback = Callable[[PartRecord, int], None]  # (part, songs on the server so far)
-
-
-def entry_uri(entry: dict[str, Any]) -> str | None:
-    """The URI of a playlist entry in either API profile (dev-2026 `item`, older `track`)."""
-    obj = entry.get("item") or entry.get("track")
-    return obj.get("uri") if isinstance(obj, dict) else None
 
 
 def read_uris(client: WriteClient, playlist_id: str, start: int, end: int) -> list[str | None]:
@@ -77,11 +81,10 @@ def read_uris(client: WriteClient, playlist_id: str, start: int, end: int) -> li
     while offset < end:
         limit = min(client.page_limit, end - offset)
         page = client.items_page(playlist_id, offset, limit=limit)
-        items = page.get("items") or []
-        if not items:
+        if not page.items:
             break
-        out.extend(entry_uri(e) for e in items)
-        offset += len(items)
+        out.extend(page.uris)
+        offset += len(page.items)
     return out[: end - start]
 
 
@@ -187,7 +190,7 @@ class MasterWriter:
             found = self.find_created(run, part)
             if found is not None:
                 self._record_found(run, part, found)
-                return str(found["id"]), "found"
+                return found.id, "found"
         description = describe(run.sources, self.source_names, run.marker)
         for _attempt in range(3):
             self.journal.mark_part_intended(run.run_id, part.part_index)
@@ -202,42 +205,35 @@ class MasterWriter:
                 found = self.find_created(run, part)
                 if found is not None:
                     self._record_found(run, part, found)
-                    return str(found["id"]), "found"
+                    return found.id, "found"
                 continue
             self.journal.mark_part_created(
-                run.run_id,
-                part.part_index,
-                str(created["id"]),
-                created.get("url"),
-                created.get("snapshot_id"),
+                run.run_id, part.part_index, created.id, created.url, created.snapshot_id
             )
             self.stats.created += 1
-            return str(created["id"]), "created"
+            return created.id, "created"
         raise ServerError(f"creating {part.name!r} kept failing without an answer from Spotify")
 
-    def _record_found(self, run: RunRecord, part: PartRecord, found: dict[str, Any]) -> None:
-        url = (found.get("external_urls") or {}).get("spotify") or found.get("url")
-        self.journal.mark_part_created(
-            run.run_id, part.part_index, str(found["id"]), url, found.get("snapshot_id")
-        )
+    def _record_found(self, run: RunRecord, part: PartRecord, found: PlaylistInfo) -> None:
+        self.journal.mark_part_created(run.run_id, part.part_index, found.id, found.url, found.snapshot_id)
         # Its content is unknown to the journal: `_reconcile` reads it back from the server.
         self.journal.discard_batches(run.run_id, part.part_index)
 
-    def find_created(self, run: RunRecord, part: PartRecord) -> dict[str, Any] | None:
+    def find_created(self, run: RunRecord, part: PartRecord) -> PlaylistInfo | None:
         """The user's playlist with this part's exact name and this run's marker, if Spotify has one."""
         for playlist in self._my_playlists():
-            if playlist.get("name") == part.name and run.marker in (playlist.get("description") or ""):
+            if playlist.name == part.name and run.marker in (playlist.description or ""):
                 return playlist
         return None
 
-    def _my_playlists(self) -> list[dict[str, Any]]:
+    def _my_playlists(self) -> list[PlaylistInfo]:
         return self.client.user_playlists()
 
     # -- reading back what is really there ---------------------------------------------------------
 
     def _check_in_library(self, part: PartRecord, playlist_id: str) -> None:
         """A master the user deleted is only unfollowed on Spotify (still readable): check the library."""
-        if not any(p.get("id") == playlist_id for p in self._my_playlists()):
+        if not any(p.id == playlist_id for p in self._my_playlists()):
             raise ConflictError(
                 f"the master playlist {part.name!r} of an unfinished run was deleted from your library",
                 NEW_MASTER_HINT,
@@ -252,8 +248,8 @@ class MasterWriter:
                 f"the master playlist {part.name!r} of an unfinished run no longer exists on Spotify",
                 NEW_MASTER_HINT,
             ) from None
-        total = int(meta.get("total") or 0)
-        snapshot = meta.get("snapshot_id")
+        total = meta.total or 0
+        snapshot = meta.snapshot_id
         confirmed = self.journal.confirmed_count(run.run_id, part.part_index)
         if total > part.planned_count or total < confirmed:
             raise ConflictError(
