@@ -57,8 +57,8 @@ def test_demo_in_the_extended_profile(tmp_path: Path) -> None:
     env = Environment.for_tests(tmp_path / "demo", {})
     outcome = run_demo(env, profile="extended", sizes=(300, 300), yes=True, cap=250)
     assert outcome.verified
-    assert [p["name"].rsplit(" ", 1)[-1] for p in outcome.playlists] == ["(1/2)", "(2/2)"]
-    assert outcome.playlists[0]["tracks"] == 250
+    assert [p.name.rsplit(" ", 1)[-1] for p in outcome.playlists] == ["(1/2)", "(2/2)"]
+    assert outcome.playlists[0].tracks == 250
 
 
 def test_the_demo_never_wipes_a_directory_it_did_not_make(tmp_path: Path) -> None:

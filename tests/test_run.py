@@ -31,7 +31,7 @@ def test_run_fetches_analyses_writes_and_verifies(emulator_factory, env_for, sou
     existing = set(emu.user_playlist_ids())
     outcome = run_merge(env, RunOptions(yes=True, name="Merged"))
     [master] = new_playlists(emu, existing)
-    assert outcome.verified and outcome.playlists[0]["id"] == master
+    assert outcome.verified and outcome.playlists[0].id == master
     # The master is exactly the analysis' plan (merge_plan.csv), in order, each song once.
     import csv
 

@@ -83,16 +83,16 @@ def test_over_the_cap_the_master_is_split_into_ordered_parts(
         outcome = execute_plan(env, client, db, plan, master_name="M", yes=True, cap=cap)
     k = math.ceil(len(plan.uris) / cap)
     assert k >= 2
-    assert [p["name"] for p in outcome.playlists] == [f"M ({i}/{k})" for i in range(1, k + 1)]
+    assert [p.name for p in outcome.playlists] == [f"M ({i}/{k})" for i in range(1, k + 1)]
     joined: list[str | None] = []
     for p in outcome.playlists:
-        uris = emu.playlist_uris(p["id"])
-        assert len(uris) <= cap and len(uris) == p["tracks"]
+        uris = emu.playlist_uris(p.id)
+        assert len(uris) <= cap and len(uris) == p.tracks
         joined += uris
     assert joined == plan.uris
-    assert sorted(created_ids(emu, existing)) == sorted(p["id"] for p in outcome.playlists)
+    assert sorted(created_ids(emu, existing)) == sorted(p.id for p in outcome.playlists)
     assert emu.calls("POST", "/v1/me/playlists") == k
-    assert emu.calls("POST", ITEMS) == sum(math.ceil(p["tracks"] / 100) for p in outcome.playlists)
+    assert emu.calls("POST", ITEMS) == sum(math.ceil(p.tracks / 100) for p in outcome.playlists)
 
 
 def test_a_rerun_after_success_writes_nothing(emulator, env_for, plan_from_emulator, sources_of):  # type: ignore[no-untyped-def]
@@ -195,7 +195,7 @@ def test_a_master_edited_between_runs_is_a_conflict_until_new_master(
         first = execute_plan(env, client, db, plan, yes=True)
         # Pretend the write stopped half-way, then the user removed a song by hand.
         journal.set_status(first.run_id, "writing")  # type: ignore[arg-type]
-        master = first.playlists[0]["id"]
+        master = first.playlists[0].id
         emu.edit_playlist(master, remove_positions=[len(plan.uris) - 1])
         emu.reset_counter()
         with pytest.raises(ConflictError) as info:
@@ -216,7 +216,7 @@ def test_a_master_deleted_between_runs_is_a_conflict(emulator, env_for, plan_fro
         journal = Journal(db)
         first = execute_plan(env, client, db, plan, yes=True)
         journal.set_status(first.run_id, "writing")  # type: ignore[arg-type]
-        emu.delete_playlist(first.playlists[0]["id"])
+        emu.delete_playlist(first.playlists[0].id)
         with pytest.raises(ConflictError) as info:
             execute_plan(env, client, db, plan, yes=True)
     assert "deleted" in info.value.message
@@ -238,8 +238,8 @@ def test_a_fault_storm_still_writes_exactly_the_plan(
     storm = emu.counter
     emu.configure(fault_rate=0.0, rate_429=0.0, lost_response_rate=0.0)
     created = created_ids(emu, existing)
-    assert sorted(created) == sorted(p["id"] for p in outcome.playlists)
-    assert [u for p in outcome.playlists for u in emu.playlist_uris(p["id"])] == plan.uris
+    assert sorted(created) == sorted(p.id for p in outcome.playlists)
+    assert [u for p in outcome.playlists for u in emu.playlist_uris(p.id)] == plan.uris
     assert sum(n for (_m, _r, status), n in storm.items() if status >= 500) > 0
     assert sum(n for (_m, _r, status), n in storm.items() if status == 429) > 0
     assert outcome.stats is not None and outcome.stats.lost_responses > 0

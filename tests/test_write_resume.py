@@ -103,7 +103,7 @@ def test_crash_after_create_finds_the_playlist_instead_of_creating_another(  # t
         outcome = execute_plan(env, client, db, plan, master_name="Once", yes=True)
     assert emu.calls("POST", "/v1/me/playlists") == 1
     [master] = new_playlists(emu, existing)
-    assert outcome.playlists[0]["id"] == master
+    assert outcome.playlists[0].id == master
     assert emu.playlist_uris(master) == plan.uris
 
 
@@ -126,9 +126,9 @@ def test_a_part_created_elsewhere_with_the_same_name_but_no_marker_is_not_adopte
             "UPDATE write_parts SET state = 'intended', playlist_id = NULL WHERE run_id = ?", [run.run_id]
         )
         outcome = execute_plan(env, client, db, plan, master_name="Twin", yes=True)
-    assert outcome.playlists[0]["id"] != decoy.id
+    assert outcome.playlists[0].id != decoy.id
     assert emu.playlist_uris(decoy.id) == []
-    assert emu.playlist_uris(outcome.playlists[0]["id"]) == plan.uris
+    assert emu.playlist_uris(outcome.playlists[0].id) == plan.uris
 
 
 class LosingClient(CrashingClient):
@@ -166,8 +166,8 @@ def test_lost_answers_are_settled_by_reading_back_not_by_resending(  # type: ign
     with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
         emu.reset_counter()
         outcome = execute_plan(env, LosingClient(client), db, plan, yes=True)  # type: ignore[arg-type]
-    assert new_playlists(emu, existing) == [outcome.playlists[0]["id"]]
-    assert emu.playlist_uris(outcome.playlists[0]["id"]) == plan.uris
+    assert new_playlists(emu, existing) == [outcome.playlists[0].id]
+    assert emu.playlist_uris(outcome.playlists[0].id) == plan.uris
     assert emu.calls("POST", "/v1/me/playlists") == 1  # found by its marker, not created again
     assert emu.calls("POST", ITEMS) == math.ceil(n / 100)  # the lost batch was not sent twice
     assert emu.calls("GET", "/v1/me/playlists") == 1  # the one look for the lost create

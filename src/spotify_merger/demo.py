@@ -15,7 +15,7 @@ from spotify_merger.context import Environment
 from spotify_merger.errors import UsageError
 from spotify_merger.pipeline import RunOptions, run_merge
 from spotify_merger.spotify.client import ApiProfile
-from spotify_merger.write.execute import WriteOutcome
+from spotify_merger.write.summary import WriteOutcome
 
 DEMO_MARKER = ".spotify-merger-demo"
 DEMO_SIZES = (9000, 9000)

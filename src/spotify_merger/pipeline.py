@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import AuthError
-from spotify_merger.write.execute import WriteOutcome
+from spotify_merger.write.summary import WriteOutcome
 
 if TYPE_CHECKING:
     from spotify_merger.spotify.client import SpotifyClient

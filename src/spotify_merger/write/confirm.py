@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from spotify_merger.context import Environment
 from spotify_merger.errors import NotConfirmedError
 from spotify_merger.write.journal import MAX_BATCH
+from spotify_merger.write.summary import MasterPlaylist
 
 DEFAULT_SECONDS_PER_CALL = 0.25  # used until this run has timed some calls of its own
 
@@ -156,15 +157,15 @@ def ask(env: Environment, question: str, *, refused: str) -> bool:
     )
 
 
-def show_success(env: Environment, playlists: Sequence[dict[str, object]], *, verified: bool) -> None:
+def show_success(env: Environment, playlists: Sequence[MasterPlaylist], *, verified: bool) -> None:
     """The seed's SUCCESS panel, one line group per playlist, with its URL."""
     from rich.panel import Panel
 
     lines = ["[bold green]SUCCESS![/bold green]", ""]
     for p in playlists:
-        lines.append(f"Created playlist: [cyan]{p['name']}[/cyan]")
-        lines.append(f"Tracks added: [green]{p['tracks']:,}[/green]")
-        lines.append(f"Playlist URL: [link={p['url']}]{p['url']}[/link]")
+        lines.append(f"Created playlist: [cyan]{p.name}[/cyan]")
+        lines.append(f"Tracks added: [green]{p.tracks:,}[/green]")
+        lines.append(f"Playlist URL: [link={p.url}]{p.url}[/link]")
         lines.append("")
     lines.append(
         "[green]Verified: every song is there, once, in order.[/green]"

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import ConflictError, NothingToDoError
 from spotify_merger.progress import TaskProgress
 from spotify_merger.store.calllog import CallLog, average_call_seconds
-from spotify_merger.store.files import write_json
 from spotify_merger.write.confirm import (
     DEFAULT_SECONDS_PER_CALL,
     PlannedWrite,
@@ -28,27 +24,13 @@ from spotify_merger.write.confirm import (
     show_success,
 )
 from spotify_merger.write.journal import UNFINISHED, Journal, RunRecord, RunStatus, plan_hash
+from spotify_merger.write.summary import RunSummary, WriteOutcome, WriteStatus
 from spotify_merger.write.verify import raise_for, verify_run
-from spotify_merger.write.writer import (
-    NEW_MASTER_HINT,
-    MasterWriter,
-    WriteClient,
-    WriteStats,
-)
+from spotify_merger.write.writer import NEW_MASTER_HINT, MasterWriter, WriteClient, WriteStats
 
 if TYPE_CHECKING:
     from spotify_merger.analyze.model import MergePlan
     from spotify_merger.store.database import Database
-
-
-@dataclass
-class WriteOutcome:
-    status: str  # written | already-complete | dry-run
-    run_id: str | None
-    playlists: list[dict[str, Any]] = field(default_factory=list)  # [{id, name, tracks, url}]
-    verified: bool = False
-    stats: WriteStats | None = None
-    summary_path: Path | None = None
 
 
 def execute_plan(
@@ -123,7 +105,7 @@ def execute_plan(
         resuming=existing is not None and any(p.playlist_id for p in planned),
     )
     if not confirm_write(env, preview, yes=yes, dry_run=dry_run):
-        return WriteOutcome("dry-run", existing.run_id if existing else None)
+        return WriteOutcome(WriteStatus.DRY_RUN, existing.run_id if existing else None)
 
     if existing is None or existing.status is RunStatus.PLANNED:
         check_sources_unchanged(client, plan, names)
@@ -205,7 +187,7 @@ def _already_complete(
         f"[green]Already done:[/green] the master {run.master_name!r} for this exact plan was written and "
         "verified earlier; nothing to write. (`--new-master` makes another one.)"
     )
-    outcome = _finish(env, client, journal, run.run_id, None, status="already-complete")
+    outcome = _finish(env, client, journal, run.run_id, None, status=WriteStatus.ALREADY_COMPLETE)
     show_success(env, outcome.playlists, verified=True)
     return outcome
 
@@ -217,36 +199,13 @@ def _finish(
     run_id: str,
     stats: WriteStats | None,
     *,
-    status: str = "written",
+    status: WriteStatus = WriteStatus.WRITTEN,
 ) -> WriteOutcome:
     run = journal.get_run(run_id)
     assert run is not None
-    playlists = [
-        {
-            "id": p.playlist_id,
-            "name": p.name,
-            "tracks": p.planned_count,
-            "url": p.url or f"https://open.spotify.com/playlist/{p.playlist_id}",
-        }
-        for p in run.parts
-    ]
-    counts = client.policy.counts
-    summary = {
-        "run_id": run.run_id,
-        "master_name": run.master_name,
-        "outcome": status,  # written | already-complete
-        "playlists": playlists,
-        "songs": run.song_count,
-        "verified": run.status is RunStatus.VERIFIED,
-        "verified_at": run.verified_at.isoformat() if run.verified_at else None,
-        "api_calls": dict(sorted(counts.items())),
-        "api_calls_total": sum(counts.values()),
-        "sources": run.sources,
-        "options": run.options,
-        "generated_at": datetime.now(UTC).isoformat(),
-    }
-    path = write_json(env.exports_dir / "run_summary.json", summary)
-    return WriteOutcome(status, run.run_id, playlists, run.status is RunStatus.VERIFIED, stats, path)
+    summary = RunSummary.of_run(run, status, dict(client.policy.counts))
+    path = summary.write(env.exports_dir)
+    return WriteOutcome(status, run.run_id, summary.playlists, summary.verified, stats, path)
 
 
 def _dig(data: dict[str, Any] | None, *keys: str) -> int | None:

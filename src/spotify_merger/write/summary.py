@@ -1,0 +1,110 @@
+"""What a run wrote, for people and for scripts: the master playlists and `exports/run_summary.json`.
+
+`WriteOutcome` is what `execute_plan` (and so `spotify-merger run`) returns; `RunSummary` is the
+document written next to the report after every write, with the same keys release after release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from spotify_merger.spotify.models import OPEN_PLAYLIST_URL
+from spotify_merger.store.files import write_json
+from spotify_merger.write.journal import RunRecord, RunStatus
+from spotify_merger.write.writer import WriteStats
+
+RUN_SUMMARY = "run_summary.json"
+
+
+class WriteStatus(StrEnum):
+    """How a `run` ended."""
+
+    WRITTEN = "written"  # the master was written (or finished) and verified now
+    ALREADY_COMPLETE = "already-complete"  # this exact plan was written and verified before
+    DRY_RUN = "dry-run"  # previewed only (--dry-run): nothing was sent
+
+
+@dataclass(frozen=True)
+class MasterPlaylist:
+    """One playlist of the master (a part, when the plan needed several)."""
+
+    id: str
+    name: str
+    tracks: int
+    url: str
+
+
+@dataclass
+class WriteOutcome:
+    status: WriteStatus
+    run_id: str | None
+    playlists: list[MasterPlaylist] = field(default_factory=list)
+    verified: bool = False
+    stats: WriteStats | None = None
+    summary_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """`exports/run_summary.json`: the run, its playlists, its verification and the API calls it made."""
+
+    run_id: str
+    master_name: str
+    outcome: WriteStatus
+    playlists: list[MasterPlaylist]
+    songs: int
+    verified: bool
+    verified_at: datetime | None
+    api_calls: dict[str, int]
+    sources: list[str]
+    options: dict[str, object]
+    generated_at: datetime
+
+    @classmethod
+    def of_run(cls, run: RunRecord, outcome: WriteStatus, api_calls: dict[str, int]) -> RunSummary:
+        return cls(
+            run_id=run.run_id,
+            master_name=run.master_name,
+            outcome=outcome,
+            playlists=master_playlists(run),
+            songs=run.song_count,
+            verified=run.status is RunStatus.VERIFIED,
+            verified_at=run.verified_at,
+            api_calls=dict(sorted(api_calls.items())),
+            sources=list(run.sources),
+            options=dict(run.options),
+            generated_at=datetime.now(UTC),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "master_name": self.master_name,
+            "outcome": self.outcome.value,
+            "playlists": [
+                {"id": p.id, "name": p.name, "tracks": p.tracks, "url": p.url} for p in self.playlists
+            ],
+            "songs": self.songs,
+            "verified": self.verified,
+            "verified_at": self.verified_at.isoformat() if self.verified_at else None,
+            "api_calls": self.api_calls,
+            "api_calls_total": sum(self.api_calls.values()),
+            "sources": self.sources,
+            "options": self.options,
+            "generated_at": self.generated_at.isoformat(),
+        }
+
+    def write(self, exports_dir: Path) -> Path:
+        return write_json(exports_dir / RUN_SUMMARY, self.to_json())
+
+
+def master_playlists(run: RunRecord) -> list[MasterPlaylist]:
+    """The run's created playlists, in part order."""
+    return [
+        MasterPlaylist(p.playlist_id, p.name, p.planned_count, p.url or OPEN_PLAYLIST_URL + p.playlist_id)
+        for p in run.parts
+        if p.playlist_id
+    ]
