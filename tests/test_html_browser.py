@@ -66,4 +66,4 @@ def test_report_html_renders_in_chromium(fetched_library, tmp_path, profile):
     assert float(pixels[..., :3].std()) > 0.05, "the screenshot is blank"
     console = [line for line in result.stderr.splitlines() if "CONSOLE" in line]
     assert console == [], console
-    assert doc["dna"]["mode"] == ("metadata" if profile == "dev-2026" else "audio-features")
+    assert doc.dna["mode"] == ("metadata" if profile == "dev-2026" else "audio-features")

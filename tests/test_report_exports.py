@@ -62,7 +62,7 @@ def test_build_report_writes_json_csv_and_html(fetched_copy):
     assert saved["dna"]["mode"] == "metadata"
     assert saved["match_review"]["songs_with_several_ids"] == report["impact"]["songs_with_several_ids"]
     assert saved["excluded"]["local_files"] == report["impact"]["excluded_local"]
-    assert doc["report"] == report
+    assert doc.summary == report
 
     with open(exports / "merge_plan.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -114,7 +114,7 @@ def test_parts_are_planned_past_the_cap(tmp_path, monkeypatch):
         data = AnalysisData(db)
         data.playlist("P1", [data.track(f"S{i}") for i in range(10)])
         doc = build_report(Environment.for_tests(tmp_path), SpotifyAnalyzer(db), master_name="Big")
-    assert [(p["name"], p["count"]) for p in doc["planned_master"]["parts"]] == [
+    assert [(p["name"], p["count"]) for p in doc.planned_master["parts"]] == [
         ("Big (1/3)", 4),
         ("Big (2/3)", 4),
         ("Big (3/3)", 2),

@@ -11,16 +11,25 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
+from rich.panel import Panel
+from rich.table import Table
+
+from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
+from spotify_merger.analyze.parts import default_master_name, validate_master_name
+from spotify_merger.analyze.results import DryRunReport
 from spotify_merger.context import Environment
-from spotify_merger.errors import AuthError
+from spotify_merger.errors import AuthError, NothingToDoError
+from spotify_merger.fetch import fetch_sources, resolve_sources
+from spotify_merger.report import build_report, print_report
+from spotify_merger.spotify.client import SpotifyClient
+from spotify_merger.spotify.signin import login
+from spotify_merger.store.database import Database
+from spotify_merger.write.execute import execute_plan
+from spotify_merger.write.journal import Journal
 from spotify_merger.write.summary import WriteOutcome
-
-if TYPE_CHECKING:
-    from spotify_merger.spotify.client import SpotifyClient
-    from spotify_merger.write.undo import UndoResult
-    from spotify_merger.write.verify import VerifyResult
+from spotify_merger.write.undo import UndoResult, run_to_undo, undo_last_run
+from spotify_merger.write.verify import VerifyResult, last_written_run, raise_for, verify_run
 
 
 @dataclass
@@ -42,15 +51,11 @@ class RunOptions:
 
 def connect(env: Environment) -> SpotifyClient:
     """A client from the saved sign-in or SPOTIFY_REFRESH_TOKEN; signs in first on a terminal if neither."""
-    from spotify_merger.spotify.client import SpotifyClient
-
     try:
         return SpotifyClient.connect(env)
     except AuthError as exc:
         if not env.interactive or "not signed in" not in exc.message:
             raise
-    from spotify_merger.spotify.signin import login
-
     env.say("No saved sign-in yet: signing in to Spotify first.")
     login(env)
     return SpotifyClient.connect(env)
@@ -58,20 +63,9 @@ def connect(env: Environment) -> SpotifyClient:
 
 def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | None = None) -> WriteOutcome:
     """The `run` flow end to end; see the module docstring. Raises MergerError subclasses."""
-    from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
-    from spotify_merger.analyze.parts import default_master_name, validate_master_name
-    from spotify_merger.fetch import fetch_sources
-    from spotify_merger.fetch.sources import resolve_sources
-    from spotify_merger.report import build_report, print_report
-    from spotify_merger.store.database import Database
-    from spotify_merger.write.execute import execute_plan
-
     # Everything the user typed is checked before the first request.
-    merge_options = MergeOptions(
-        match=options.match,  # type: ignore[arg-type]
-        keep=options.keep,  # type: ignore[arg-type]
-        order=options.order,  # type: ignore[arg-type]
-        keep_weights=options.keep_weights,
+    merge_options = MergeOptions.parse(
+        match=options.match, keep=options.keep, order=options.order, keep_weights=options.keep_weights
     )
     name = validate_master_name(options.name) if options.name is not None else None
     ids = resolve_sources(env, options.sources)
@@ -117,37 +111,23 @@ def report_only(
     keep_weights: bool = False,
     name: str | None = None,
     html: bool = True,
-) -> dict[str, Any]:
+) -> DryRunReport:
     """The `report` command: analyse the fetched sources, write the exports, print the dry run."""
-    from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
-    from spotify_merger.analyze.parts import default_master_name, validate_master_name
-    from spotify_merger.errors import NothingToDoError
-    from spotify_merger.report import build_report, print_report
-    from spotify_merger.store.database import Database
-
-    options = MergeOptions(match=match, keep=keep, order=order, keep_weights=keep_weights)  # type: ignore[arg-type]
+    options = MergeOptions.parse(match=match, keep=keep, order=order, keep_weights=keep_weights)
     master_name = validate_master_name(name) if name is not None else default_master_name()
     if not env.db_path.exists():
         raise NothingToDoError("nothing has been fetched yet", "run `spotify-merger fetch` first")
-    from spotify_merger.fetch.sources import resolve_sources
-
     # No sources and no PLAYLIST_1_ID/2_ID: analyse every playlist whose fetch completed.
     chosen = resolve_sources(env, sources) if (sources or env.default_sources) else None
-    with Database(env.db_path) as db:
-        analyzer = SpotifyAnalyzer(db, chosen, options)
+    with Database(env.db_path) as db, SpotifyAnalyzer(db, chosen, options) as analyzer:
         env.say("analysing…")
-        doc = build_report(env, analyzer, master_name=master_name, html=html)
-        analyzer.close()
-    print_report(env, doc)
-    return doc
+        report = build_report(env, analyzer, master_name=master_name, html=html)
+    print_report(env, report)
+    return report
 
 
 def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> VerifyResult:
     """Read back the master(s) of the last run and compare with its plan; VerifyError on mismatch."""
-    from spotify_merger.store.database import Database
-    from spotify_merger.write.journal import Journal
-    from spotify_merger.write.verify import last_written_run, raise_for, verify_run
-
     _require_db(env)
     with Database(env.db_path) as db:
         journal = Journal(db)
@@ -161,10 +141,6 @@ def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> Ver
 
 def undo_last(env: Environment, *, yes: bool, client: SpotifyClient | None = None) -> UndoResult:
     """Unfollow the master(s) of the last run after confirmation."""
-    from spotify_merger.store.database import Database
-    from spotify_merger.write.journal import Journal
-    from spotify_merger.write.undo import run_to_undo, undo_last_run
-
     _require_db(env)
     with Database(env.db_path) as db:
         journal = Journal(db)
@@ -189,8 +165,6 @@ def _client(env: Environment, client: SpotifyClient | None) -> Iterator[SpotifyC
 
 
 def _require_db(env: Environment) -> None:
-    from spotify_merger.errors import NothingToDoError
-
     if not env.db_path.exists():
         raise NothingToDoError(
             f"no spotify-merger data in {env.data_dir} yet, so no master playlist to check",
@@ -201,8 +175,6 @@ def _require_db(env: Environment) -> None:
 def _banner(env: Environment) -> None:
     if env.quiet:
         return
-    from rich.panel import Panel
-
     env.stderr.print(
         Panel.fit(
             "[bold cyan]SPOTIFY LIBRARY MERGER[/bold cyan]\nDeep Analytics & Smart Deduplication",
@@ -211,9 +183,7 @@ def _banner(env: Environment) -> None:
     )
 
 
-def _print_verify(env: Environment, result: Any) -> None:
-    from rich.table import Table
-
+def _print_verify(env: Environment, result: VerifyResult) -> None:
     table = Table(title="Verify: the master read back from Spotify", show_header=True)
     table.add_column("Playlist", style="cyan")
     table.add_column("Planned", justify="right")

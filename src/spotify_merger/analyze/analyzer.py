@@ -1,19 +1,32 @@
 """`SpotifyAnalyzer`: the analysis API the report, the write step and the notebooks share.
 
 The heavy lifting is SQL in `dedup`, `weights`, `overlap` and `dna`; this class resolves the
-sources, builds the analysis tables once (lazily), and hands results out as plain dicts, lists or,
-for notebook users, pandas DataFrames.
+sources, builds the analysis tables once (lazily), and hands results out as typed documents
+(`results`: plain dicts at run time) or, for notebook users, pandas DataFrames.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spotify_merger.analyze import dedup, dna, overlap, review, weights
+from spotify_merger.analyze.dryrun import dry_run_summary
 from spotify_merger.analyze.model import MergeOptions, MergePlan
+from spotify_merger.analyze.results import (
+    DryRunSummary,
+    ExcludedEntries,
+    MatchReview,
+    MusicalDna,
+    Overlap,
+    PlannedSongRow,
+    SourceStats,
+    WeightedSong,
+)
 from spotify_merger.errors import NothingToDoError, UsageError
+from spotify_merger.spotify.ids import parse_source
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,8 +38,6 @@ _namespaces = itertools.count(1)
 
 def _clean_source(ref: str) -> str:
     """A playlist id from an id, URI or link; anything else is looked up as given."""
-    from spotify_merger.spotify.ids import parse_source
-
     try:
         return parse_source(ref)
     except UsageError:
@@ -129,7 +140,7 @@ class SpotifyAnalyzer:
 
     # -- the public API -----------------------------------------------------------------------------------
 
-    def source_stats(self) -> list[dict[str, Any]]:
+    def source_stats(self) -> list[SourceStats]:
         self._ensure()
         with self.db.lock:
             return weights.source_stats(self.db.conn, self._ns)
@@ -141,7 +152,14 @@ class SpotifyAnalyzer:
         with self.db.lock:
             return weights.weight_frame(self.db.conn, self._ns, idx)
 
-    def get_overlap(self) -> dict[str, Any]:
+    def top_weighted(self, playlist_id: str | int, limit: int) -> list[WeightedSong]:
+        """The `limit` heaviest songs of one source (the head of `get_weight_analysis`)."""
+        idx = self.source_index(playlist_id)
+        self._ensure()
+        with self.db.lock:
+            return weights.top_weighted(self.db.conn, self._ns, idx, limit)
+
+    def get_overlap(self) -> Overlap:
         self._ensure()
         with self.db.lock:
             return overlap.overlap(self.db.conn, self._ns, len(self.sources))
@@ -152,8 +170,28 @@ class SpotifyAnalyzer:
         with self.db.lock:
             return self.db.conn.execute(self._dedup_sql()).df()
 
+    def planned_songs(self, limit: int) -> list[PlannedSongRow]:
+        """The first `limit` rows of `get_deduplicated_tracks`, as plain values."""
+        self._ensure()
+        with self.db.lock:
+            cursor = self.db.conn.execute(f"{self._dedup_sql()} LIMIT {int(limit)}")
+            names = [d[0] for d in cursor.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def copy_plan_csv(self, target: Path) -> None:
+        """Write the planned master to `target` as CSV (position, uri, name, artist, weights, reason),
+        streamed by DuckDB, so any size costs about the same memory."""
+        weight_cols = ", ".join(f"weight_p{i + 1}" for i in range(len(self.sources)))
+        path = str(target).replace("'", "''")
+        self._ensure()
+        with self.db.lock:
+            self.db.conn.execute(
+                f"COPY (SELECT position, uri, name, artist, {weight_cols}, reason FROM ({self._dedup_sql()})) "
+                f"TO '{path}' (HEADER, DELIMITER ',')"
+            )
+
     def _dedup_sql(self) -> str:
-        """The query behind get_deduplicated_tracks (the CSV export streams it with COPY)."""
+        """The query behind get_deduplicated_tracks, planned_songs and copy_plan_csv."""
         self._ensure()
         ns = self._ns
         weight_cols = ",\n".join(
@@ -170,13 +208,13 @@ class SpotifyAnalyzer:
             ORDER BY p.pos
         """
 
-    def match_review(self, limit: int | None = 200) -> dict[str, Any]:
+    def match_review(self, limit: int | None = 200) -> MatchReview:
         """Non-trivial merges (songs made of several track ids), with each merged copy's reason."""
         self._ensure()
         with self.db.lock:
             return review.match_review(self.db.conn, self._ns, limit)
 
-    def excluded_entries(self, limit: int | None = 200) -> dict[str, Any]:
+    def excluded_entries(self, limit: int | None = 200) -> ExcludedEntries:
         """Local files and unavailable entries: counted and listed, never planned."""
         self._ensure()
         with self.db.lock:
@@ -188,10 +226,15 @@ class SpotifyAnalyzer:
         with self.db.lock:
             return review.warnings(self.db.conn, self._ns, self.source_stats(), self.options)
 
-    def musical_dna(self) -> dict[str, Any]:
+    def musical_dna(self) -> MusicalDna:
         self._ensure()
         with self.db.lock:
             return dna.musical_dna(self.db.conn, self._ns, len(self.sources))
+
+    def planned_counts(self) -> tuple[int, int]:
+        """(entries the master would get, distinct songs among them)."""
+        row = self._query("SELECT count(*), count(DISTINCT gid) FROM {ns}plan")[0]
+        return int(row[0]), int(row[1])
 
     def plan(self) -> MergePlan:
         self._ensure()
@@ -216,7 +259,17 @@ class SpotifyAnalyzer:
             song_count=int(songs),
         )
 
-    def generate_dry_run_report(self) -> dict[str, Any]:
-        from spotify_merger.analyze.dryrun import dry_run_report
-
-        return dry_run_report(self)
+    def generate_dry_run_report(self) -> DryRunSummary:
+        """The seed's dry-run report: before, after, impact, overlap, weight stats, sources, warnings."""
+        stats = self.source_stats()
+        ov = self.get_overlap()
+        planned_entries, unique_songs = self.planned_counts()
+        return dry_run_summary(
+            stats,
+            ov,
+            planned_entries=planned_entries,
+            unique_songs=unique_songs,
+            review=self.match_review(limit=0),
+            options=self.options,
+            warnings=self.warnings(),
+        )

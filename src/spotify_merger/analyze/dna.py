@@ -12,7 +12,15 @@ Sources count every entry, so a song repeated five times weighs five; the master
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from spotify_merger.analyze.results import (
+    AudioFeatures,
+    FeatureComparison,
+    FeatureStats,
+    MusicalDna,
+    ScopeMetadata,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -58,7 +66,7 @@ def _mode(conn: duckdb.DuckDBPyConnection, ns: str) -> tuple[str, str, float]:
     return "metadata", "no audio features were fetched for these songs", 0.0
 
 
-def musical_dna(conn: duckdb.DuckDBPyConnection, ns: str, n_sources: int) -> dict[str, Any]:
+def musical_dna(conn: duckdb.DuckDBPyConnection, ns: str, n_sources: int) -> MusicalDna:
     mode, reason, coverage = _mode(conn, ns)
     conn.execute(
         f"""
@@ -89,7 +97,7 @@ def musical_dna(conn: duckdb.DuckDBPyConnection, ns: str, n_sources: int) -> dic
     }
 
 
-def _empty_metadata() -> dict[str, Any]:
+def _empty_metadata() -> ScopeMetadata:
     return {
         "tracks": 0,
         "episodes": 0,
@@ -104,7 +112,7 @@ def _empty_metadata() -> dict[str, Any]:
     }
 
 
-def _fill_metadata(conn: duckdb.DuckDBPyConnection, ns: str, out: dict[str, dict[str, Any]]) -> None:
+def _fill_metadata(conn: duckdb.DuckDBPyConnection, ns: str, out: dict[str, ScopeMetadata]) -> None:
     for scope, tracks, episodes, median_year, mean_d, median_d, explicit, undated in conn.execute(
         f"""
         SELECT scope, count(*) FILTER (WHERE type = 'track'), count(*) FILTER (WHERE type = 'episode'),
@@ -146,7 +154,7 @@ def _fill_metadata(conn: duckdb.DuckDBPyConnection, ns: str, out: dict[str, dict
     _artists(conn, ns, out)
 
 
-def _artists(conn: duckdb.DuckDBPyConnection, ns: str, out: dict[str, dict[str, Any]]) -> None:
+def _artists(conn: duckdb.DuckDBPyConnection, ns: str, out: dict[str, ScopeMetadata]) -> None:
     rows = conn.execute(
         f"""
         WITH c AS (
@@ -175,7 +183,7 @@ def _artists(conn: duckdb.DuckDBPyConnection, ns: str, out: dict[str, dict[str, 
         ]
 
 
-def _features(conn: duckdb.DuckDBPyConnection, ns: str, scopes: list[str]) -> dict[str, Any]:
+def _features(conn: duckdb.DuckDBPyConnection, ns: str, scopes: list[str]) -> AudioFeatures:
     # One feature row per song: the kept copy's if it has one, else any copy's.
     conn.execute(
         f"""
@@ -187,16 +195,17 @@ def _features(conn: duckdb.DuckDBPyConnection, ns: str, scopes: list[str]) -> di
     try:
         names = list(FEATURE_BINS)
         stats_sql = ", ".join(f"avg(f.{n}), stddev_pop(f.{n})" for n in names)
-        result: dict[str, Any] = {"features": {n: {} for n in names}, "coverage": {}}
+        features: dict[str, dict[str, FeatureStats]] = {n: {} for n in names}
+        coverage: dict[str, float] = {}
         for row in conn.execute(
             f"""SELECT d.scope, count(f.gid) * 1.0 / count(*), {stats_sql}
                 FROM {ns}dna d LEFT JOIN {ns}song_af f USING (gid) WHERE d.type = 'track' GROUP BY d.scope"""
         ).fetchall():
             scope = row[0]
-            result["coverage"][scope] = round(float(row[1]), 4)
+            coverage[scope] = round(float(row[1]), 4)
             for i, n in enumerate(names):
                 mean, std = row[2 + 2 * i], row[3 + 2 * i]
-                result["features"][n][scope] = {
+                features[n][scope] = {
                     "mean": None if mean is None else round(float(mean), 4),
                     "std": None if std is None else round(float(std), 4),
                     "histogram": {},
@@ -209,12 +218,12 @@ def _features(conn: duckdb.DuckDBPyConnection, ns: str, scopes: list[str]) -> di
                     WHERE d.type = 'track' AND f.{n} IS NOT NULL GROUP BY ALL ORDER BY 1, 2"""
             ).fetchall():
                 label = f"{low + b * width:g}"
-                result["features"][n].setdefault(scope, {"mean": None, "std": None, "histogram": {}})
-                result["features"][n][scope]["histogram"][label] = int(count)
-        comparison: list[dict[str, Any]] = []
+                features[n].setdefault(scope, {"mean": None, "std": None, "histogram": {}})
+                features[n][scope]["histogram"][label] = int(count)
+        comparison: list[FeatureComparison] = []
         sources = [s for s in scopes if s != "master"]
         for n in names:
-            means = {s: result["features"][n].get(s, {}).get("mean") for s in sources}
+            means = {s: features[n][s]["mean"] if s in features[n] else None for s in sources}
             known = [v for v in means.values() if v is not None]
             spread = max(known) - min(known) if known else None
             _low, width, bins = FEATURE_BINS[n]
@@ -228,7 +237,6 @@ def _features(conn: duckdb.DuckDBPyConnection, ns: str, scopes: list[str]) -> di
                 }
             )
         comparison.sort(key=lambda c: -float(c["relative_spread"] or 0.0))
-        result["comparison"] = comparison
-        return result
+        return {"features": features, "coverage": coverage, "comparison": comparison}
     finally:
         conn.execute(f"DROP TABLE IF EXISTS {ns}song_af")

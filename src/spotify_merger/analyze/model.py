@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal, TypeVar
 
 from spotify_merger.errors import UsageError
 
@@ -11,9 +11,14 @@ Match = Literal["smart", "isrc", "id"]
 Keep = Literal["most-weighted", "earliest-added", "newest-release", "oldest-release"]
 Order = Literal["first-added", "weight", "source"]
 
-MATCH_CHOICES: tuple[str, ...] = ("smart", "isrc", "id")
-KEEP_CHOICES: tuple[str, ...] = ("most-weighted", "earliest-added", "newest-release", "oldest-release")
-ORDER_CHOICES: tuple[str, ...] = ("first-added", "weight", "source")
+MATCH_CHOICES: tuple[Match, ...] = ("smart", "isrc", "id")
+KEEP_CHOICES: tuple[Keep, ...] = ("most-weighted", "earliest-added", "newest-release", "oldest-release")
+ORDER_CHOICES: tuple[Order, ...] = ("first-added", "weight", "source")
+
+# MergeOptions as stored in the journal and written to the reports.
+MergeOptionsDict = dict[str, str | bool]
+
+_Choice = TypeVar("_Choice", bound=str)
 
 # The reasons a track can be merged into another, strongest first.
 REASON_SAME_ID = "same-id"
@@ -36,24 +41,40 @@ class MergeOptions:
     keep_weights: bool = False
 
     def __post_init__(self) -> None:
-        for label, value, choices in (
-            ("--match", self.match, MATCH_CHOICES),
-            ("--keep", self.keep, KEEP_CHOICES),
-            ("--order", self.order, ORDER_CHOICES),
-        ):
-            if value not in choices:
-                raise UsageError(
-                    f"{label} {value!r} is not one of {', '.join(choices)}",
-                    f"use {label} {choices[0]} (the default) or another listed value",
-                )
+        # Literal types are not checked at run time: Python callers may pass any string.
+        _choice("--match", self.match, MATCH_CHOICES)
+        _choice("--keep", self.keep, KEEP_CHOICES)
+        _choice("--order", self.order, ORDER_CHOICES)
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        match: str = "smart",
+        keep: str = "most-weighted",
+        order: str = "first-added",
+        keep_weights: bool = False,
+    ) -> MergeOptions:
+        """Options from what the user typed (--match, --keep, --order); UsageError naming the choices."""
+        return cls(
+            match=_choice("--match", match, MATCH_CHOICES),
+            keep=_choice("--keep", keep, KEEP_CHOICES),
+            order=_choice("--order", order, ORDER_CHOICES),
+            keep_weights=keep_weights,
+        )
 
     @property
     def max_rule(self) -> int:
         """Rules 1..max_rule are applied: id → 1, isrc → 2, smart → 3."""
         return {"id": 1, "isrc": 2, "smart": 3}[self.match]
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self) -> MergeOptionsDict:
+        return {
+            "match": self.match,
+            "keep": self.keep,
+            "order": self.order,
+            "keep_weights": self.keep_weights,
+        }
 
 
 @dataclass(frozen=True)
@@ -87,3 +108,13 @@ class MergePlan:
             excluded_unavailable=0,
             song_count=len(uris),
         )
+
+
+def _choice(label: str, value: str, choices: tuple[_Choice, ...]) -> _Choice:
+    for choice in choices:
+        if value == choice:
+            return choice
+    raise UsageError(
+        f"{label} {value!r} is not one of {', '.join(choices)}",
+        f"use {label} {choices[0]} (the default) or another listed value",
+    )

@@ -7,7 +7,9 @@ indices, and the most common source combinations (an UpSet-style list).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from spotify_merger.analyze.results import Overlap, PairOverlap
 
 if TYPE_CHECKING:
     import duckdb
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 MAX_COMBINATIONS = 20
 
 
-def overlap(conn: duckdb.DuckDBPyConnection, ns: str, n_sources: int) -> dict[str, Any]:
+def overlap(conn: duckdb.DuckDBPyConnection, ns: str, n_sources: int) -> Overlap:
     keys = [f"p{i + 1}" for i in range(n_sources)]
     conn.execute(
         f"""
@@ -49,7 +51,7 @@ def overlap(conn: duckdb.DuckDBPyConnection, ns: str, n_sources: int) -> dict[st
     conn.execute(f"DROP TABLE {ns}membership")
 
     in_all = int(all_row[0]) if all_row and n_sources > 1 else 0
-    pairwise = []
+    pairwise: list[PairOverlap] = []
     for a, b, n in pairs:
         union_ab = sizes.get(a, 0) + sizes.get(b, 0) - n
         pairwise.append(
@@ -60,7 +62,10 @@ def overlap(conn: duckdb.DuckDBPyConnection, ns: str, n_sources: int) -> dict[st
                 "jaccard": round(n / union_ab, 4) if union_ab else 0.0,
             }
         )
-    result: dict[str, Any] = {
+    # The seed's two-playlist view; with a single source the "other" side is simply empty.
+    in_both = pairwise[0]["in_both"] if pairwise else 0
+    first_two = sizes.get(0, 0) + sizes.get(1, 0) - in_both
+    return {
         "sources": keys,
         "union_songs": union,
         "in_all": in_all,
@@ -69,12 +74,8 @@ def overlap(conn: duckdb.DuckDBPyConnection, ns: str, n_sources: int) -> dict[st
         "songs_per_source": {keys[i]: int(sizes.get(i, 0)) for i in range(n_sources)},
         "pairwise": pairwise,
         "combinations": [{"sources": [keys[i] for i in srcs], "songs": int(n)} for srcs, n in combos],
+        "only_p1": int(exclusive.get(0, 0)),
+        "only_p2": int(exclusive.get(1, 0)) if n_sources > 1 else 0,
+        "in_both": int(in_both),
+        "jaccard": round(in_both / first_two, 4) if first_two and n_sources > 1 else 0.0,
     }
-    # The seed's two-playlist view; with a single source the "other" side is simply empty.
-    in_both = pairwise[0]["in_both"] if pairwise else 0
-    result["only_p1"] = int(exclusive.get(0, 0))
-    result["only_p2"] = int(exclusive.get(1, 0)) if n_sources > 1 else 0
-    result["in_both"] = int(in_both)
-    first_two = sizes.get(0, 0) + sizes.get(1, 0) - in_both
-    result["jaccard"] = round(in_both / first_two, 4) if first_two and n_sources > 1 else 0.0
-    return result

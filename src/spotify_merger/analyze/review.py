@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from spotify_merger.analyze.model import MergeOptions
+from spotify_merger.analyze.results import (
+    ExcludedEntries,
+    ExcludedEntry,
+    MatchReview,
+    ReviewedSong,
+    SourceStats,
+    TrackCopy,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -18,7 +26,7 @@ def _limit(limit: int | None) -> str:
     return "" if limit is None else f"LIMIT {int(limit)}"
 
 
-def match_review(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) -> dict[str, Any]:
+def match_review(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) -> MatchReview:
     """Songs whose entries carry different track ids: the kept copy and every merged copy with its reason."""
     counts = conn.execute(
         f"""
@@ -42,7 +50,7 @@ def match_review(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) ->
         ORDER BY p.song_pos, g.is_kept DESC, g.id
         """
     ).fetchall()
-    songs: list[dict[str, Any]] = []
+    songs: list[ReviewedSong] = []
     for (
         pos,
         _gid,
@@ -61,7 +69,7 @@ def match_review(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) ->
         linked_from,
         n_entries,
     ) in rows:
-        copy = {
+        copy: TrackCopy = {
             "id": tid,
             "name": name,
             "artist": artist,
@@ -77,9 +85,7 @@ def match_review(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) ->
         if is_kept:
             songs.append({"position": int(pos), "kept": copy, "merged": []})
         else:
-            copy["reason"] = reason
-            copy["via_chain"] = not direct
-            songs[-1]["merged"].append(copy)
+            songs[-1]["merged"].append({**copy, "reason": reason, "via_chain": not direct})
     return {
         "songs_with_several_ids": int(counts[0]),
         "merged_track_ids": int(counts[1]),
@@ -94,7 +100,7 @@ def match_review(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) ->
     }
 
 
-def excluded(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) -> dict[str, Any]:
+def excluded(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) -> ExcludedEntries:
     counts = conn.execute(
         f"SELECT count(*) FILTER (WHERE is_local), count(*) FILTER (WHERE is_unavailable) FROM {ns}entries"
     ).fetchone()
@@ -105,7 +111,7 @@ def excluded(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) -> dic
         FROM {ns}entries WHERE excluded ORDER BY src_idx, position {_limit(limit)}
         """
     ).fetchall()
-    listed = [
+    listed: list[ExcludedEntry] = [
         {
             "source": key,
             "playlist_id": pid,
@@ -127,7 +133,7 @@ def excluded(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) -> dic
 
 
 def warnings(
-    conn: duckdb.DuckDBPyConnection, ns: str, stats: list[dict[str, Any]], options: MergeOptions
+    conn: duckdb.DuckDBPyConnection, ns: str, stats: list[SourceStats], options: MergeOptions
 ) -> list[str]:
     out: list[str] = []
     for s in stats:

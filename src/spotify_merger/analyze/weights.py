@@ -6,17 +6,18 @@ of one song, say the album and the single, add up to one song of weight 2).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from spotify_merger.analyze.results import SourceStats, WeightedSong
 
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
 
-def weight_frame(conn: duckdb.DuckDBPyConnection, ns: str, src_idx: int) -> pd.DataFrame:
-    """Per song of one source: name, artist, weight, share of the playlist, first added; heaviest first."""
-    return conn.execute(
-        f"""
+def _weights_sql(ns: str) -> str:
+    """Per song of one source (bound twice, as ?): name, artist, weight, share, first added; heaviest first."""
+    return f"""
         WITH first_added AS (
             SELECT g.gid, min(e.added_at) AS first_added, count(DISTINCT e.item_id) AS track_ids
             FROM {ns}entries e JOIN {ns}groups g ON g.id = e.item_id
@@ -28,12 +29,34 @@ def weight_frame(conn: duckdb.DuckDBPyConnection, ns: str, src_idx: int) -> pd.D
         FROM {ns}song_src ss JOIN {ns}songs s USING (gid) JOIN first_added f USING (gid)
         WHERE ss.src_idx = ?
         ORDER BY ss.weight DESC, ss.first_rank ASC
-        """,
-        [src_idx, src_idx],
-    ).df()
+    """
 
 
-def source_stats(conn: duckdb.DuckDBPyConnection, ns: str) -> list[dict[str, Any]]:
+def weight_frame(conn: duckdb.DuckDBPyConnection, ns: str, src_idx: int) -> pd.DataFrame:
+    """Per song of one source: name, artist, weight, share of the playlist, first added; heaviest first."""
+    return conn.execute(_weights_sql(ns), [src_idx, src_idx]).df()
+
+
+def top_weighted(conn: duckdb.DuckDBPyConnection, ns: str, src_idx: int, limit: int) -> list[WeightedSong]:
+    """The `limit` heaviest songs of one source, as `weight_frame` orders them."""
+    rows = conn.execute(f"{_weights_sql(ns)} LIMIT {int(limit)}", [src_idx, src_idx]).fetchall()
+    return [
+        {
+            "name": name,
+            "artist": artist,
+            "weight": int(weight),
+            "share_pct": float(share),
+            "first_added": first.isoformat() if first is not None else None,
+            "track_ids": int(track_ids),
+            "type": kind,
+            "uri": uri,
+            "song_id": song_id,
+        }
+        for name, artist, weight, share, first, track_ids, kind, uri, song_id in rows
+    ]
+
+
+def source_stats(conn: duckdb.DuckDBPyConnection, ns: str) -> list[SourceStats]:
     """One dict per source (in source order): entries, songs, weights and what was left out."""
     rows = conn.execute(
         f"""
@@ -69,7 +92,7 @@ def source_stats(conn: duckdb.DuckDBPyConnection, ns: str) -> list[dict[str, Any
         ORDER BY s.src_idx
         """
     ).fetchall()
-    out = []
+    out: list[SourceStats] = []
     for row in rows:
         (
             idx,

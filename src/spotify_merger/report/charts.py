@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from spotify_merger.analyze.results import MusicalDna, Overlap, SourceStats
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -46,7 +49,7 @@ def _color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def _grouped_bars(ax: Axes, labels: list[str], series: dict[str, list[float]]) -> None:
+def _grouped_bars(ax: Axes, labels: list[str], series: Mapping[str, Sequence[float]]) -> None:
     n = max(1, len(series))
     width = 0.8 / n
     for i, (name, values) in enumerate(series.items()):
@@ -58,7 +61,7 @@ def _grouped_bars(ax: Axes, labels: list[str], series: dict[str, list[float]]) -
         ax.legend(fontsize=8, frameon=False)
 
 
-def weight_distribution(sources: list[dict[str, Any]]) -> str:
+def weight_distribution(sources: list[SourceStats]) -> str:
     """Songs per weight, per source (log scale: weight 1 dwarfs the rest)."""
     fig, ax = _figure()
     weights = sorted({int(w) for s in sources for w in s["weight_distribution"]})
@@ -73,7 +76,7 @@ def weight_distribution(sources: list[dict[str, Any]]) -> str:
     return _encode(fig)
 
 
-def overlap_chart(overlap: dict[str, Any]) -> str:
+def overlap_chart(overlap: Overlap) -> str:
     """Two sources: one stacked bar (only p1 | both | only p2). More: the largest source combinations."""
     if len(overlap["sources"]) == 2:
         fig, ax = _figure(height=1.9)
@@ -114,15 +117,16 @@ def overlap_chart(overlap: dict[str, Any]) -> str:
     return _encode(fig)
 
 
-def dna_chart(dna: dict[str, Any]) -> str:
+def dna_chart(dna: MusicalDna) -> str:
     """Audio-features mode: mean of each 0..1 feature per source. Metadata mode: release decades (share)."""
     sources = [s for s in dna["scopes"] if s != "master"]
     fig, ax = _figure()
-    features = dna.get("audio_features")
+    features = dna["audio_features"]
     if features:
         names = [c["feature"] for c in features["comparison"] if c["feature"] not in ("tempo", "loudness")]
-        series = {s: [features["features"][n].get(s, {}).get("mean") or 0.0 for n in names] for s in sources}
-        _grouped_bars(ax, names, series)
+        stats = features["features"]
+        means = {s: [(stats[n][s]["mean"] if s in stats[n] else None) or 0.0 for n in names] for s in sources}
+        _grouped_bars(ax, names, means)
         ax.set_ylim(0, 1)
         ax.set_ylabel("weighted mean", fontsize=9, color=INK)
         ax.set_title("Musical DNA: audio features by source", fontsize=11, color=INK, loc="left")
@@ -141,7 +145,7 @@ def dna_chart(dna: dict[str, Any]) -> str:
     return _encode(fig)
 
 
-def duration_chart(dna: dict[str, Any]) -> str:
+def duration_chart(dna: MusicalDna) -> str:
     sources = [s for s in dna["scopes"] if s != "master"]
     meta = dna["metadata"]
     buckets = [str(i) for i in range(10)] + ["10+"]
@@ -157,7 +161,7 @@ def duration_chart(dna: dict[str, Any]) -> str:
     return _encode(fig)
 
 
-def timeline_chart(dna: dict[str, Any]) -> str:
+def timeline_chart(dna: MusicalDna) -> str:
     """Entries added per month, per source."""
     sources = [s for s in dna["scopes"] if s != "master"]
     meta = dna["metadata"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import Any
 
+from spotify_merger.analyze.results import DryRunReport, ScopeMetadata
 from spotify_merger.report import charts
+
+Cell = str | int | float | None
 
 MAX_REVIEW_SONGS = 100
 MAX_EXCLUDED = 100
@@ -46,17 +49,17 @@ footer { color:var(--muted); font-size:12px; text-align:center; margin-top:30px;
 """
 
 
-def _e(value: Any) -> str:
+def _e(value: object) -> str:
     return escape("" if value is None else str(value))
 
 
-def _num(value: Any) -> str:
+def _num(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else _e(value)
 
 
 def _table(
     headers: list[str],
-    rows: list[list[Any]],
+    rows: list[list[Cell]],
     numeric: set[int] | None = None,
     row_classes: list[str] | None = None,
 ) -> str:
@@ -83,15 +86,15 @@ def _img(data_uri: str, alt: str) -> str:
     return f'<img class="chart" src="{data_uri}" alt="{_e(alt)}">'
 
 
-def _card(value: Any, label: str) -> str:
+def _card(value: Cell, label: str) -> str:
     return f'<div class="card"><div class="v">{_num(value)}</div><div class="k">{_e(label)}</div></div>'
 
 
-def render_html(doc: dict[str, Any]) -> str:
-    r = doc["report"]
+def render_html(report: DryRunReport) -> str:
+    r = report.summary
     sources = r["sources"]
-    dna = doc["dna"]
-    planned = doc["planned_master"]
+    dna = report.dna
+    planned = report.planned_master
     parts: list[str] = []
 
     cards = [
@@ -106,7 +109,7 @@ def render_html(doc: dict[str, Any]) -> str:
         ),
     ]
     notes = "".join(f'<div class="note">{_e(w)}</div>' for w in r.get("warnings", []))
-    source_rows = [
+    source_rows: list[list[Cell]] = [
         [
             s["key"],
             s["name"] or s["id"],
@@ -142,7 +145,9 @@ def render_html(doc: dict[str, Any]) -> str:
         </section>"""
     )
 
-    plan_rows = [[p["name"], p["count"]] for p in planned["parts"]] or [[planned["name"], 0]]
+    plan_rows: list[list[Cell]] = [[p["name"], p["count"]] for p in planned["parts"]] or [
+        [planned["name"], 0]
+    ]
     opts = planned["options"]
     parts.append(
         f"""<section><h2>Planned master playlist{"s" if len(planned["parts"]) > 1 else ""}</h2>
@@ -153,10 +158,9 @@ def render_html(doc: dict[str, Any]) -> str:
     )
 
     top_blocks = []
-    for key, rows in doc.get("top_weighted_by_source", {}).items():
-        top_rows = [
-            [i + 1, row.get("name"), row.get("artist"), row.get("weight")]
-            for i, row in enumerate(rows[:MAX_TOP])
+    for key, rows in report.top_weighted_by_source.items():
+        top_rows: list[list[Cell]] = [
+            [i + 1, row["name"], row["artist"], row["weight"]] for i, row in enumerate(rows[:MAX_TOP])
         ]
         top_blocks.append(
             f"<div><h3>Top {MAX_TOP} most weighted ({_e(key)})</h3>"
@@ -168,6 +172,7 @@ def render_html(doc: dict[str, Any]) -> str:
     )
 
     ov = r["overlap"]
+    ov_rows: list[list[Cell]]
     if len(sources) == 2:
         ov_rows = [
             ["only in p1", ov["only_p1"]],
@@ -183,8 +188,8 @@ def render_html(doc: dict[str, Any]) -> str:
         <div>{_table(["category", "songs"], ov_rows, {1})}</div></div></section>"""
     )
 
-    review = doc["match_review"]
-    review_rows: list[list[Any]] = []
+    review = report.match_review
+    review_rows: list[list[Cell]] = []
     classes: list[str] = []
     for song in review["songs"][:MAX_REVIEW_SONGS]:
         k = song["kept"]
@@ -221,16 +226,17 @@ def render_html(doc: dict[str, Any]) -> str:
         </section>"""
     )
 
-    dna_rows = []
+    dna_rows: list[list[Cell]] = []
     meta = dna["metadata"]
-    for label, fn in (
+    dna_cells: tuple[tuple[str, Callable[[ScopeMetadata], Cell]], ...] = (
         ("median release year", lambda m: str(m["median_release_year"] or "?")),
         ("median length (s)", lambda m: m["duration"]["median_s"]),
         ("explicit share", lambda m: None if m["explicit_share"] is None else f"{m['explicit_share']:.1%}"),
         ("distinct artists", lambda m: m["artists"]["distinct"]),
         ("artists making up half", lambda m: m["artists"]["half_library_artists"]),
         ("top artist", lambda m: m["artists"]["top"][0]["artist"] if m["artists"]["top"] else None),
-    ):
+    )
+    for label, fn in dna_cells:
         dna_rows.append([label, *(fn(meta[s]) for s in dna["scopes"])])
     parts.append(
         f"""<section><h2>Musical DNA <span class="mode">{_e(dna["mode"])}</span></h2>
@@ -241,9 +247,9 @@ def render_html(doc: dict[str, Any]) -> str:
         <h3>Timeline</h3>{_img(charts.timeline_chart(dna), "added over time")}</section>"""
     )
 
-    excluded = doc["excluded"]
+    excluded = report.excluded
     if excluded["entries"]:
-        ex_rows = [
+        ex_rows: list[list[Cell]] = [
             [
                 e["source"],
                 e["position"] + 1,
@@ -264,6 +270,6 @@ def render_html(doc: dict[str, Any]) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(title)}</title><style>{CSS}</style></head>
 <body><header><h1>{_e(title)}</h1>
-<p>Dry-run report: nothing has been written to Spotify. Generated {_e(doc["generated_at"])}.</p></header>
+<p>Dry-run report: nothing has been written to Spotify. Generated {_e(report.generated_at)}.</p></header>
 <main>{"".join(parts)}<footer>spotify-merger dry-run report</footer></main></body></html>
 """

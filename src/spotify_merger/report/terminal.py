@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
-if TYPE_CHECKING:
-    from spotify_merger.context import Environment
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from spotify_merger.analyze.results import (
+    DryRunReport,
+    DryRunSummary,
+    ExcludedEntries,
+    MatchReview,
+    MusicalDna,
+    Overlap,
+    PlannedMaster,
+    ScopeMetadata,
+    SourceStats,
+    WeightedSong,
+)
+from spotify_merger.context import Environment
 
 MAX_REVIEW_ROWS = 15
 MAX_EXCLUDED_ROWS = 10
 
 
-def _fmt(n: Any) -> str:
+def _fmt(n: object) -> str:
     return f"{n:,}" if isinstance(n, int) else str(n)
 
 
-def print_report(env: Environment, report: dict[str, Any]) -> None:
-    """Print the report dict returned by `build_report` as rich tables on env.stdout."""
-    from rich.panel import Panel
-    from rich.table import Table
-
+def print_report(env: Environment, report: DryRunReport) -> None:
+    """Print the report `build_report` made as rich tables on env.stdout."""
     console = env.stdout
-    r = report["report"]
-    sources = r["sources"]
+    r = report.summary
     console.print(
         Panel.fit(
             "[bold cyan]DRY RUN REPORT[/bold cyan]\n"
@@ -30,14 +41,27 @@ def print_report(env: Environment, report: dict[str, Any]) -> None:
             border_style="cyan",
         )
     )
-    for line in r.get("warnings", []):
+    for line in r["warnings"]:
         console.print(f"[yellow]note:[/yellow] {line}", highlight=False)
+    _print_summary(console, r)
+    _print_weights(console, r["sources"])
+    _print_top_weighted(console, report.top_weighted_by_source)
+    _print_overlap(console, r["overlap"], len(r["sources"]))
+    _print_review(console, report.match_review)
+    _print_plan(console, report.planned_master)
+    _print_excluded(console, report.excluded)
+    _print_dna(console, report.dna)
+    if report.files:
+        saved = ", ".join(str(p) for p in report.files.values())
+        console.print(f"[dim]Saved: {saved}[/dim]", highlight=False)
 
+
+def _print_summary(console: Console, r: DryRunSummary) -> None:
     summary = Table(title="Operation Summary", show_header=True)
     summary.add_column("Metric", style="cyan")
     summary.add_column("Count", style="green", justify="right")
     summary.add_column("Notes", style="dim")
-    for s in sources:
+    for s in r["sources"]:
         summary.add_row(f"{s['key']} entries", _fmt(s["entries"]), s["name"] or s["id"])
     summary.add_row("Total entries", _fmt(r["before"]["total_entries"]), "")
     summary.add_row("Unique songs (after merge)", _fmt(r["after"]["unique_tracks"]), "")
@@ -54,21 +78,22 @@ def print_report(env: Environment, report: dict[str, Any]) -> None:
     summary.add_row("Left out: unavailable", _fmt(impact["excluded_unavailable"]), "no playable track")
     console.print(summary)
 
+
+def _print_weights(console: Console, sources: list[SourceStats]) -> None:
     weights = Table(title="Weight Analysis", show_header=True)
     weights.add_column("Metric", style="cyan")
     for s in sources:
         weights.add_column(s["key"], style="yellow", justify="right")
-    for label, key in (
-        ("Songs", "songs"),
-        ("Highest weight", "highest_weight"),
-        ("Average weight", "avg_weight"),
-        ("Songs repeated", "songs_repeated"),
-        ("Share repeated (%)", "songs_repeated_pct"),
-    ):
-        weights.add_row(label, *(_fmt(s[key]) for s in sources))
+    weights.add_row("Songs", *(_fmt(s["songs"]) for s in sources))
+    weights.add_row("Highest weight", *(_fmt(s["highest_weight"]) for s in sources))
+    weights.add_row("Average weight", *(_fmt(s["avg_weight"]) for s in sources))
+    weights.add_row("Songs repeated", *(_fmt(s["songs_repeated"]) for s in sources))
+    weights.add_row("Share repeated (%)", *(_fmt(s["songs_repeated_pct"]) for s in sources))
     console.print(weights)
 
-    for key, rows in report.get("top_weighted_by_source", {}).items():
+
+def _print_top_weighted(console: Console, by_source: dict[str, list[WeightedSong]]) -> None:
+    for key, rows in by_source.items():
         if not rows:
             continue
         top = Table(title=f"Top 10 Most Weighted Tracks ({key})", show_header=True)
@@ -80,11 +105,12 @@ def print_report(env: Environment, report: dict[str, Any]) -> None:
             top.add_row(str(i), str(row["name"] or "?"), str(row["artist"] or "?"), str(row["weight"]))
         console.print(top)
 
-    ov = r["overlap"]
+
+def _print_overlap(console: Console, ov: Overlap, n_sources: int) -> None:
     overlap = Table(title="Playlist Overlap Analysis", show_header=True)
     overlap.add_column("Category", style="cyan")
     overlap.add_column("Songs", style="green", justify="right")
-    if len(sources) == 2:
+    if n_sources == 2:
         overlap.add_row("Only in p1", _fmt(ov["only_p1"]))
         overlap.add_row("Only in p2", _fmt(ov["only_p2"]))
         overlap.add_row("In both playlists", _fmt(ov["in_both"]))
@@ -96,18 +122,8 @@ def print_report(env: Environment, report: dict[str, Any]) -> None:
         overlap.add_row("In every source", _fmt(ov["in_all"]))
     console.print(overlap)
 
-    _print_review(console, report["match_review"])
-    _print_plan(console, report["planned_master"])
-    _print_excluded(console, report["excluded"])
-    _print_dna(console, report["dna"])
-    files = report.get("files", {})
-    if files:
-        console.print("[dim]Saved: " + ", ".join(str(p) for p in files.values()) + "[/dim]", highlight=False)
 
-
-def _print_review(console: Any, review: dict[str, Any]) -> None:
-    from rich.table import Table
-
+def _print_review(console: Console, review: MatchReview) -> None:
     table = Table(
         title=f"Match Review: {review['songs_with_several_ids']:,} songs merged from different track ids",
         show_header=True,
@@ -152,9 +168,7 @@ def _length(ms: int | None) -> str:
     return f"{ms // 60000}:{ms // 1000 % 60:02d}"
 
 
-def _print_plan(console: Any, planned: dict[str, Any]) -> None:
-    from rich.table import Table
-
+def _print_plan(console: Console, planned: PlannedMaster) -> None:
     table = Table(
         title="Planned Master Playlist" + ("s" if len(planned["parts"]) > 1 else ""), show_header=True
     )
@@ -172,11 +186,9 @@ def _print_plan(console: Any, planned: dict[str, Any]) -> None:
     )
 
 
-def _print_excluded(console: Any, excluded: dict[str, Any]) -> None:
+def _print_excluded(console: Console, excluded: ExcludedEntries) -> None:
     if not excluded["entries"]:
         return
-    from rich.table import Table
-
     table = Table(
         title=f"Left Out: {excluded['local_files']:,} local files, {excluded['unavailable']:,} unavailable",
         caption=excluded["why"],
@@ -191,9 +203,7 @@ def _print_excluded(console: Any, excluded: dict[str, Any]) -> None:
     console.print(table)
 
 
-def _print_dna(console: Any, dna: dict[str, Any]) -> None:
-    from rich.table import Table
-
+def _print_dna(console: Console, dna: MusicalDna) -> None:
     table = Table(
         title=f"Musical DNA ({dna['mode']})", caption=f"Mode: {dna['mode']}, because {dna['reason']}."
     )
@@ -202,11 +212,11 @@ def _print_dna(console: Any, dna: dict[str, Any]) -> None:
         table.add_column(scope, justify="right")
     meta = dna["metadata"]
 
-    def row(label: str, getter: Any) -> None:
+    def row(label: str, getter: Callable[[ScopeMetadata], str]) -> None:
         table.add_row(label, *(getter(meta[s]) for s in dna["scopes"]))
 
     row("Median release year", lambda m: str(m["median_release_year"] or "?"))
-    row("Top decade", lambda m: max(m["decades"], key=m["decades"].get) if m["decades"] else "?")
+    row("Top decade", lambda m: _top_key(m["decades"]))
     row(
         "Median length",
         lambda m: _length(int(m["duration"]["median_s"] * 1000)) if m["duration"]["median_s"] else "?",
@@ -215,17 +225,15 @@ def _print_dna(console: Any, dna: dict[str, Any]) -> None:
     row("Distinct artists", lambda m: _fmt(m["artists"]["distinct"]))
     row("Artists making up half", lambda m: _fmt(m["artists"]["half_library_artists"]))
     row("Top artist", lambda m: m["artists"]["top"][0]["artist"] if m["artists"]["top"] else "?")
-    features = dna.get("audio_features")
+    features = dna["audio_features"]
     if features:
         for c in features["comparison"][:6]:
-            name = c["feature"]
-            table.add_row(
-                f"{name} (mean)",
-                *(
-                    "?"
-                    if features["features"][name].get(s, {}).get("mean") is None
-                    else f"{features['features'][name][s]['mean']:.2f}"
-                    for s in dna["scopes"]
-                ),
-            )
+            stats = features["features"][c["feature"]]
+            means = (stats[s]["mean"] if s in stats else None for s in dna["scopes"])
+            table.add_row(f"{c['feature']} (mean)", *("?" if m is None else f"{m:.2f}" for m in means))
     console.print(table)
+
+
+def _top_key(counts: dict[str, int]) -> str:
+    """The key with the highest count (the first such, as `max` picks it), or "?" when empty."""
+    return max(counts, key=lambda k: counts[k]) if counts else "?"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import ConflictError, NothingToDoError
@@ -30,6 +30,7 @@ from spotify_merger.write.writer import NEW_MASTER_HINT, MasterWriter, WriteClie
 
 if TYPE_CHECKING:
     from spotify_merger.analyze.model import MergePlan
+    from spotify_merger.analyze.results import DryRunReport
     from spotify_merger.store.database import Database
 
 
@@ -43,7 +44,7 @@ def execute_plan(
     yes: bool = False,
     dry_run: bool = False,
     new_master: bool = False,
-    report: dict[str, Any] | None = None,
+    report: DryRunReport | None = None,
     source_names: dict[str, str] | None = None,
     cap: int | None = None,
 ) -> WriteOutcome:
@@ -97,8 +98,8 @@ def execute_plan(
         ]
     preview = WritePreview(
         parts=planned,
-        total_entries=_dig(report, "report", "before", "total_entries"),
-        duplicates_removed=_dig(report, "report", "impact", "duplicates_removed"),
+        total_entries=report.total_entries if report else None,
+        duplicates_removed=report.duplicates_removed if report else None,
         source_names=[names.get(s, s) for s in plan.sources],
         page_limit=client.page_limit,
         seconds_per_call=_seconds_per_call(db, client),
@@ -206,15 +207,6 @@ def _finish(
     summary = RunSummary.of_run(run, status, dict(client.policy.counts))
     path = summary.write(env.exports_dir)
     return WriteOutcome(status, run.run_id, summary.playlists, summary.verified, stats, path)
-
-
-def _dig(data: dict[str, Any] | None, *keys: str) -> int | None:
-    cur: Any = data
-    for key in keys:
-        if not isinstance(cur, dict) or key not in cur:
-            return None
-        cur = cur[key]
-    return int(cur) if isinstance(cur, int | float) else None
 
 
 def _seconds_per_call(db: Database, client: WriteClient) -> float:
