@@ -8,11 +8,25 @@ quiet), so a cron log still tells a pause from a hang.
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import TextIO
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+)
+from rich.text import Text
 
 from spotify_merger.context import Environment
 
@@ -44,6 +58,51 @@ class _WaitStatus:
             return _SECONDS.sub(f"{max(1, round(left))} s", self.message, count=1)
 
 
+class RateColumn(ProgressColumn):
+    """Items per second over the whole run (not rich's short window): pages land in bursts."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.finished_time if task.finished else task.elapsed
+        done = task.completed - task.fields.get("base", 0)
+        speed = done / elapsed if elapsed and done > 0 else 0
+        return Text(f"{speed:,.0f} {self.unit}/s" if speed else "", style="progress.data.speed")
+
+
+class EtaColumn(ProgressColumn):
+    """rich's ETA uses the last few seconds' speed, so during a rate-limit pause it showed "0:00:01"
+    for a minute. This one uses the whole run's rate and is never shorter than the pause ahead."""
+
+    def __init__(self, status: _WaitStatus) -> None:
+        super().__init__()
+        self.status = status
+
+    def render(self, task: Task) -> Text:
+        if task.finished or task.total is None:
+            return Text("")
+        done = task.completed - task.fields.get("base", 0)
+        elapsed = task.elapsed or 0.0
+        if done <= 0 or elapsed <= 0:
+            return Text("-:--:--", style="progress.remaining")
+        eta = (task.total - task.completed) / (done / elapsed)
+        eta = max(eta, self.status.seconds_left())
+        minutes, secs = divmod(round(eta), 60)
+        hours, minutes = divmod(minutes, 60)
+        return Text(f"{hours}:{minutes:02d}:{secs:02d}", style="progress.remaining")
+
+
+class StatusColumn(ProgressColumn):
+    def __init__(self, status: _WaitStatus) -> None:
+        super().__init__()
+        self.status = status
+
+    def render(self, task: Task) -> Text:
+        return Text(self.status.text(), style="yellow")
+
+
 class TaskProgress:
     """Per-task progress bars; every method is a cheap no-op when bars are off."""
 
@@ -51,61 +110,21 @@ class TaskProgress:
         self.env = env
         self.unit = unit
         self.status = _WaitStatus()
-        self._progress: Any = None
-        self._tasks: dict[str, Any] = {}
+        self._progress: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+        # Log handlers moved onto rich's stderr while the bars are live, with the stream they had.
+        self._rerouted: list[tuple[logging.StreamHandler[TextIO], TextIO]] = []
 
     def __enter__(self) -> TaskProgress:
         if self.env.show_progress:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                ProgressColumn,
-                TaskProgressColumn,
-                TextColumn,
-            )
-            from rich.text import Text
-
-            status = self.status
-            unit = self.unit
-
-            class RateColumn(ProgressColumn):
-                def render(self, task: Any) -> Text:
-                    # Over the whole run (not rich's short window): pages land in bursts.
-                    elapsed = task.finished_time if task.finished else task.elapsed
-                    done = task.completed - task.fields.get("base", 0)
-                    speed = done / elapsed if elapsed and done > 0 else 0
-                    return Text(f"{speed:,.0f} {unit}/s" if speed else "", style="progress.data.speed")
-
-            class EtaColumn(ProgressColumn):
-                # rich's ETA uses the last few seconds' speed, so during a rate-limit pause it
-                # showed "0:00:01" for a minute. This one uses the whole run's rate and is never
-                # shorter than the pause still ahead.
-                def render(self, task: Any) -> Text:
-                    if task.finished or task.total is None:
-                        return Text("")
-                    done = task.completed - task.fields.get("base", 0)
-                    elapsed = task.elapsed or 0.0
-                    if done <= 0 or elapsed <= 0:
-                        return Text("-:--:--", style="progress.remaining")
-                    eta = (task.total - task.completed) / (done / elapsed)
-                    eta = max(eta, status.seconds_left())
-                    minutes, secs = divmod(round(eta), 60)
-                    hours, minutes = divmod(minutes, 60)
-                    return Text(f"{hours}:{minutes:02d}:{secs:02d}", style="progress.remaining")
-
-            class StatusColumn(ProgressColumn):
-                def render(self, task: Any) -> Text:
-                    return Text(status.text(), style="yellow")
-
             self._progress = Progress(
                 TextColumn("[bold]{task.description}", justify="left"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TaskProgressColumn(),
-                RateColumn(),
-                EtaColumn(),
-                StatusColumn(),
+                RateColumn(self.unit),
+                EtaColumn(self.status),
+                StatusColumn(self.status),
                 console=self.env.stderr,
                 transient=False,
             )
@@ -119,21 +138,20 @@ class TaskProgress:
         A log handler set up earlier holds the real stderr, so its lines were written into the
         middle of the bars (torn lines). rich swaps sys.stderr for a proxy that prints above them.
         """
-        import logging
-        import sys
-
-        self._rerouted: list[tuple[logging.StreamHandler[Any], Any]] = []
-        if sys.stderr is sys.__stderr__:
+        self._rerouted = []
+        real = sys.__stderr__
+        if real is None or sys.stderr is real:
             return  # rich did not redirect (not a terminal it owns)
         for handler in logging.getLogger().handlers:
-            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.__stderr__:
-                self._rerouted.append((handler, handler.setStream(sys.stderr)))
+            if isinstance(handler, logging.StreamHandler) and handler.stream is real:
+                handler.setStream(sys.stderr)
+                self._rerouted.append((handler, real))
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self._progress is not None:
-            for handler, stream in getattr(self, "_rerouted", []):
+            for handler, stream in self._rerouted:
                 handler.setStream(stream)
             self._rerouted = []
             self._progress.__exit__(exc_type, exc, tb)
@@ -154,12 +172,7 @@ class TaskProgress:
     ) -> None:
         if self._progress is None or key not in self._tasks:
             return
-        kwargs: dict[str, Any] = {"advance": advance}
-        if total is not None:
-            kwargs["total"] = total
-        if completed is not None:
-            kwargs["completed"] = completed
-        self._progress.update(self._tasks[key], **kwargs)
+        self._progress.update(self._tasks[key], advance=advance, total=total, completed=completed)
 
     def on_wait(self, message: str, seconds: float) -> None:
         """The call policy's wait callback: a countdown on the bars, or a status line without them."""

@@ -12,11 +12,12 @@ from __future__ import annotations
 import concurrent.futures as cf
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import ForbiddenError
 from spotify_merger.spotify.client import ApiProfile, SpotifyClient
+from spotify_merger.spotify.models import JsonObject
 from spotify_merger.store.calllog import CallLog
 from spotify_merger.store.database import Database, insert_rows, utc_now
 
@@ -59,6 +60,9 @@ DEV_ARTISTS_REASON = (
 )
 
 
+_Fetched = TypeVar("_Fetched")
+
+
 @dataclass
 class FeaturesResult:
     audio_features_fetched: int
@@ -86,8 +90,8 @@ def _batches(ids: list[str], size: int) -> list[list[str]]:
 
 def _run_batches(
     batches: list[list[str]],
-    fetch: Callable[[list[str]], Any],
-    store: Callable[[list[str], Any], None],
+    fetch: Callable[[list[str]], _Fetched],
+    store: Callable[[list[str], _Fetched], None],
     concurrency: int,
 ) -> tuple[int, ForbiddenError | None]:
     """Fetch batches concurrently, storing each as it arrives; stops at the first 403."""
@@ -129,7 +133,7 @@ def _audio(
     )
     ids = [r[0] for r in rows]
 
-    def store(batch: list[str], features: list[dict[str, Any] | None]) -> None:
+    def store(batch: list[str], features: list[JsonObject | None]) -> None:
         by_id = {f.get("id"): f for f in features if isinstance(f, dict)}
         fetched = utc_now()
         # A track Spotify has no features for gets an all-NULL row: asked once, never again.
@@ -161,7 +165,7 @@ def _artists(
         return 0, False, DEV_ARTISTS_REASON
     ids = [r[0] for r in db.fetchall("SELECT id FROM artists WHERE genres IS NULL ORDER BY id")]
 
-    def store(batch: list[str], artists: list[dict[str, Any]]) -> None:
+    def store(batch: list[str], artists: list[JsonObject]) -> None:
         fetched = utc_now()
         found = {a.get("id"): a for a in artists}
         with db.transaction() as conn:

@@ -12,14 +12,14 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any
 
 from spotipy.cache_handler import CacheHandler
 
 from spotify_merger.context import Environment
+from spotify_merger.spotify.models import JsonObject
 
 
-def write_private_json(path: Path, data: dict[str, Any]) -> None:
+def write_private_json(path: Path, data: JsonObject) -> None:
     """Write JSON readable by the owner only: a 0600 temp file, fsynced, then renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
@@ -55,15 +55,15 @@ class TokenCache(CacheHandler):
         self.seed_refresh = env.refresh_token
         self.scope = scope
 
-    def _ours(self, token: dict[str, Any]) -> bool:
+    def _ours(self, token: JsonObject) -> bool:
         if token.get("client_id") != self.client_id or token.get("accounts_base") != self.accounts_base:
             return False
         if self.seed_refresh and token.get("seed") != _fingerprint(self.seed_refresh):
             return False
         return "refresh_token" in token
 
-    def get_cached_token(self) -> dict[str, Any] | None:
-        token: dict[str, Any] | None = None
+    def get_cached_token(self) -> JsonObject | None:
+        token: JsonObject | None = None
         with contextlib.suppress(OSError, ValueError):
             loaded = json.loads(self.path.read_text(encoding="utf-8"))
             if isinstance(loaded, dict) and self._ours(loaded):
@@ -77,7 +77,7 @@ class TokenCache(CacheHandler):
             }
         return token
 
-    def save_token_to_cache(self, token_info: dict[str, Any]) -> None:
+    def save_token_to_cache(self, token_info: JsonObject) -> None:
         data = dict(token_info)
         data["client_id"] = self.client_id
         data["accounts_base"] = self.accounts_base

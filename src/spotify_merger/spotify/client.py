@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
+
+import spotipy
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import ForbiddenError, MergerError, NotFoundError, UsageError
@@ -102,8 +105,6 @@ class SpotifyClient:
         clock: Callable[[], float] | None = None,
     ) -> SpotifyClient:
         """A client for `env`; `sleep`/`clock` let tests run the policy on a virtual clock."""
-        import spotipy
-
         # spotipy logs every HTTP error at ERROR with the URL; our policy reports them in words.
         logging.getLogger("spotipy.client").setLevel(logging.CRITICAL)
         session = ObservedSession()
@@ -121,12 +122,9 @@ class SpotifyClient:
             backoff_factor=0,
         )
         sp.prefix = env.api_base + "/"
-        kwargs: dict[str, Any] = {"on_wait": on_wait, "recorder": recorder}
-        if sleep is not None:
-            kwargs["sleep"] = sleep
-        if clock is not None:
-            kwargs["clock"] = clock
-        policy = CallPolicy(env, **kwargs)
+        policy = CallPolicy(
+            env, on_wait=on_wait, recorder=recorder, sleep=sleep or time.sleep, clock=clock or time.monotonic
+        )
         policy.last_exchange = session.last_exchange
         policy.refresh_token = auth.force_refresh
         return cls(env, sp, policy, session, auth)

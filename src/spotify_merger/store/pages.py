@@ -61,12 +61,15 @@ def _year(date: Any) -> int | None:
 def _rows_for(
     playlist_id: str, offset: int, items: Iterable[Any], fetched: datetime
 ) -> tuple[
-    list[tuple[Any, ...]], dict[str, tuple[Any, ...]], dict[tuple[str, int], tuple[Any, ...]], dict[str, Any]
+    list[tuple[Any, ...]],
+    dict[str, tuple[Any, ...]],
+    dict[tuple[str, int], tuple[Any, ...]],
+    dict[str, str | None],
 ]:
     entries: list[tuple[Any, ...]] = []
     tracks: dict[str, tuple[Any, ...]] = {}
     credits: dict[tuple[str, int], tuple[Any, ...]] = {}
-    artists: dict[str, Any] = {}
+    artists: dict[str, str | None] = {}
     for index, entry in enumerate(items):
         entry = entry if isinstance(entry, dict) else {}
         item = entry.get("item") if isinstance(entry.get("item"), dict) else None
@@ -158,7 +161,7 @@ def store_pages(
     entries: list[tuple[Any, ...]] = []
     tracks: dict[str, tuple[Any, ...]] = {}
     credits: dict[tuple[str, int], tuple[Any, ...]] = {}
-    artists: dict[str, Any] = {}
+    artists: dict[str, str | None] = {}
     with db.transaction() as conn:
         wanted = {p.playlist_id for p in pages}
         stored = set()

@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from spotify_merger.analyze.model import MergeOptionsDict
 from spotify_merger.store.database import Database, utc_now
 
 MAX_BATCH = 100  # Spotify accepts at most 100 URIs per add
@@ -54,7 +55,7 @@ UNFINISHED = (RunStatus.PLANNED, RunStatus.WRITING, RunStatus.WRITTEN)
 SENT = (RunStatus.WRITING, RunStatus.WRITTEN, RunStatus.VERIFIED)
 
 
-def plan_hash(sources: Sequence[str], options: dict[str, Any], parts: Sequence[Sequence[str]]) -> str:
+def plan_hash(sources: Sequence[str], options: MergeOptionsDict, parts: Sequence[Sequence[str]]) -> str:
     """Identity of a plan: same sources, options and ordered URIs per part give the same hash.
 
     The master's name is left out on purpose: the default name carries today's date, and a run
@@ -102,7 +103,7 @@ class RunRecord:
     marker: str
     sources: list[str]
     source_snapshots: dict[str, str | None]
-    options: dict[str, Any]
+    options: MergeOptionsDict
     plan_hash: str
     song_count: int
     status: RunStatus
@@ -133,7 +134,7 @@ class Journal:
         master_name: str,
         sources: Sequence[str],
         source_snapshots: dict[str, str | None],
-        options: dict[str, Any],
+        options: MergeOptionsDict,
         parts: Sequence[tuple[str, Sequence[str]]],
     ) -> RunRecord:
         """Freeze a plan: the run, its parts and every planned URI, all or nothing."""
