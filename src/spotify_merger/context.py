@@ -11,7 +11,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -64,6 +64,7 @@ class Environment:
         max_wait: float = DEFAULT_MAX_WAIT,
     ) -> Environment:
         """Read settings from the process environment, after loading `.env` (which never overrides)."""
+        # Imported here, not at the top: `spotify-merger --help` imports this module and must stay fast.
         from dotenv import load_dotenv
 
         load_dotenv(env_file or Path(".env"), override=False)
@@ -103,12 +104,10 @@ class Environment:
         cls, data_dir: Path, settings: dict[str, str] | None = None, **overrides: object
     ) -> Environment:
         """A quiet, non-interactive environment writing under `data_dir`; never prompts nor opens a browser."""
-        from rich.console import Console
-
         envobj = cls.from_mapping(settings or {}, data_dir=data_dir, verbosity=-1, interactive=False)
         envobj.open_browser = False
-        envobj._stdout = Console(file=open(os.devnull, "w"), width=120)  # noqa: SIM115
-        envobj._stderr = Console(file=open(os.devnull, "w"), width=120, stderr=True)  # noqa: SIM115
+        envobj._stdout = _console(file=open(os.devnull, "w"), width=120)  # noqa: SIM115
+        envobj._stderr = _console(file=open(os.devnull, "w"), width=120, stderr=True)  # noqa: SIM115
         for key, value in overrides.items():
             setattr(envobj, key, value)
         return envobj
@@ -118,19 +117,15 @@ class Environment:
     @property
     def stdout(self) -> Console:
         if self._stdout is None:
-            from rich.console import Console
-
             # Results always print: --quiet hides progress and status lines (stderr), not data.
-            self._stdout = Console()
+            self._stdout = _console()
         return self._stdout
 
     @property
     def stderr(self) -> Console:
         """Progress bars, warnings and errors go here, so stdout stays clean for data."""
         if self._stderr is None:
-            from rich.console import Console
-
-            self._stderr = Console(stderr=True)
+            self._stderr = _console(stderr=True)
         return self._stderr
 
     @property
@@ -168,3 +163,11 @@ class Environment:
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.exports_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _console(*, stderr: bool = False, file: IO[str] | None = None, width: int | None = None) -> Console:
+    # Imported here, not at the top: `spotify-merger --help` imports this module, and rich is only
+    # needed once something is printed.
+    from rich.console import Console
+
+    return Console(stderr=stderr, file=file, width=width)

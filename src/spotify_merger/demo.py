@@ -11,10 +11,14 @@ import shutil
 import socket
 from pathlib import Path
 
+import requests
+
 from spotify_merger.context import Environment
+from spotify_merger.emulator import Emulator, EmulatorConfig
 from spotify_merger.errors import UsageError
 from spotify_merger.pipeline import RunOptions, run_merge
 from spotify_merger.spotify.client import ApiProfile
+from spotify_merger.spotify.signin import login
 from spotify_merger.write.summary import WriteOutcome
 
 DEMO_MARKER = ".spotify-merger-demo"
@@ -31,9 +35,6 @@ def run_demo(
     cap: int | None = None,
 ) -> WriteOutcome:
     """The `run` flow against a fresh built-in emulator, in `env.data_dir` (wiped first)."""
-    from spotify_merger.emulator import Emulator, EmulatorConfig
-    from spotify_merger.spotify.signin import login
-
     profile = ApiProfile.parse(profile)
     if len(sizes) != 2 or any(n < 1 or n > 10_000 for n in sizes):
         raise UsageError(
@@ -81,8 +82,6 @@ def prepare_demo_dir(path: Path) -> None:
 
 def headless_browser(url: str) -> bool:
     """Stands in for the user's browser: the emulator approves at once and redirects to our loopback."""
-    import requests
-
     with requests.Session() as session:
         session.trust_env = False  # never send a loopback sign-in through a proxy
         session.get(url, allow_redirects=True, timeout=30)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -11,6 +12,7 @@ import typer
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import ExitCode, MergerError
+from spotify_merger.redaction import redact
 
 T = TypeVar("T")
 
@@ -104,11 +106,7 @@ def run_command(env: Environment, action: Callable[[], T]) -> T:
         raise
     except Exception as exc:
         # A bug, not a user error: one line (secrets redacted), the traceback only with -vv.
-        from spotify_merger.redaction import redact
-
         if env.verbosity >= 2:
-            import traceback
-
             env.stderr.print(redact(traceback.format_exc()), markup=False, highlight=False)
         what = redact(f"{type(exc).__name__}: {exc}".splitlines()[0])[:300]
         report_error(

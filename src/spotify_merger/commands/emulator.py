@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from typing import Annotated
 
 import typer
+
+# The library (and rich, spotipy, DuckDB) is imported inside the commands, not here, so that
+# `spotify-merger --help` stays fast; see commands/__init__.py.
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -57,8 +62,6 @@ def emulator(
 
         spotify-merger emulator --print-env > emu.env &
     """
-    import sys
-
     from spotify_merger.emulator import Emulator, EmulatorConfig
 
     if profile not in ("dev-2026", "extended"):
@@ -113,7 +116,6 @@ def emulator(
     print(f"  Playlist 1:     {p1}  ({len(emu.playlist_uris(p1))} entries)", file=out)
     print(f"  Playlist 2:     {p2}  ({len(emu.playlist_uris(p2))} entries)", file=out)
     print("Press Ctrl-C to stop.", file=out, flush=True)
-    import signal
 
     def _terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt

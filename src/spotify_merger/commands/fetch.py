@@ -9,6 +9,9 @@ import typer
 from spotify_merger.commands.common import MaxWaitOption, SourcesArgument, build_env, run_command
 from spotify_merger.context import DEFAULT_MAX_WAIT
 
+# The library (and rich, spotipy, DuckDB) is imported inside the commands, not here, so that
+# `spotify-merger --help` stays fast; see commands/__init__.py.
+
 if TYPE_CHECKING:
     from spotify_merger.context import Environment
     from spotify_merger.fetch import FetchResult

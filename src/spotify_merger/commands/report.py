@@ -17,6 +17,9 @@ from spotify_merger.commands.common import (
     run_command,
 )
 
+# The library (and rich, spotipy, DuckDB) is imported inside the commands, not here, so that
+# `spotify-merger --help` stays fast; see commands/__init__.py.
+
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the CLI."""

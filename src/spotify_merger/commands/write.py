@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from spotify_merger.commands.common import (
+    GlobalOptions,
     KeepOption,
     KeepWeightsOption,
     MatchOption,
@@ -19,6 +20,9 @@ from spotify_merger.commands.common import (
     run_command,
 )
 from spotify_merger.context import DEFAULT_MAX_WAIT
+
+# The library (and rich, spotipy, DuckDB) is imported inside the commands, not here, so that
+# `spotify-merger --help` stays fast; see commands/__init__.py.
 
 DEMO_DATA_DIR = Path("data/demo")
 
@@ -126,7 +130,6 @@ def register(app: typer.Typer) -> None:
         Uses its own data dir (data/demo unless --data-dir is given), wiped at the start, so your
         real data is never touched.
         """
-        from spotify_merger.commands.common import GlobalOptions
         from spotify_merger.demo import run_demo
 
         env = build_env(ctx)

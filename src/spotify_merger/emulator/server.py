@@ -130,8 +130,6 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         # A client killed mid-request (the kill -9 tests do it on purpose) resets its
         # connection; that is the client's business, not a server fault worth a traceback.
-        import sys
-
         if isinstance(sys.exc_info()[1], ConnectionError):
             return
         super().handle_error(request, client_address)  # type: ignore[arg-type]

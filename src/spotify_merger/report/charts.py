@@ -23,6 +23,8 @@ GRID = "#e3e6ea"
 
 
 def _figure(width: float = 7.5, height: float = 3.4) -> tuple[Figure, Axes]:
+    # Imported on the first chart, not with the report: matplotlib is by far the report's heaviest
+    # import, and `report --no-html` draws no chart at all.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

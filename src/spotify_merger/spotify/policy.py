@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import requests
+from spotipy.exceptions import SpotifyException
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import (
@@ -196,8 +197,6 @@ class CallPolicy:
 
     def call(self, endpoint: str, fn: Callable[[], T], *, method: str = "GET", idempotent: bool = True) -> T:
         """Run `fn` (one HTTP request) under the policy; `endpoint` is the route template for logs."""
-        from spotipy.exceptions import SpotifyException
-
         failures = 0
         rate_limited = 0
         refreshed = False

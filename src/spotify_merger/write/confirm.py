@@ -11,6 +11,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.panel import Panel
+from rich.prompt import Confirm
+from rich.table import Table
+
 from spotify_merger.context import Environment
 from spotify_merger.errors import NotConfirmedError
 from spotify_merger.write.journal import MAX_BATCH
@@ -78,9 +82,6 @@ def human_duration(seconds: float) -> str:
 
 def show_preview(env: Environment, preview: WritePreview) -> None:
     """The seed's WRITE OPERATION PREVIEW panel, extended with parts, calls and time."""
-    from rich.panel import Panel
-    from rich.table import Table
-
     console = env.stderr
     n = len(preview.parts)
     what = "a new private playlist" if n == 1 else f"{n} new private playlists"
@@ -146,8 +147,6 @@ def ask(env: Environment, question: str, *, refused: str) -> bool:
             "there is no terminal to confirm the write and --yes was not given, so nothing was written",
             "review the report, then re-run with --yes to confirm in advance",
         )
-    from rich.prompt import Confirm
-
     if Confirm.ask(question, default=False, console=env.stderr):
         return True
     raise NotConfirmedError(
@@ -159,8 +158,6 @@ def ask(env: Environment, question: str, *, refused: str) -> bool:
 
 def show_success(env: Environment, playlists: Sequence[MasterPlaylist], *, verified: bool) -> None:
     """The seed's SUCCESS panel, one line group per playlist, with its URL."""
-    from rich.panel import Panel
-
     lines = ["[bold green]SUCCESS![/bold green]", ""]
     for p in playlists:
         lines.append(f"Created playlist: [cyan]{p.name}[/cyan]")

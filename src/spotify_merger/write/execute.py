@@ -11,6 +11,12 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from spotify_merger.analyze.parts import (
+    MAX_PLAYLIST_ITEMS,
+    default_master_name,
+    split_into_parts,
+    validate_master_name,
+)
 from spotify_merger.context import Environment
 from spotify_merger.errors import ConflictError, NothingToDoError
 from spotify_merger.progress import TaskProgress
@@ -52,13 +58,6 @@ def execute_plan(
 
     `cap` (songs per playlist) is a library-only knob for tests; Spotify's limit is the default.
     """
-    from spotify_merger.analyze.parts import (
-        MAX_PLAYLIST_ITEMS,
-        default_master_name,
-        split_into_parts,
-        validate_master_name,
-    )
-
     name = validate_master_name(master_name) if master_name is not None else None
     if not plan.uris:
         raise NothingToDoError(

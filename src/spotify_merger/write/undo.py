@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.panel import Panel
+
 from spotify_merger.context import Environment
-from spotify_merger.errors import NotFoundError, NothingToDoError
+from spotify_merger.errors import LostResponseError, NotFoundError, NothingToDoError
 from spotify_merger.write.confirm import ask
 from spotify_merger.write.journal import SENT, Journal, PartState, RunRecord, RunStatus
 from spotify_merger.write.writer import MasterWriter, WriteClient
@@ -74,8 +76,6 @@ def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, ye
 
 
 def _show(env: Environment, run: RunRecord, targets: list[tuple[str, str]]) -> None:
-    from rich.panel import Panel
-
     lines = ["[bold yellow]UNDO PREVIEW[/bold yellow]", "", "This will remove from your Spotify library:"]
     lines += [f"  • {name} ({pid})" for pid, name in targets]
     lines += ["", "[dim]The source playlists are not touched.[/dim]"]
@@ -85,8 +85,6 @@ def _show(env: Environment, run: RunRecord, targets: list[tuple[str, str]]) -> N
 def _unfollow(client: WriteClient, playlist_id: str) -> bool:
     """Unfollow; False if it was already gone. Removing from the library is idempotent, so a lost
     answer is simply asked again (a bounded number of times)."""
-    from spotify_merger.errors import LostResponseError
-
     for attempt in range(3):
         try:
             client.unfollow_playlist(playlist_id)

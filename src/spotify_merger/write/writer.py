@@ -9,12 +9,13 @@ is sent again, and anything that is not a prefix of the plan is a conflict we ne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from spotify_merger.context import Environment
-from spotify_merger.errors import ConflictError, ForbiddenError, NotFoundError, ServerError
+from spotify_merger.errors import ConflictError, ForbiddenError, LostResponseError, NotFoundError, ServerError
 from spotify_merger.spotify.models import CreatedPlaylist, ItemsPage, PlaylistInfo
 from spotify_merger.spotify.policy import CallPolicy
 from spotify_merger.write.journal import MAX_BATCH, Journal, PartRecord, PartState, RunRecord, RunStatus
@@ -33,8 +34,6 @@ SCOPE_HINT = (
 
 def scope_error(action: str, exc: ForbiddenError) -> ForbiddenError:
     """A 403 on a write: name the missing scope when Spotify says which one."""
-    import re
-
     found = re.search(r"requires ([a-z-]+(?: or [a-z-]+)*)", exc.message)
     if found or "scope" in exc.message.lower():
         scope = found.group(1) if found else WRITE_SCOPE
@@ -291,6 +290,4 @@ class MasterWriter:
 
 def _is_lost(exc: ServerError) -> bool:
     """A non-idempotent request whose answer never came (the policy's LostResponseError)."""
-    from spotify_merger.errors import LostResponseError
-
     return isinstance(exc, LostResponseError)
