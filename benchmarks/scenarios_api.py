@@ -257,7 +257,7 @@ def latency(cfg: Config) -> list[Row]:
 @contextlib.contextmanager
 def rate_window(seconds: float) -> Iterator[None]:
     """Shrink the rolling rate-limit window of the emulator and of our pacer alike (quick runs only)."""
-    from spotify_merger.emulator import server
+    from spotify_merger.emulator import _server as server
     from spotify_merger.spotify._pacer import Pacer
 
     saved = (server.WINDOW_S, Pacer.window)

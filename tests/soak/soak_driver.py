@@ -169,7 +169,7 @@ class Hooks:
         server.handle_error = handle_error
 
     def _spurious_429(self) -> Any:
-        from spotify_merger.emulator.routing import ApiError
+        from spotify_merger.emulator._routing import ApiError
 
         now = time.monotonic()
         with self.lock:

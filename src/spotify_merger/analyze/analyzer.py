@@ -12,8 +12,11 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spotify_merger.analyze import dedup, dna, overlap, review, weights
-from spotify_merger.analyze.dryrun import dry_run_summary
+from spotify_merger.analyze import _dna as dna
+from spotify_merger.analyze import _overlap as overlap
+from spotify_merger.analyze import _weights as weights
+from spotify_merger.analyze import dedup, review
+from spotify_merger.analyze._dryrun import dry_run_summary
 from spotify_merger.analyze.model import MergeOptions, MergePlan
 from spotify_merger.analyze.results import (
     DryRunSummary,

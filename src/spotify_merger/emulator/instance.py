@@ -9,16 +9,16 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from spotify_merger.emulator.accounts import Accounts, redirect_uri_problem
-from spotify_merger.emulator.api import Context, PlaylistsApi
-from spotify_merger.emulator.catalog import CatalogApi
+from spotify_merger.emulator._accounts import Accounts, redirect_uri_problem
+from spotify_merger.emulator._api import Context, PlaylistsApi
+from spotify_merger.emulator._catalog import CatalogApi
+from spotify_merger.emulator._objects import EXTENDED
+from spotify_merger.emulator._playlist_items import ADDABLE_RE, ItemsApi
+from spotify_merger.emulator._routing import Router
+from spotify_merger.emulator._server import EmulatorHTTPServer, Knobs, Traffic
+from spotify_merger.emulator._state import ALL_SCOPES, MAX_PLAYLIST_ITEMS, Grant, State
 from spotify_merger.emulator.library import Library, iso
-from spotify_merger.emulator.objects import EXTENDED
-from spotify_merger.emulator.playlist_items import ADDABLE_RE, ItemsApi
-from spotify_merger.emulator.routing import Router
 from spotify_merger.emulator.seeding import build_library
-from spotify_merger.emulator.server import EmulatorHTTPServer, Knobs, Traffic
-from spotify_merger.emulator.state import ALL_SCOPES, MAX_PLAYLIST_ITEMS, Grant, State
 
 
 @dataclass

@@ -7,7 +7,7 @@ import random
 from typing import Any
 from urllib.parse import quote_plus
 
-from spotify_merger.emulator import names
+from spotify_merger.emulator import _names as names
 from spotify_merger.emulator.library import (
     B62,
     Library,

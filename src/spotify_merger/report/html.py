@@ -6,7 +6,7 @@ from collections.abc import Callable
 from html import escape
 
 from spotify_merger.analyze.results import DryRunReport, ScopeMetadata
-from spotify_merger.report import charts
+from spotify_merger.report import _charts as charts
 
 Cell = str | int | float | None
 

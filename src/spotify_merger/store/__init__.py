@@ -1,6 +1,28 @@
-"""The embedded DuckDB database and what is written into it.
+"""The embedded DuckDB database, what is written into it, and the export files beside it.
 
 - `database`: the connection, schema migrations (`_migrations.py`), transactions and helpers.
 - `pages`: fetched playlist pages, one transaction per page, and resume bookkeeping.
 - `calllog`: the log of every API call, committed with the data it belongs to.
+- `files`: exports written atomically (temp file, then one rename).
 """
+
+from spotify_merger.store.calllog import CallLog, average_call_seconds
+from spotify_merger.store.database import Database, shield_ctrl_c, utc_now
+from spotify_merger.store.files import atomic_path, write_json, write_text_atomic
+from spotify_merger.store.pages import Page, PlaylistRow, begin_playlist, store_pages, stored_entries
+
+__all__ = [
+    "CallLog",
+    "Database",
+    "Page",
+    "PlaylistRow",
+    "atomic_path",
+    "average_call_seconds",
+    "begin_playlist",
+    "shield_ctrl_c",
+    "store_pages",
+    "stored_entries",
+    "utc_now",
+    "write_json",
+    "write_text_atomic",
+]

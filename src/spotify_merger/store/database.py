@@ -164,10 +164,6 @@ class Database:
         self.close()
 
 
-def open_database(path: Path | str, *, read_only: bool = False) -> Database:
-    return Database(path, read_only=read_only)
-
-
 @contextlib.contextmanager
 def shield_ctrl_c() -> Iterator[None]:
     """Hold a Ctrl-C until the DuckDB write in progress has committed, then raise it.

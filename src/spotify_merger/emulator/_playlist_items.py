@@ -11,11 +11,11 @@ import time
 from typing import Any
 from urllib.parse import unquote
 
-from spotify_merger.emulator import fields as fieldsmod
-from spotify_merger.emulator.api import Context, fields_param, int_param
+from spotify_merger.emulator import _fields as fieldsmod
+from spotify_merger.emulator._api import Context, fields_param, int_param
+from spotify_merger.emulator._routing import ApiError, Request, Response, Router
+from spotify_merger.emulator._state import MAX_PLAYLIST_ITEMS, Playlist
 from spotify_merger.emulator.library import iso
-from spotify_merger.emulator.routing import ApiError, Request, Response, Router
-from spotify_merger.emulator.state import MAX_PLAYLIST_ITEMS, Playlist
 
 ADDABLE_RE = re.compile(r"^spotify:(track|episode):([0-9A-Za-z]{22})$")
 MAX_PER_REQUEST = 100

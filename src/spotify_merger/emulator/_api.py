@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from spotify_merger.emulator import fields as fieldsmod
-from spotify_merger.emulator.objects import DEV, EXTENDED, OPEN, Profile, Renderer, dumps, paging
-from spotify_merger.emulator.routing import ApiError, Request, Response, Router
-from spotify_merger.emulator.state import Grant, Playlist, State
+from spotify_merger.emulator import _fields as fieldsmod
+from spotify_merger.emulator._objects import DEV, EXTENDED, OPEN, Profile, Renderer, dumps, paging
+from spotify_merger.emulator._routing import ApiError, Request, Response, Router
+from spotify_merger.emulator._state import Grant, Playlist, State
 
 ID_RE = re.compile(r"^[0-9A-Za-z]{22}$")
 MARKET_RE = re.compile(r"^([A-Z]{2}|from_token)$")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from spotify_merger.emulator.api import ID_RE, Context, int_param
+from spotify_merger.emulator._api import ID_RE, Context, int_param
+from spotify_merger.emulator._objects import paging
+from spotify_merger.emulator._routing import ApiError, Request, Response, Router
 from spotify_merger.emulator.library import iso
-from spotify_merger.emulator.objects import paging
-from spotify_merger.emulator.routing import ApiError, Request, Response, Router
 
 MAX_LIBRARY_URIS = 40
 

@@ -19,8 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from spotify_merger.emulator.objects import dumps
-from spotify_merger.emulator.routing import ApiError, OAuthError, Request, Response, Router
+from spotify_merger.emulator._objects import dumps
+from spotify_merger.emulator._routing import ApiError, OAuthError, Request, Response, Router
 
 WINDOW_S = 30.0
 # Requests that keep arriving while a 429 is in force lengthen it, once they exceed this many.

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from spotify_merger.emulator.routing import OAuthError, Request, Response, Router
-from spotify_merger.emulator.state import ALL_SCOPES, App, Grant, State
+from spotify_merger.emulator._routing import OAuthError, Request, Response, Router
+from spotify_merger.emulator._state import ALL_SCOPES, App, Grant, State
 
 CODE_TTL = 600
 
