@@ -26,11 +26,9 @@ def dry_run_summary(
         weight_stats[f"highest_weight_p{n}"] = s["highest_weight"]
         weight_stats[f"avg_weight_p{n}"] = s["avg_weight"]
         weight_stats[f"tracks_with_duplicates_p{n}"] = s["songs_repeated"]
-    for key in ("highest_weight_p1", "avg_weight_p1", "tracks_with_duplicates_p1"):
-        weight_stats.setdefault(key, 0)
     return {
         "before": {
-            "playlist_1_entries": stats[0]["entries"] if stats else 0,
+            "playlist_1_entries": stats[0]["entries"],  # the analyzer always has a source
             "playlist_2_entries": stats[1]["entries"] if len(stats) > 1 else 0,
             "total_entries": total_entries,
             "usable_entries": usable_entries,

@@ -26,7 +26,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spotify_merger.analyze.model import DURATION_TOLERANCE_MS, MergeOptions
+from spotify_merger.analyze.model import (
+    DURATION_TOLERANCE_MS,
+    MERGE_REASONS,
+    REASON_SAME_ID,
+    RULE_REASONS,
+    MergeOptions,
+)
 from spotify_merger.analyze.normalize import artist_sql, title_sql
 
 if TYPE_CHECKING:
@@ -46,6 +52,9 @@ _SONG_ORDER = {
     "source": "first_src_pos ASC, first_rank ASC",
     "weight": "total_entries DESC, first_rank ASC",
 }
+
+# The merge reasons as a SQL list literal, strongest first.
+_MERGE_REASONS_SQL = ", ".join(f"'{r}'" for r in MERGE_REASONS)
 
 
 def table_names(ns: str) -> list[str]:
@@ -223,7 +232,7 @@ def _groups(conn: duckdb.DuckDBPyConnection, ns: str, options: MergeOptions) -> 
         SELECT r.*, k.kept_id,
                CASE WHEN r.is_kept THEN NULL
                     ELSE CASE coalesce(w.direct_rule, w.any_rule)
-                         WHEN 1 THEN 'relinked' WHEN 2 THEN 'same-isrc' ELSE 'same-title-artist-duration' END
+                         WHEN 1 THEN '{RULE_REASONS[1]}' WHEN 2 THEN '{RULE_REASONS[2]}' ELSE '{RULE_REASONS[3]}' END
                END AS reason,
                CASE WHEN r.is_kept THEN NULL ELSE w.direct_rule IS NOT NULL END AS direct
         FROM ranked r JOIN kept k USING (gid) LEFT JOIN why w ON w.node = r.id
@@ -267,8 +276,8 @@ def _songs(conn: duckdb.DuckDBPyConnection, ns: str, options: MergeOptions) -> N
         SELECT row_number() OVER (ORDER BY {_SONG_ORDER[options.order]}) AS song_pos, s.*,
                CASE WHEN total_entries = 1 THEN 'unique'
                     ELSE array_to_string(
-                        list_filter(['same-id', 'relinked', 'same-isrc', 'same-title-artist-duration'],
-                                    lambda x: (x = 'same-id' AND repeated_id)
+                        list_filter([{_MERGE_REASONS_SQL}],
+                                    lambda x: (x = '{REASON_SAME_ID}' AND repeated_id)
                                               OR list_contains(merge_reasons, x)),
                         '+')
                END AS reason

@@ -26,6 +26,7 @@ REASON_RELINKED = "relinked"
 REASON_SAME_ISRC = "same-isrc"
 REASON_TITLE_ARTIST_DURATION = "same-title-artist-duration"
 RULE_REASONS = {1: REASON_RELINKED, 2: REASON_SAME_ISRC, 3: REASON_TITLE_ARTIST_DURATION}
+MERGE_REASONS = (REASON_SAME_ID, *RULE_REASONS.values())
 
 # Rule 3 links two durations when they differ by at most this much.
 DURATION_TOLERANCE_MS = 2_000

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spotify_merger.analyze.model import MergeOptions
+from spotify_merger.analyze.model import (
+    REASON_RELINKED,
+    REASON_SAME_ISRC,
+    REASON_TITLE_ARTIST_DURATION,
+    MergeOptions,
+)
 from spotify_merger.analyze.results import (
     ExcludedEntries,
     ExcludedEntry,
@@ -31,9 +36,9 @@ def match_review(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) ->
     counts = conn.execute(
         f"""
         SELECT count(DISTINCT gid), count(*) FILTER (WHERE NOT is_kept),
-               count(*) FILTER (WHERE reason = 'relinked'),
-               count(*) FILTER (WHERE reason = 'same-isrc'),
-               count(*) FILTER (WHERE reason = 'same-title-artist-duration'),
+               count(*) FILTER (WHERE reason = '{REASON_RELINKED}'),
+               count(*) FILTER (WHERE reason = '{REASON_SAME_ISRC}'),
+               count(*) FILTER (WHERE reason = '{REASON_TITLE_ARTIST_DURATION}'),
                count(*) FILTER (WHERE NOT is_kept AND NOT direct)
         FROM {ns}groups WHERE gid IN (SELECT gid FROM {ns}songs WHERE n_tracks > 1)
         """
@@ -90,9 +95,9 @@ def match_review(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) ->
         "songs_with_several_ids": int(counts[0]),
         "merged_track_ids": int(counts[1]),
         "by_reason": {
-            "relinked": int(counts[2]),
-            "same-isrc": int(counts[3]),
-            "same-title-artist-duration": int(counts[4]),
+            REASON_RELINKED: int(counts[2]),
+            REASON_SAME_ISRC: int(counts[3]),
+            REASON_TITLE_ARTIST_DURATION: int(counts[4]),
         },
         "merged_via_chain": int(counts[5]),
         "listed": len(songs),
