@@ -29,18 +29,13 @@ def run_demo(
     env: Environment,
     *,
     profile: ApiProfile | str = ApiProfile.DEV,
-    sizes: tuple[int, ...] = DEMO_SIZES,
+    sizes: tuple[int, int] = DEMO_SIZES,
     yes: bool = False,
     seed: int = 42,
     cap: int | None = None,
 ) -> WriteOutcome:
     """The `run` flow against a fresh built-in emulator, in `env.data_dir` (wiped first)."""
     profile = ApiProfile.parse(profile)
-    if len(sizes) != 2 or any(n < 1 or n > 10_000 for n in sizes):
-        raise UsageError(
-            f"--sizes {','.join(map(str, sizes))} is not two playlist sizes of 1 to 10,000",
-            "use --sizes 9000,9000 (the default)",
-        )
     prepare_demo_dir(env.data_dir)
     with Emulator(EmulatorConfig(profile=profile, seed=seed, playlist_sizes=tuple(sizes))) as emu:
         redirect = f"http://127.0.0.1:{free_port()}/callback"

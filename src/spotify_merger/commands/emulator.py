@@ -8,30 +8,22 @@ from typing import Annotated
 
 import typer
 
+from spotify_merger.commands.common import SizesOption, build_env, parse_sizes, run_command
+from spotify_merger.errors import UsageError
+
 # The library (and rich, spotipy, DuckDB) is imported inside the commands, not here, so that
 # `spotify-merger --help` stays fast; see commands/__init__.py.
 
 
-def _sizes(text: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise typer.BadParameter("use comma-separated integers, e.g. 9000,9000") from None
-    if len(sizes) != 2 or any(not 0 <= s <= 10_000 for s in sizes):
-        raise typer.BadParameter("give two sizes between 0 and 10000, e.g. 9000,9000")
-    return sizes
-
-
 def emulator(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8765,
     profile: Annotated[
         str, typer.Option(help="API profile: dev-2026 (Development Mode) or extended.")
     ] = "dev-2026",
     seed: Annotated[int, typer.Option(help="Seed of the synthetic library and of every random knob.")] = 42,
-    sizes: Annotated[
-        str, typer.Option(help="Entries in the two seeded playlists, comma-separated.")
-    ] = "9000,9000",
+    sizes: SizesOption = "9000,9000",
     latency_ms: Annotated[float, typer.Option(help="Added latency per Web API request, in ms.")] = 0.0,
     rate_limit: Annotated[
         int | None, typer.Option(help="Requests allowed per rolling 30 s window; past it 429 + Retry-After.")
@@ -73,31 +65,39 @@ def emulator(
     ):
         if not 0.0 <= value <= 1.0:
             raise typer.BadParameter("must be between 0 and 1", param_hint=name)
-    cfg = EmulatorConfig(
-        profile=profile,
-        seed=seed,
-        playlist_sizes=_sizes(sizes),
-        latency_ms=latency_ms,
-        rate_limit=rate_limit,
-        quota=quota,
-        fault_rate=fault_rate,
-        rate_429=rate_429,
-        lost_response_rate=lost_response_rate,
-        retry_after_max=retry_after_max,
-        token_ttl=token_ttl,
-        state_file=state,
-        host=host,
-        port=port,
-        verbose=verbose,
-    )
-    try:
-        emu = Emulator(cfg).start()
-    except OSError as e:
-        typer.echo(f"error: cannot listen on {host}:{port}: {e.strerror or e}", err=True)
-        raise typer.Exit(2) from None
-    except ValueError as e:  # e.g. a state file written with another seed
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(2) from None
+    context = build_env(ctx)
+
+    def start() -> Emulator:
+        cfg = EmulatorConfig(
+            profile=profile,
+            seed=seed,
+            playlist_sizes=parse_sizes(sizes),
+            latency_ms=latency_ms,
+            rate_limit=rate_limit,
+            quota=quota,
+            fault_rate=fault_rate,
+            rate_429=rate_429,
+            lost_response_rate=lost_response_rate,
+            retry_after_max=retry_after_max,
+            token_ttl=token_ttl,
+            state_file=state,
+            host=host,
+            port=port,
+            verbose=verbose,
+        )
+        try:
+            return Emulator(cfg).start()
+        except OSError as exc:
+            raise UsageError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                "pick another --port (0 picks a free one)",
+            ) from None
+        except ValueError as exc:  # e.g. a state file written with another seed
+            raise UsageError(
+                str(exc), "use the --seed and --sizes the state file was written with, or another --state"
+            ) from None
+
+    emu = run_command(context, start)
     env = emu.env()
     if print_env:
         for k, v in env.items():

@@ -15,8 +15,10 @@ from spotify_merger.commands.common import (
     MaxWaitOption,
     NameOption,
     OrderOption,
+    SizesOption,
     SourcesArgument,
     build_env,
+    parse_sizes,
     run_command,
 )
 from spotify_merger.context import DEFAULT_MAX_WAIT
@@ -25,13 +27,6 @@ from spotify_merger.context import DEFAULT_MAX_WAIT
 # `spotify-merger --help` stays fast; see commands/__init__.py.
 
 DEMO_DATA_DIR = Path("data/demo")
-
-
-def _sizes(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part.replace("_", "")) for part in text.split(","))
-    except ValueError:
-        raise typer.BadParameter("give two sizes separated by a comma, e.g. 9000,9000") from None
 
 
 def register(app: typer.Typer) -> None:
@@ -120,9 +115,7 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option("--profile", help="Emulated API: dev-2026 (today's Development Mode) or extended."),
         ] = "dev-2026",
-        sizes: Annotated[
-            str, typer.Option("--sizes", help="Entries in the two seeded playlists, comma-separated.")
-        ] = "9000,9000",
+        sizes: SizesOption = "9000,9000",
     ) -> None:
         """Run the whole flow offline against the built-in Spotify emulator: sign in (OAuth PKCE), fetch,
         analyse, report, confirm, write and verify.
@@ -136,5 +129,4 @@ def register(app: typer.Typer) -> None:
         root = ctx.find_root().obj
         given = root.data_dir if isinstance(root, GlobalOptions) else None
         env.data_dir = given or DEMO_DATA_DIR
-        parsed = _sizes(sizes)
-        run_command(env, lambda: run_demo(env, profile=profile, sizes=parsed, yes=yes))
+        run_command(env, lambda: run_demo(env, profile=profile, sizes=parse_sizes(sizes), yes=yes))

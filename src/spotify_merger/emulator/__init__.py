@@ -15,6 +15,6 @@ Profiles: ``dev-2026`` (Development Mode since February 2026) and ``extended`` (
 
 from spotify_merger.emulator.instance import Emulator, EmulatorConfig
 from spotify_merger.emulator.library import Library
-from spotify_merger.emulator.seeding import build_library
+from spotify_merger.emulator.seeding import build_library, parse_sizes
 
-__all__ = ["Emulator", "EmulatorConfig", "Library", "build_library"]
+__all__ = ["Emulator", "EmulatorConfig", "Library", "build_library", "parse_sizes"]

@@ -434,10 +434,30 @@ class LibraryBuilder:
         return lib
 
 
+MAX_PLAYLIST_SIZE = 10_000  # Spotify's cap on a playlist's items
+
+
+def check_sizes(sizes: tuple[int, ...]) -> None:
+    """ValueError unless every seeded playlist size is within 0..10,000."""
+    if any(s < 0 or s > MAX_PLAYLIST_SIZE for s in sizes):
+        raise ValueError(f"playlist sizes must be between 0 and {MAX_PLAYLIST_SIZE:,} (Spotify's cap)")
+
+
+def parse_sizes(text: str) -> tuple[int, int]:
+    """The two seeded playlists' sizes as people type them ("9000,9000", "9_000,500")."""
+    try:
+        sizes = tuple(int(part.replace("_", "")) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if len(sizes) != 2:
+        raise ValueError(f"{text!r} is not two playlist sizes separated by a comma")
+    check_sizes(sizes)
+    return sizes[0], sizes[1]
+
+
 def build_library(
     seed: int = 42, sizes: tuple[int, ...] = (9000, 9000), unique_songs: int | None = None
 ) -> Library:
     """Generate the seeded library: two weighted-shuffle playlists plus the supporting cast."""
-    if any(s < 0 or s > 10_000 for s in sizes):
-        raise ValueError("playlist sizes must be between 0 and 10,000 (Spotify's cap)")
+    check_sizes(sizes)
     return LibraryBuilder(seed, tuple(sizes), unique_songs).build()
