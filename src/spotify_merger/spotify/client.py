@@ -233,8 +233,7 @@ class SpotifyClient:
                 self._profile = ApiProfile.DEV
                 page = self._items_request(playlist_id, offset, min(limit, ApiProfile.DEV.page_limit), None)
         except ForbiddenError:
-            if self.profile != ApiProfile.DEV:
-                raise
+            # Either profile ends here in Development Mode: a refused /tracks switched us to it above.
             raise ForbiddenError(
                 f"Spotify refused to list the items of playlist {playlist_id}: {DEV_MODE_RULE}",
                 _NOT_OWNED_HINT,

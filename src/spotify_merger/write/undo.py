@@ -14,7 +14,9 @@ from spotify_merger.context import Environment
 from spotify_merger.errors import LostResponseError, NotFoundError, NothingToDoError
 from spotify_merger.write.confirm import ask
 from spotify_merger.write.journal import SENT, Journal, PartState, RunRecord, RunStatus
-from spotify_merger.write.writer import MasterWriter, WriteClient
+from spotify_merger.write.writer import WriteClient, find_created
+
+MAX_UNFOLLOW_ATTEMPTS = 3
 
 
 @dataclass
@@ -38,13 +40,12 @@ def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, ye
     """Unfollow every part of the last run after confirmation; marks the run undone."""
     run = run_to_undo(journal)
     targets: list[tuple[str, str]] = []
-    finder = MasterWriter(env, client, journal)
     for part in run.parts:
         if part.playlist_id:
             targets.append((part.playlist_id, part.name))
         elif part.state is PartState.INTENDED:
             # Created just before a crash, never recorded: find it by the run's marker.
-            found = finder.find_created(run, part)
+            found = find_created(client, run, part)
             if found is not None:
                 targets.append((found.id, part.name))
     if not targets:
@@ -85,13 +86,14 @@ def _show(env: Environment, run: RunRecord, targets: list[tuple[str, str]]) -> N
 def _unfollow(client: WriteClient, playlist_id: str) -> bool:
     """Unfollow; False if it was already gone. Removing from the library is idempotent, so a lost
     answer is simply asked again (a bounded number of times)."""
-    for attempt in range(3):
+    lost = 0
+    while True:
         try:
             client.unfollow_playlist(playlist_id)
             return True
         except NotFoundError:
             return False
         except LostResponseError:
-            if attempt == 2:
+            lost += 1
+            if lost == MAX_UNFOLLOW_ATTEMPTS:
                 raise
-    return True

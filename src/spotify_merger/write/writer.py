@@ -87,6 +87,18 @@ def read_uris(client: WriteClient, playlist_id: str, start: int, end: int) -> li
     return out[: end - start]
 
 
+def find_created(client: WriteClient, run: RunRecord, part: PartRecord) -> PlaylistInfo | None:
+    """The user's playlist with this part's exact name and this run's marker, if Spotify has one.
+
+    A create whose answer was lost (or a crash right after it) leaves no id in the journal; the
+    marker in the description is how the playlist is found again, never by name alone.
+    """
+    for playlist in client.user_playlists():
+        if playlist.name == part.name and run.marker in (playlist.description or ""):
+            return playlist
+    return None
+
+
 def describe(sources: list[str], source_names: dict[str, str], marker: str) -> str:
     """The master's description: where it was merged from, plus the run marker used to find it again."""
     names = ", ".join(source_names.get(s, s) for s in sources)
@@ -186,7 +198,7 @@ class MasterWriter:
             return part.playlist_id, "journal"
         if part.state is PartState.INTENDED:
             # We may have crashed after Spotify created it but before the journal recorded it.
-            found = self.find_created(run, part)
+            found = find_created(self.client, run, part)
             if found is not None:
                 self._record_found(run, part, found)
                 return found.id, "found"
@@ -201,7 +213,7 @@ class MasterWriter:
                 if not _is_lost(exc):
                     raise
                 self.stats.lost_responses += 1
-                found = self.find_created(run, part)
+                found = find_created(self.client, run, part)
                 if found is not None:
                     self._record_found(run, part, found)
                     return found.id, "found"
@@ -218,21 +230,11 @@ class MasterWriter:
         # Its content is unknown to the journal: `_reconcile` reads it back from the server.
         self.journal.discard_batches(run.run_id, part.part_index)
 
-    def find_created(self, run: RunRecord, part: PartRecord) -> PlaylistInfo | None:
-        """The user's playlist with this part's exact name and this run's marker, if Spotify has one."""
-        for playlist in self._my_playlists():
-            if playlist.name == part.name and run.marker in (playlist.description or ""):
-                return playlist
-        return None
-
-    def _my_playlists(self) -> list[PlaylistInfo]:
-        return self.client.user_playlists()
-
     # -- reading back what is really there ---------------------------------------------------------
 
     def _check_in_library(self, part: PartRecord, playlist_id: str) -> None:
         """A master the user deleted is only unfollowed on Spotify (still readable): check the library."""
-        if not any(p.id == playlist_id for p in self._my_playlists()):
+        if not any(p.id == playlist_id for p in self.client.user_playlists()):
             raise ConflictError(
                 f"the master playlist {part.name!r} of an unfinished run was deleted from your library",
                 NEW_MASTER_HINT,
