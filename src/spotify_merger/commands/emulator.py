@@ -15,6 +15,15 @@ from spotify_merger.errors import UsageError
 # `spotify-merger --help` stays fast; see commands/__init__.py.
 
 
+def _check_knobs(profile: str, **shares: float) -> None:
+    """Usage errors in typer's own form, as for any option out of its range."""
+    if profile not in ("dev-2026", "extended"):
+        raise typer.BadParameter("use dev-2026 or extended", param_hint="--profile")
+    for name, value in shares.items():
+        if not 0.0 <= value <= 1.0:
+            raise typer.BadParameter("must be between 0 and 1", param_hint=f"--{name.replace('_', '-')}")
+
+
 def emulator(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -56,15 +65,7 @@ def emulator(
     """
     from spotify_merger.emulator import Emulator, EmulatorConfig
 
-    if profile not in ("dev-2026", "extended"):
-        raise typer.BadParameter("use dev-2026 or extended", param_hint="--profile")
-    for name, value in (
-        ("--fault-rate", fault_rate),
-        ("--rate-429", rate_429),
-        ("--lost-response-rate", lost_response_rate),
-    ):
-        if not 0.0 <= value <= 1.0:
-            raise typer.BadParameter("must be between 0 and 1", param_hint=name)
+    _check_knobs(profile, fault_rate=fault_rate, rate_429=rate_429, lost_response_rate=lost_response_rate)
     context = build_env(ctx)
 
     def start() -> Emulator:

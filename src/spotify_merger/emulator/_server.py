@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from spotify_merger.emulator._objects import dumps
-from spotify_merger.emulator._routing import ApiError, OAuthError, Request, Response, Router
+from spotify_merger.emulator._routing import ApiError, Handler, OAuthError, Request, Response, Router
 
 WINDOW_S = 30.0
 # Requests that keep arriving while a 429 is in force lengthen it, once they exceed this many.
@@ -135,37 +135,13 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def dispatch(self, req: Request) -> tuple[str, Response]:
-        traffic = self.traffic
-        knobs = traffic.knobs
         try:
             template, handler, params = self.router.match(req.method, req.path)
         except ApiError as e:
             return "<unknown>", e.response()
         req.params = params
-        api = template.startswith("/v1/")
         try:
-            if handler is None:
-                err = ApiError(
-                    405, "Method not allowed", headers={"Allow": ", ".join(self.router.allowed(template))}
-                )
-                return template, err.response()
-            if api:
-                if knobs.latency_ms > 0:
-                    time.sleep(knobs.latency_ms / 1000.0)
-                refusal = traffic.admit()
-                if refusal is not None:
-                    return template, refusal.response()
-            resp = handler(req)
-            if (
-                api
-                and resp.lost
-                and req.method in ("POST", "DELETE", "PUT")
-                and knobs.lost_response_rate
-                and traffic.roll() < knobs.lost_response_rate
-            ):
-                # The change is applied; only the answer is lost on the way back.
-                return template, ApiError(502, "Bad gateway").response()
-            return template, resp
+            return template, self._answer(template, handler, req)
         except ApiError as e:
             resp = e.response()
             if e.status == 401:
@@ -178,6 +154,31 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         except Exception:  # a bug in a handler must still answer, in Spotify's error shape
             traceback.print_exc(file=sys.stderr)
             return template, ApiError(500, "Server error").response()
+
+    def _answer(self, template: str, handler: Handler | None, req: Request) -> Response:
+        """The route's answer, after the Web API's latency, rate limit and faults (not the accounts')."""
+        if handler is None:
+            allowed = ", ".join(self.router.allowed(template))
+            return ApiError(405, "Method not allowed", headers={"Allow": allowed}).response()
+        api = template.startswith("/v1/")
+        knobs = self.traffic.knobs
+        if api:
+            if knobs.latency_ms > 0:
+                time.sleep(knobs.latency_ms / 1000.0)
+            refusal = self.traffic.admit()
+            if refusal is not None:
+                return refusal.response()
+        resp = handler(req)
+        if (
+            api
+            and resp.lost
+            and req.method in ("POST", "DELETE", "PUT")
+            and knobs.lost_response_rate
+            and self.traffic.roll() < knobs.lost_response_rate
+        ):
+            # The change is applied; only the answer is lost on the way back.
+            return ApiError(502, "Bad gateway").response()
+        return resp
 
 
 class _Handler(BaseHTTPRequestHandler):

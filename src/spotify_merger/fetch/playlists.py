@@ -20,6 +20,7 @@ import concurrent.futures as cf
 import contextlib
 import queue
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +99,7 @@ class _Fetcher:
 
     def __init__(
         self, env: Environment, client: SpotifyClient, db: Database, log: CallLog, bars: TaskProgress
-    ):
+    ) -> None:
         self.env = env
         self.client = client
         self.db = db
@@ -112,13 +113,20 @@ class _Fetcher:
 
     # -- worker side -------------------------------------------------------------------------------
 
-    def _submit(self, run: _Run, fn: Any, *args: Any) -> None:
+    def _submit_meta(self, run: _Run) -> None:
+        self._submit(run, lambda generation: self.meta_task(run, generation))
+
+    def _submit_page(self, run: _Run, offset: int, page: ItemsPage | None = None) -> None:
+        self._submit(run, lambda generation: self.page_task(run, generation, offset, page))
+
+    def _submit(self, run: _Run, work: Callable[[int], _Event]) -> None:
+        """Run `work(generation)` on the pool; its event (or its exception) goes to the main thread."""
         assert self.pool is not None
         generation = run.generation
 
         def task() -> None:
             try:
-                event = fn(run, generation, *args)
+                event = work(generation)
             except BaseException as exc:  # handed to the main thread, which decides
                 event = ("error", run, generation, exc)
             self.events.put(event)
@@ -156,7 +164,7 @@ class _Fetcher:
 
     def start(self, runs: list[_Run]) -> None:
         for run in runs:
-            self._submit(run, self.meta_task)
+            self._submit_meta(run)
 
     def plan(self, run: _Run, meta: PlaylistInfo) -> None:
         run.name = meta.name
@@ -188,10 +196,10 @@ class _Fetcher:
         first = run.first_page
         if first is not None and missing and missing[0] == 0:
             # Liked Songs: page 0 was read as the metadata call; store it rather than read it twice.
-            self._submit(run, self.page_task, 0, first)
+            self._submit_page(run, 0, first)
             missing = missing[1:]
         for offset in missing:
-            self._submit(run, self.page_task, offset)
+            self._submit_page(run, offset)
         if not missing and run.done >= run.expected and first is None:
             with shield_ctrl_c():
                 store_pages(self.db, [], log=self.log, complete=[run.id])
@@ -212,7 +220,7 @@ class _Fetcher:
         run.futures = []
         self.env.say(f"{label}: changed while being read; starting it again ({run.restarts}/{MAX_RESTARTS})")
         run.done = set()
-        self._submit(run, self.meta_task)
+        self._submit_meta(run)
 
     def next_batch(self) -> list[_Event]:
         """Block for one event (waking up now and then, so Ctrl-C lands), then take all queued."""

@@ -14,9 +14,10 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
+import requests
 from spotipy.oauth2 import SpotifyOAuth, SpotifyPKCE
 
 from spotify_merger.context import Environment
@@ -83,7 +84,7 @@ class _Guarded:
         self.OAUTH_AUTHORIZE_URL = f"{env.accounts_base}/authorize"
         self.OAUTH_TOKEN_URL = f"{env.accounts_base}/api/token"
 
-    def get_access_token(self, *args: Any, **kwargs: Any) -> Any:
+    def get_access_token(self, *args: Any, **kwargs: Any) -> object:
         # Threads share one token; without the lock two of them could refresh at once.
         with self._lock:
             return super().get_access_token(*args, **kwargs)  # type: ignore[misc]
@@ -96,11 +97,12 @@ class _Guarded:
                 token["expires_at"] = 0
                 self.cache_handler.save_token_to_cache(token)
 
-    def _no_interaction(self, *args: Any, **kwargs: Any) -> Any:
+    def _no_interaction(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuthError("not signed in to Spotify yet (no saved sign-in)", "run `spotify-merger auth` first")
 
-    def _handle_oauth_error(self, http_error: Any) -> None:
+    def _handle_oauth_error(self, http_error: requests.exceptions.HTTPError) -> NoReturn:
         response = http_error.response
+        assert response is not None  # spotipy raises it with raise_for_status(), which sets it
         status = response.status_code
         if status >= 500 or status == 429:
             raise TokenServerError(f"Spotify's accounts service answered {status} to a token request")
@@ -125,7 +127,7 @@ class _Guarded:
 
 
 class PKCEManager(_Guarded, SpotifyPKCE):
-    def __init__(self, env: Environment, session: Any) -> None:
+    def __init__(self, env: Environment, session: requests.Session | bool) -> None:
         SpotifyPKCE.__init__(
             self,
             client_id=env.client_id,
@@ -142,7 +144,7 @@ class PKCEManager(_Guarded, SpotifyPKCE):
 
 
 class SecretManager(_Guarded, SpotifyOAuth):
-    def __init__(self, env: Environment, session: Any) -> None:
+    def __init__(self, env: Environment, session: requests.Session | bool) -> None:
         SpotifyOAuth.__init__(
             self,
             client_id=env.client_id,
@@ -168,11 +170,11 @@ def _require_client_id(env: Environment) -> None:
         )
 
 
-def _build(env: Environment, session: Any) -> PKCEManager | SecretManager:
+def _build(env: Environment, session: requests.Session | bool) -> PKCEManager | SecretManager:
     return SecretManager(env, session) if env.client_secret else PKCEManager(env, session)
 
 
-def auth_manager(env: Environment, *, session: Any = None) -> PKCEManager | SecretManager:
+def auth_manager(env: Environment, *, session: requests.Session | None = None) -> PKCEManager | SecretManager:
     """The auth manager API calls use: cached sign-in or SPOTIFY_REFRESH_TOKEN, refreshed as needed."""
     _require_client_id(env)
     manager = _build(env, session if session is not None else True)

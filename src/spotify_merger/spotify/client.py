@@ -20,14 +20,13 @@ import threading
 import time
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
 
 import spotipy
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import ForbiddenError, MergerError, NotFoundError, UsageError
 from spotify_merger.spotify._transport import ObservedSession
-from spotify_merger.spotify.auth import auth_manager
+from spotify_merger.spotify.auth import PKCEManager, SecretManager, auth_manager
 from spotify_merger.spotify.models import CreatedPlaylist, ItemsPage, JsonObject, PlaylistInfo, SpotifyUser
 from spotify_merger.spotify.policy import CallPolicy, Recorder, WaitCallback
 
@@ -83,7 +82,12 @@ class SpotifyClient:
     """The Spotify endpoints this tool uses; thread-safe (pages are fetched concurrently)."""
 
     def __init__(
-        self, env: Environment, sp: Any, policy: CallPolicy, session: ObservedSession, auth: Any
+        self,
+        env: Environment,
+        sp: spotipy.Spotify,
+        policy: CallPolicy,
+        session: ObservedSession,
+        auth: PKCEManager | SecretManager,
     ) -> None:
         self.env = env
         self.sp = sp
@@ -162,8 +166,9 @@ class SpotifyClient:
         return self.session.bytes_received
 
     def _call(
-        self, endpoint: str, fn: Callable[[], Any], *, method: str = "GET", idempotent: bool = True
-    ) -> Any:
+        self, endpoint: str, fn: Callable[[], object], *, method: str = "GET", idempotent: bool = True
+    ) -> object:
+        """One request under the call policy; the JSON it returns is checked by the caller."""
         return self.policy.call(endpoint, fn, method=method, idempotent=idempotent)
 
     # -- reads -------------------------------------------------------------------------------------
@@ -244,7 +249,7 @@ class SpotifyClient:
             ) from None
         return _entries_page(page, f"Spotify sent no page of entries for {playlist_id}")
 
-    def _items_request(self, playlist_id: str, offset: int, limit: int, fields: str | None) -> Any:
+    def _items_request(self, playlist_id: str, offset: int, limit: int, fields: str | None) -> object:
         flt = fields or item_fields(self.profile)
         if self.profile == ApiProfile.EXTENDED:
             return self._call(
@@ -277,13 +282,15 @@ class SpotifyClient:
         offset = 0
         while True:
             page = self._call("/me/playlists", self._playlists_request(offset))
-            items = (page.get("items") or []) if isinstance(page, dict) else []
+            if not isinstance(page, dict):
+                return out
+            items = page.get("items") or []
             out.extend(PlaylistInfo.from_api(p) for p in items if isinstance(p, dict))
             offset += 50
             if not items or not page.get("next") or offset >= int(page.get("total") or 0):
                 return out
 
-    def _playlists_request(self, offset: int) -> Callable[[], Any]:
+    def _playlists_request(self, offset: int) -> Callable[[], object]:
         return lambda: self.sp.current_user_playlists(limit=50, offset=offset)
 
     def audio_features(self, ids: list[str]) -> list[JsonObject | None]:

@@ -22,9 +22,10 @@ import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import requests
 from spotipy.exceptions import SpotifyException
@@ -56,7 +57,7 @@ WaitCallback = Callable[[str, float], None]
 # -- the policy --------------------------------------------------------------------------------------
 
 
-def _error_text(exc: Any) -> str:
+def _error_text(exc: object) -> str:
     """spotipy's message is "<url>:\\n <message>"; keep the message."""
     msg = str(getattr(exc, "msg", "") or "")
     if ":\n" in msg:
@@ -64,7 +65,7 @@ def _error_text(exc: Any) -> str:
     return redact(msg.strip()) or "no details"
 
 
-def _retry_after(headers: Any) -> float | None:
+def _retry_after(headers: Mapping[str, str] | None) -> float | None:
     try:
         value = headers.get("Retry-After") if headers is not None else None
     except AttributeError:
@@ -94,6 +95,24 @@ def _never_sent(exc: BaseException) -> bool:
         text = repr(exc.args[0]) if exc.args else repr(exc)
         return "NewConnectionError" in text or "Connection refused" in text or "NameResolution" in text
     return False
+
+
+@dataclass
+class _Attempt:
+    """One call's retry bookkeeping across its attempts."""
+
+    method: str
+    endpoint: str
+    idempotent: bool
+    failures: int = 0  # transient failures so far (5xx, timeouts, connection errors, bad JSON)
+    rate_limited: int = 0  # consecutive 429s
+    refreshed: bool = False  # the token was refreshed once after a 401
+    started: float = 0.0  # the pacer's start time of the current attempt
+    started_perf: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.endpoint}"
 
 
 class CallPolicy:
@@ -197,61 +216,67 @@ class CallPolicy:
 
     def call(self, endpoint: str, fn: Callable[[], T], *, method: str = "GET", idempotent: bool = True) -> T:
         """Run `fn` (one HTTP request) under the policy; `endpoint` is the route template for logs."""
-        failures = 0
-        rate_limited = 0
-        refreshed = False
-        label = f"{method} {endpoint}"
+        attempt = _Attempt(method, endpoint, idempotent)
         while True:
             if self.cancelled.is_set():
                 raise CallCancelled()
-            started = self.pacer.acquire()
-            started_perf = time.perf_counter()
+            attempt.started = self.pacer.acquire()
+            attempt.started_perf = time.perf_counter()
             try:
                 try:
                     result = fn()
                 finally:
-                    self.pacer.release(time.perf_counter() - started_perf)
+                    self.pacer.release(time.perf_counter() - attempt.started_perf)
             except SpotifyException as exc:
-                status = int(exc.http_status) if exc.http_status is not None else None
-                self._record(method, endpoint, status, started_perf)
-                if status == 429:
-                    rate_limited += 1
-                    self._on_429(exc, started, label, rate_limited)
-                    continue
-                if status == 401:
-                    if not refreshed and self.refresh_token is not None:
-                        refreshed = True
-                        self.refresh_token()
-                        continue
-                    raise AuthError(
-                        f"Spotify rejected the access token ({_error_text(exc)})",
-                        "re-run `spotify-merger auth` to sign in again",
-                    ) from None
-                if status is not None and status >= 500:
-                    failures = self._on_transient(failures, label, f"HTTP {status}", idempotent, exc)
-                    continue
-                raise self._client_error(status, exc, label) from None
-            except TokenServerError as exc:
-                self._record(method, endpoint, None, started_perf)
-                failures = self._on_transient(failures, label, exc.message, True, exc)
+                self._on_http_error(exc, attempt)  # returns only when the call is to be tried again
                 continue
-            except MalformedResponseError as exc:
-                self._record(method, endpoint, None, started_perf)
-                failures = self._on_transient(
-                    failures, label, "a malformed (non-JSON) answer", idempotent, exc
-                )
+            except (TokenServerError, requests.exceptions.RequestException) as exc:
+                self._record(method, endpoint, None, attempt.started_perf)
+                self._on_transport_error(exc, attempt)
                 continue
-            except requests.exceptions.RequestException as exc:
-                self._record(method, endpoint, None, started_perf)
-                what = "a timeout" if isinstance(exc, requests.exceptions.Timeout) else "a connection error"
-                safe = idempotent or _never_sent(exc)
-                failures = self._on_transient(failures, label, what, safe, exc)
-                continue
-            self._record(method, endpoint, None, started_perf)
+            self._record(method, endpoint, None, attempt.started_perf)
             self.pacer.succeeded()
             return result
 
-    def _on_429(self, exc: Any, started: float, label: str, count: int) -> None:
+    def _on_http_error(self, exc: SpotifyException, attempt: _Attempt) -> None:
+        """An HTTP error answer: wait and return (try again), or raise the domain error."""
+        status = int(exc.http_status) if exc.http_status is not None else None
+        self._record(attempt.method, attempt.endpoint, status, attempt.started_perf)
+        if status == 429:
+            attempt.rate_limited += 1
+            self._on_429(exc, attempt.started, attempt.label, attempt.rate_limited)
+            return
+        if status == 401:
+            if not attempt.refreshed and self.refresh_token is not None:
+                attempt.refreshed = True
+                self.refresh_token()
+                return
+            raise AuthError(
+                f"Spotify rejected the access token ({_error_text(exc)})",
+                "re-run `spotify-merger auth` to sign in again",
+            ) from None
+        if status is not None and status >= 500:
+            attempt.failures = self._on_transient(
+                attempt.failures, attempt.label, f"HTTP {status}", attempt.idempotent, exc
+            )
+            return
+        raise self._client_error(status, exc, attempt.label) from None
+
+    def _on_transport_error(
+        self, exc: TokenServerError | requests.exceptions.RequestException, attempt: _Attempt
+    ) -> None:
+        """No usable answer (a token refresh failed, a malformed body, a timeout or a dropped
+        connection): back off and return, or raise once retrying is unsafe or hopeless."""
+        if isinstance(exc, TokenServerError):
+            what, safe = exc.message, True
+        elif isinstance(exc, MalformedResponseError):
+            what, safe = "a malformed (non-JSON) answer", attempt.idempotent
+        else:
+            what = "a timeout" if isinstance(exc, requests.exceptions.Timeout) else "a connection error"
+            safe = attempt.idempotent or _never_sent(exc)
+        attempt.failures = self._on_transient(attempt.failures, attempt.label, what, safe, exc)
+
+    def _on_429(self, exc: SpotifyException, started: float, label: str, count: int) -> None:
         if (exc.reason or "").upper() == "QUOTA_EXCEEDED":
             raise QuotaExceededError(
                 "this app's Spotify API quota is used up (429 QUOTA_EXCEEDED), "
@@ -310,7 +335,7 @@ class CallPolicy:
             return f"Spotify's accounts service at {accounts}", "SPOTIFY_ACCOUNTS_BASE"
         return f"Spotify at {api}", "SPOTIFY_API_BASE"
 
-    def _client_error(self, status: int | None, exc: Any, label: str) -> MergerError:
+    def _client_error(self, status: int | None, exc: SpotifyException, label: str) -> MergerError:
         text = _error_text(exc)
         if status == 403:
             return ForbiddenError(

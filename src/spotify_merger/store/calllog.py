@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import duckdb
+
 from spotify_merger.store.database import Database, insert_rows, utc_now
 
 _CALL_TYPES = ("TIMESTAMP", "VARCHAR", "VARCHAR", "VARCHAR", "INTEGER", "DOUBLE", "INTEGER")
@@ -26,7 +28,7 @@ class CallLog:
         with self._lock:
             self._rows.append((utc_now(), self.phase, method, endpoint, status, round(ms, 2), nbytes))
 
-    def flush_into(self, conn: Any) -> None:
+    def flush_into(self, conn: duckdb.DuckDBPyConnection) -> None:
         with self._lock:
             rows, self._rows = self._rows, []
         insert_rows(

@@ -29,7 +29,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def insert_rows(conn: Any, sql_head: str, rows: Sequence[Sequence[Any]], types: Sequence[str]) -> None:
+def insert_rows(
+    conn: duckdb.DuckDBPyConnection, sql_head: str, rows: Sequence[Sequence[Any]], types: Sequence[str]
+) -> None:
     """Insert many rows with one statement binding one list per column.
 
     DuckDB binds a VALUES list of hundreds of scalar parameters slowly (tens of ms for one page);

@@ -44,14 +44,14 @@ _TRACK_COLS = (
 )
 
 
-def _timestamp(value: Any) -> str | None:
+def _timestamp(value: object) -> str | None:
     """Spotify's '2014-03-12T08:02:54Z' as a naive UTC timestamp DuckDB reads."""
     if not isinstance(value, str) or not value:
         return None
     return value.replace("T", " ").rstrip("Z")
 
 
-def _year(date: Any) -> int | None:
+def _year(date: object) -> int | None:
     if isinstance(date, str) and len(date) >= 4 and date[:4].isdigit():
         year = int(date[:4])
         return year if year > 0 else None

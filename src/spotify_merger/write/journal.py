@@ -18,6 +18,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import duckdb
+
 from spotify_merger.analyze.model import MergeOptionsDict
 from spotify_merger.store.database import Database, utc_now
 
@@ -357,7 +359,7 @@ class Journal:
             )
 
 
-def _settle_doubt(conn: Any, run_id: str, part_index: int) -> int:
+def _settle_doubt(conn: duckdb.DuckDBPyConnection, run_id: str, part_index: int) -> int:
     """Drop the part's batch left intended and return the next batch index.
 
     A batch left intended is settled (done, or proven not applied) before a new one is recorded;

@@ -39,15 +39,7 @@ def run_to_undo(journal: Journal) -> RunRecord:
 def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, yes: bool) -> UndoResult:
     """Unfollow every part of the last run after confirmation; marks the run undone."""
     run = run_to_undo(journal)
-    targets: list[tuple[str, str]] = []
-    for part in run.parts:
-        if part.playlist_id:
-            targets.append((part.playlist_id, part.name))
-        elif part.state is PartState.INTENDED:
-            # Created just before a crash, never recorded: find it by the run's marker.
-            found = find_created(client, run, part)
-            if found is not None:
-                targets.append((found.id, part.name))
+    targets = _targets(client, run)
     if not targets:
         journal.set_status(run.run_id, RunStatus.UNDONE)
         raise NothingToDoError(
@@ -74,6 +66,20 @@ def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, ye
     for item in gone:
         env.say(f"{item['name']} ({item['id']}) was already gone.")
     return UndoResult(run.run_id, removed, gone)
+
+
+def _targets(client: WriteClient, run: RunRecord) -> list[tuple[str, str]]:
+    """(playlist id, name) of every part of `run` that exists on Spotify, as far as we can tell."""
+    targets: list[tuple[str, str]] = []
+    for part in run.parts:
+        if part.playlist_id:
+            targets.append((part.playlist_id, part.name))
+        elif part.state is PartState.INTENDED:
+            # Created just before a crash, never recorded: find it by the run's marker.
+            found = find_created(client, run, part)
+            if found is not None:
+                targets.append((found.id, part.name))
+    return targets
 
 
 def _show(env: Environment, run: RunRecord, targets: list[tuple[str, str]]) -> None:
