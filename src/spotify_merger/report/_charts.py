@@ -51,6 +51,12 @@ def _color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
+def _percent(counts: Mapping[str, int], keys: Sequence[str]) -> list[float]:
+    """Each key's share of all the counts, in percent (zeros for an empty histogram)."""
+    total = sum(counts.values()) or 1
+    return [100.0 * counts.get(k, 0) / total for k in keys]
+
+
 def _grouped_bars(ax: Axes, labels: list[str], series: Mapping[str, Sequence[float]]) -> None:
     n = max(1, len(series))
     width = 0.8 / n
@@ -137,10 +143,7 @@ def dna_chart(dna: MusicalDna) -> str:
         return _encode(fig)
     meta = dna["metadata"]
     decades = sorted({d for s in sources for d in meta[s]["decades"]})
-    series = {}
-    for s in sources:
-        total = sum(meta[s]["decades"].values()) or 1
-        series[s] = [100.0 * meta[s]["decades"].get(d, 0) / total for d in decades]
+    series = {s: _percent(meta[s]["decades"], decades) for s in sources}
     _grouped_bars(ax, decades or ["?"], series or {"-": [0.0]})
     ax.set_ylabel("% of entries", fontsize=9, color=INK)
     ax.set_title("Musical DNA: release decades by source", fontsize=11, color=INK, loc="left")
@@ -152,11 +155,7 @@ def duration_chart(dna: MusicalDna) -> str:
     meta = dna["metadata"]
     buckets = [str(i) for i in range(10)] + ["10+"]
     fig, ax = _figure(height=3.0)
-    series = {}
-    for s in sources:
-        hist = meta[s]["duration"]["histogram_min"]
-        total = sum(hist.values()) or 1
-        series[s] = [100.0 * hist.get(b, 0) / total for b in buckets]
+    series = {s: _percent(meta[s]["duration"]["histogram_min"], buckets) for s in sources}
     _grouped_bars(ax, [f"{b}m" for b in buckets], series or {"-": [0.0] * len(buckets)})
     ax.set_ylabel("% of entries", fontsize=9, color=INK)
     ax.set_title("Track lengths (minutes)", fontsize=11, color=INK, loc="left")
