@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from soak_driver import SoakSummary
+
+from .soak_driver import SoakSummary
 
 _SUMMARIES: list[SoakSummary] = []
 
