@@ -14,7 +14,6 @@ import platform
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -138,7 +137,7 @@ def child_env(settings: dict[str, str], pycache: Path | None = None) -> dict[str
 class KillSwitch:
     """SIGKILLs a subprocess the moment the emulator has answered the n-th request matching `when`.
 
-    It wraps the emulator's request recorder, so the kill lands at an exact request rather than
+    It listens to the emulator's request counter, so the kill lands at an exact request rather than
     after a polling delay.
     """
 
@@ -149,14 +148,7 @@ class KillSwitch:
         self._nth = 0
         self.seen = 0
         self.fired = False
-        original = emu.traffic.record
-
-        def record(method: str, template: str, status: int, nbytes: int) -> None:
-            original(method, template, status, nbytes)
-            self._check(method, template, status)
-
-        emu.traffic.record = record
-        _quiet_resets(emu)
+        emu.traffic.listeners.append(self._check)
 
     def arm(self, proc: subprocess.Popen[bytes], when: Callable[[str, str, int], bool], nth: int) -> None:
         with self._lock:
@@ -175,21 +167,6 @@ class KillSwitch:
                 self.fired = True
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(self._proc.pid, signal.SIGKILL)
-
-
-def _quiet_resets(emu: Any) -> None:
-    """A killed client resets its connections; the emulator's server would print each traceback."""
-    server = getattr(emu, "_server", None)
-    if server is None or getattr(server, "_resets_quiet", False):
-        return
-    loud = server.handle_error
-
-    def handle_error(request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            loud(request, client_address)
-
-    server.handle_error = handle_error
-    server._resets_quiet = True
 
 
 @contextlib.contextmanager

@@ -279,14 +279,12 @@ def rate(cfg: Config) -> list[Row]:
     with rate_window(cfg.rate_window), _emulator(sizes, rate_limit=cfg.rate_limit) as emu:
         env = test_env(cfg.tempdir("rate"), emu.env())
         refusals: list[float] = []
-        record = emu.traffic.record
 
-        def note_429(method: str, template: str, status: int, nbytes: int) -> None:
-            record(method, template, status, nbytes)
+        def note_429(method: str, template: str, status: int) -> None:
             if status == 429:
                 refusals.append(time.perf_counter())
 
-        emu.traffic.record = note_429
+        emu.traffic.listeners.append(note_429)
         emu.reset_counter()
         started = time.perf_counter()
         with timer() as t:

@@ -45,19 +45,13 @@ class Killer:
         self.seen = 0
         self.fired = False
         self.fired_at: list[tuple[str, str]] = []
-        original = emu.traffic.record
-
-        def record(method: str, template: str, status: int, nbytes: int) -> None:
-            original(method, template, status, nbytes)
-            self._check(method, template)
-
-        emu.traffic.record = record
+        emu.traffic.listeners.append(self._check)
 
     def arm(self, proc: subprocess.Popen[bytes], target: tuple[str, str] | None, nth: int) -> None:
         with self.lock:
             self.proc, self.target, self.nth, self.seen, self.fired = proc, target, nth, 0, False
 
-    def _check(self, method: str, template: str) -> None:
+    def _check(self, method: str, template: str, status: int) -> None:
         with self.lock:
             if self.proc is None or self.fired or not template.startswith("/v1/"):
                 return

@@ -116,8 +116,9 @@ def make_scenario(base_seed: int, index: int, *, small: bool = False) -> Scenari
 
 
 class Hooks:
-    """Wraps the emulator's request recorder: kills the armed process at a request count, applies the
-    scenario's edit at its page read, and counts lost responses (applied POSTs answered 502)."""
+    """Listens to the emulator's traffic: kills the armed process at a request count, applies the
+    scenario's edit at its page read, injects the spurious 429s and reads the count of lost responses
+    (applied POSTs answered 502)."""
 
     def __init__(self, emu: Any, edit: Edit, rate_429: float, gate_429: int, seed: int) -> None:
         self.emu = emu
@@ -134,39 +135,15 @@ class Hooks:
         self.pages_read = 0
         self.writes_seen = 0
         self.edit_applied: dict[str, Any] | None = None
-        self.lost = 0
         # What the sources must hold at the end: as seeded, then as the scenario's own edit left them.
         self.expected_sources = self._sources()
-        original_record = emu.traffic.record
-        original_roll = emu.traffic.roll
+        emu.traffic.listeners.append(self._on_answer)
+        emu.traffic.extra_refusal = self._spurious_429
 
-        def record(method: str, template: str, status: int, nbytes: int) -> None:
-            original_record(method, template, status, nbytes)
-            self._on_answer(method, template, status)
-
-        def roll() -> float:
-            value = original_roll()
-            if value < emu.knobs.lost_response_rate:
-                self.lost += 1  # roll() decides only whether an applied change loses its answer
-            return value
-
-        original_admit = emu.traffic.admit
-
-        def admit() -> Any:
-            refusal = original_admit()
-            return refusal if refusal is not None else self._spurious_429()
-
-        emu.traffic.record = record
-        emu.traffic.roll = roll
-        emu.traffic.admit = admit
-        server = emu._server
-        loud = server.handle_error
-
-        def handle_error(request: Any, address: Any) -> None:
-            if not isinstance(sys.exc_info()[1], ConnectionError):  # a killed client resets its sockets
-                loud(request, address)
-
-        server.handle_error = handle_error
+    @property
+    def lost(self) -> int:
+        """Applied changes whose answer the emulator dropped (answered 502)."""
+        return int(self.emu.traffic.lost_responses)
 
     def _spurious_429(self) -> Any:
         from spotify_merger.emulator.routing import ApiError
