@@ -21,7 +21,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spotify_merger.context import Environment
+    from spotify_merger.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -113,7 +117,7 @@ class Config:
 # -- environment helpers -----------------------------------------------------------------------------
 
 
-def test_env(data_dir: Path, settings: dict[str, str], **overrides: Any) -> Any:
+def test_env(data_dir: Path, settings: dict[str, str], **overrides: object) -> Environment:
     """A quiet, non-interactive Environment wired to an emulator (its consoles write to a null device)."""
     from spotify_merger.context import Environment
 
@@ -141,7 +145,7 @@ class KillSwitch:
     after a polling delay.
     """
 
-    def __init__(self, emu: Any) -> None:
+    def __init__(self, emu: Emulator) -> None:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._when: Callable[[str, str, int], bool] = lambda m, r, s: False
@@ -284,14 +288,16 @@ def fmt(value: float | None, unit: str = "") -> str:
 
 
 def print_table(rows: list[Row], errors: dict[str, str], title: str) -> None:
-    from rich.console import Console
+    from rich.console import Console, JustifyMethod
     from rich.table import Table
 
     table = Table(title=title, show_lines=False)
-    for name, justify in (("scenario", "left"), ("metric", "left"), ("ours", "right"),
-                          ("baseline / bound", "right"), ("ratio", "right"), ("target", "left"),
-                          ("", "center")):  # fmt: skip
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    columns: list[tuple[str, JustifyMethod]] = [
+        ("scenario", "left"), ("metric", "left"), ("ours", "right"), ("baseline / bound", "right"),
+        ("ratio", "right"), ("target", "left"), ("", "center"),
+    ]  # fmt: skip
+    for name, justify in columns:
+        table.add_column(name, justify=justify)
     last = None
     for row in rows:
         mark = "" if row.ok is None else ("[green]met[/green]" if row.ok else "[red]MISSED[/red]")

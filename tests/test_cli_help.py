@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.core import TyperGroup
 from typer.main import get_command
 from typer.testing import CliRunner
 
@@ -19,7 +20,8 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def command_names() -> list[str]:
     group = get_command(app)
-    return sorted(group.commands)  # type: ignore[attr-defined]
+    assert isinstance(group, TyperGroup)
+    return sorted(group.commands)
 
 
 def test_the_cli_has_the_documented_commands() -> None:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import pytest
 import requests
 import spotipy
-from spotipy.oauth2 import SpotifyOAuth, SpotifyPKCE
+from spotipy.oauth2 import SpotifyAuthBase, SpotifyOAuth, SpotifyPKCE
 
+from emulator_fixtures import EmulatorFactory
 from spotify_merger.emulator import Emulator
 
 SCOPES = "playlist-read-private playlist-read-collaborative playlist-modify-private playlist-modify-public"
 
 
-def oauth_class(base: type, emu: Emulator) -> Any:
+def oauth_class(base: type, emu: Emulator) -> type:
     # spotipy takes its accounts URLs from class attributes, so a subclass is the supported override.
     return type(
         base.__name__ + "Emu",
@@ -34,7 +34,7 @@ def follow_authorize(url: str) -> str:
     return r.headers["Location"]
 
 
-def client(emu: Emulator, auth_manager: Any) -> spotipy.Spotify:
+def client(emu: Emulator, auth_manager: SpotifyAuthBase) -> spotipy.Spotify:
     sp = spotipy.Spotify(
         auth_manager=auth_manager, requests_session=requests.Session(), retries=0, status_retries=0
     )
@@ -139,7 +139,7 @@ def test_spotipy_headless_refresh_token_flow(emulator: Emulator) -> None:
     assert sp.playlist(emu.playlist_ids[1], fields="id,name,items.total")["items"]["total"] == 300
 
 
-def test_spotipy_surfaces_errors_without_retrying(emulator_factory: Any) -> None:
+def test_spotipy_surfaces_errors_without_retrying(emulator_factory: EmulatorFactory) -> None:
     emu = emulator_factory(rate_limit=60)
     sp = spotipy.Spotify(
         auth=emu.issue_token(), requests_session=requests.Session(), retries=0, status_retries=0
@@ -154,7 +154,7 @@ def test_spotipy_surfaces_errors_without_retrying(emulator_factory: Any) -> None
     assert emu.calls(status=200) == 60
 
 
-def test_tekore_reads(emulator_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tekore_reads(emulator_factory: EmulatorFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     tekore = pytest.importorskip("tekore")
     from tekore._client import base as tekore_base
 

@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -28,7 +29,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from emulator_fixtures import bearer_session
+from emulator_fixtures import EmulatorFactory, bearer_session
 from spotify_merger.emulator import Emulator
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -56,7 +57,7 @@ needs_spec = pytest.mark.skipif(
 )
 
 
-def _walk(node: Any, fn: Any) -> None:
+def _walk(node: object, fn: Callable[[dict[str, Any]], None]) -> None:
     if isinstance(node, dict):
         fn(node)
         for v in node.values():
@@ -66,7 +67,7 @@ def _walk(node: Any, fn: Any) -> None:
             _walk(v, fn)
 
 
-def _drop_required(names: set[str]) -> Any:
+def _drop_required(names: set[str]) -> Callable[[dict[str, Any]], None]:
     def fn(node: dict[str, Any]) -> None:
         req = node.get("required")
         if isinstance(req, list):
@@ -122,7 +123,7 @@ class Validator:
         self.api_base = api_base
         self.checked: list[str] = []
 
-    def check(self, r: requests.Response, body: Any = None) -> None:
+    def check(self, r: requests.Response, body: object = None) -> None:
         """Validate a live response (or the same response with ``body`` substituted)."""
         from openapi_core.testing import MockRequest, MockResponse
 
@@ -174,7 +175,7 @@ def check_entries_page(v: Validator, r: requests.Response) -> int:
 @needs_spec
 @pytest.mark.parametrize("profile", ["dev-2026", "extended"])
 def test_responses_validate_against_openapi(
-    raw_spec: dict[str, Any], emulator_factory: Any, profile: str
+    raw_spec: dict[str, Any], emulator_factory: EmulatorFactory, profile: str
 ) -> None:
     emu: Emulator = emulator_factory(profile=profile)
     v = Validator(raw_spec, profile, emu.api_base)
@@ -193,11 +194,11 @@ def test_responses_validate_against_openapi(
         for offset in range(0, len(emu.playlist_uris(pid)), limit):
             r = s.get(
                 f"{api}/playlists/{pid}/items",
-                params={"limit": limit, "offset": offset, "additional_types": "track,episode"},
+                params={"limit": str(limit), "offset": str(offset), "additional_types": "track,episode"},
             )
             n_local += check_entries_page(v, r)
     assert n_local > 0
-    v.check(s.get(f"{api}/playlists/{p1}/items", params={"limit": 5, "market": "US"}))
+    v.check(s.get(f"{api}/playlists/{p1}/items", params={"limit": "5", "market": "US"}))
     v.check(s.get(f"{api}/me/tracks", params={"limit": 50}))
     track = next(u for u in emu.playlist_uris(p1) if u and u.startswith("spotify:track:")).rsplit(":", 1)[1]
     artist = emu.library.tracks[track]["artists"][0]
@@ -241,7 +242,7 @@ def test_responses_validate_against_openapi(
     not CHECKER.exists() or not SPEC.exists(),
     reason="the shared conformance checker (../shared/tools/) or definition is not present",
 )
-def test_shared_conformance_checker_passes(emulator_factory: Any, tmp_path: Path) -> None:
+def test_shared_conformance_checker_passes(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
     procs = {}
     for profile in ("dev-2026", "extended"):  # both at once: each run is mostly loading the definition
         emu = emulator_factory(profile=profile)

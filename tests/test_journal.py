@@ -8,14 +8,14 @@ import pytest
 
 from spotify_merger.store._migrations import SCHEMA_VERSION
 from spotify_merger.store.database import Database
-from spotify_merger.write.journal import MAX_BATCH, Journal, plan_hash
+from spotify_merger.write.journal import MAX_BATCH, Journal, RunRecord, plan_hash
 
 
 def uris(n: int, prefix: str = "a") -> list[str]:
     return [f"spotify:track:{prefix}{i:021d}" for i in range(n)]
 
 
-def make_run(journal: Journal, parts: list[list[str]] | None = None):
+def make_run(journal: Journal, parts: list[list[str]] | None = None) -> RunRecord:
     parts = parts if parts is not None else [uris(250)]
     return journal.create_run(
         master_name="Master Library 2026-01-02",
@@ -24,6 +24,10 @@ def make_run(journal: Journal, parts: list[list[str]] | None = None):
         options={"match": "smart", "keep": "most-weighted"},
         parts=[(f"Master ({i}/{len(parts)})", u) for i, u in enumerate(parts, start=1)],
     )
+
+
+def run_id(run: RunRecord | None) -> str | None:
+    return run.run_id if run is not None else None
 
 
 def test_the_plan_is_frozen_with_every_uri_in_order(tmp_path: Path) -> None:
@@ -104,9 +108,9 @@ def test_latest_run_filters_by_status_and_plan(tmp_path: Path) -> None:
         first = make_run(journal, [uris(3, "x")])
         second = make_run(journal, [uris(4, "y")])
         journal.set_status(first.run_id, "verified")
-        assert journal.latest_run().run_id == second.run_id  # type: ignore[union-attr]
-        assert journal.latest_run(statuses=("verified",)).run_id == first.run_id  # type: ignore[union-attr]
-        assert journal.latest_run(plan_hash=first.plan_hash).run_id == first.run_id  # type: ignore[union-attr]
+        assert run_id(journal.latest_run()) == second.run_id
+        assert run_id(journal.latest_run(statuses=("verified",))) == first.run_id
+        assert run_id(journal.latest_run(plan_hash=first.plan_hash)) == first.run_id
         assert journal.latest_run(statuses=("undone",)) is None
         verified = journal.get_run(first.run_id)
         assert verified is not None and verified.verified_at is not None

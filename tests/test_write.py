@@ -7,6 +7,9 @@ import math
 
 import pytest
 
+from emulator_fixtures import EmulatorFactory
+from fixtures import EnvFor, PlanFromEmulator, SourcesOf
+from spotify_merger.emulator import Emulator
 from spotify_merger.errors import ConflictError, NotConfirmedError, NothingToDoError, UsageError
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.store.database import Database
@@ -16,22 +19,24 @@ from spotify_merger.write.journal import Journal
 ITEMS = "/v1/playlists/{id}/items"
 
 
-def api_calls(emu, method: str | None = None) -> int:  # type: ignore[no-untyped-def]
+def api_calls(emu: Emulator, method: str | None = None) -> int:
     """Web API calls only (token refreshes on the accounts service are not writes)."""
     return sum(
         c for (m, route, _s), c in emu.counter.items() if route.startswith("/v1/") and method in (None, m)
     )
 
 
-def names_of(emu) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def names_of(emu: Emulator) -> dict[str, str]:
     return {pid: emu.playlist(pid)["name"] for pid in emu.playlist_ids}
 
 
-def created_ids(emu, before: set[str]) -> list[str]:  # type: ignore[no-untyped-def]
+def created_ids(emu: Emulator, before: set[str]) -> list[str]:
     return [pid for pid in emu.user_playlist_ids() if pid not in before]
 
 
-def test_a_new_private_master_holds_exactly_the_plan(emulator, env_for, plan_from_emulator, sources_of):  # type: ignore[no-untyped-def]
+def test_a_new_private_master_holds_exactly_the_plan(
+    emulator: Emulator, env_for: EnvFor, plan_from_emulator: PlanFromEmulator, sources_of: SourcesOf
+) -> None:
     emu = emulator
     env = env_for(emu)
     plan = plan_from_emulator(emu)
@@ -71,8 +76,8 @@ def test_a_new_private_master_holds_exactly_the_plan(emulator, env_for, plan_fro
 
 
 def test_over_the_cap_the_master_is_split_into_ordered_parts(
-    emulator, env_for, plan_from_emulator, sources_of
-):  # type: ignore[no-untyped-def]
+    emulator: Emulator, env_for: EnvFor, plan_from_emulator: PlanFromEmulator, sources_of: SourcesOf
+) -> None:
     emu = emulator
     env = env_for(emu)
     plan = plan_from_emulator(emu)
@@ -95,7 +100,9 @@ def test_over_the_cap_the_master_is_split_into_ordered_parts(
     assert emu.calls("POST", ITEMS) == sum(math.ceil(p["tracks"] / 100) for p in outcome.playlists)
 
 
-def test_a_rerun_after_success_writes_nothing(emulator, env_for, plan_from_emulator, sources_of):  # type: ignore[no-untyped-def]
+def test_a_rerun_after_success_writes_nothing(
+    emulator: Emulator, env_for: EnvFor, plan_from_emulator: PlanFromEmulator, sources_of: SourcesOf
+) -> None:
     emu = emulator
     env = env_for(emu)
     plan = plan_from_emulator(emu)
@@ -108,7 +115,12 @@ def test_a_rerun_after_success_writes_nothing(emulator, env_for, plan_from_emula
     assert api_calls(emu) == 0
 
 
-def test_lost_responses_never_add_twice(emulator_factory, env_for, plan_from_emulator, sources_of):  # type: ignore[no-untyped-def]
+def test_lost_responses_never_add_twice(
+    emulator_factory: EmulatorFactory,
+    env_for: EnvFor,
+    plan_from_emulator: PlanFromEmulator,
+    sources_of: SourcesOf,
+) -> None:
     emu = emulator_factory(playlist_sizes=(400, 400))
     env = env_for(emu)
     plan = plan_from_emulator(emu)
@@ -126,8 +138,8 @@ def test_lost_responses_never_add_twice(emulator_factory, env_for, plan_from_emu
 
 
 def test_without_a_terminal_and_without_yes_nothing_is_written(
-    emulator, env_for, plan_from_emulator, sources_of
-):  # type: ignore[no-untyped-def]
+    emulator: Emulator, env_for: EnvFor, plan_from_emulator: PlanFromEmulator, sources_of: SourcesOf
+) -> None:
     emu = emulator
     env = env_for(emu)
     plan = plan_from_emulator(emu)
@@ -144,8 +156,12 @@ def test_without_a_terminal_and_without_yes_nothing_is_written(
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 200, "two\nlines"])
 def test_a_bad_master_name_is_refused_before_anything_is_sent(
-    emulator, env_for, name, plan_from_emulator, sources_of
-):  # type: ignore[no-untyped-def]
+    emulator: Emulator,
+    env_for: EnvFor,
+    name: str,
+    plan_from_emulator: PlanFromEmulator,
+    sources_of: SourcesOf,
+) -> None:
     emu = emulator
     env = env_for(emu)
     with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
@@ -155,7 +171,9 @@ def test_a_bad_master_name_is_refused_before_anything_is_sent(
     assert api_calls(emu) == 0
 
 
-def test_nothing_to_add_is_refused(emulator, env_for, plan_from_emulator, sources_of):  # type: ignore[no-untyped-def]
+def test_nothing_to_add_is_refused(
+    emulator: Emulator, env_for: EnvFor, plan_from_emulator: PlanFromEmulator, sources_of: SourcesOf
+) -> None:
     emu = emulator
     env = env_for(emu)
     plan = plan_from_emulator(emu, limit=0)
@@ -167,8 +185,8 @@ def test_nothing_to_add_is_refused(emulator, env_for, plan_from_emulator, source
 
 
 def test_a_source_changed_after_the_report_makes_the_plan_stale(
-    emulator, env_for, plan_from_emulator, sources_of
-):  # type: ignore[no-untyped-def]
+    emulator: Emulator, env_for: EnvFor, plan_from_emulator: PlanFromEmulator, sources_of: SourcesOf
+) -> None:
     emu = emulator
     env = env_for(emu)
     plan = plan_from_emulator(emu)
@@ -184,8 +202,8 @@ def test_a_source_changed_after_the_report_makes_the_plan_stale(
 
 
 def test_a_master_edited_between_runs_is_a_conflict_until_new_master(
-    emulator, env_for, plan_from_emulator, sources_of
-):  # type: ignore[no-untyped-def]
+    emulator: Emulator, env_for: EnvFor, plan_from_emulator: PlanFromEmulator, sources_of: SourcesOf
+) -> None:
     emu = emulator
     env = env_for(emu)
     plan = plan_from_emulator(emu)
@@ -194,7 +212,8 @@ def test_a_master_edited_between_runs_is_a_conflict_until_new_master(
         journal = Journal(db)
         first = execute_plan(env, client, db, plan, yes=True)
         # Pretend the write stopped half-way, then the user removed a song by hand.
-        journal.set_status(first.run_id, "writing")  # type: ignore[arg-type]
+        assert first.run_id is not None
+        journal.set_status(first.run_id, "writing")
         master = first.playlists[0]["id"]
         emu.edit_playlist(master, remove_positions=[len(plan.uris) - 1])
         emu.reset_counter()
@@ -208,14 +227,17 @@ def test_a_master_edited_between_runs_is_a_conflict_until_new_master(
     assert emu.playlist_uris(second) == plan.uris
 
 
-def test_a_master_deleted_between_runs_is_a_conflict(emulator, env_for, plan_from_emulator, sources_of):  # type: ignore[no-untyped-def]
+def test_a_master_deleted_between_runs_is_a_conflict(
+    emulator: Emulator, env_for: EnvFor, plan_from_emulator: PlanFromEmulator, sources_of: SourcesOf
+) -> None:
     emu = emulator
     env = env_for(emu)
     plan = plan_from_emulator(emu)
     with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
         journal = Journal(db)
         first = execute_plan(env, client, db, plan, yes=True)
-        journal.set_status(first.run_id, "writing")  # type: ignore[arg-type]
+        assert first.run_id is not None
+        journal.set_status(first.run_id, "writing")
         emu.delete_playlist(first.playlists[0]["id"])
         with pytest.raises(ConflictError) as info:
             execute_plan(env, client, db, plan, yes=True)
@@ -223,8 +245,11 @@ def test_a_master_deleted_between_runs_is_a_conflict(emulator, env_for, plan_fro
 
 
 def test_a_fault_storm_still_writes_exactly_the_plan(
-    emulator_factory, env_for, plan_from_emulator, sources_of
-):  # type: ignore[no-untyped-def]
+    emulator_factory: EmulatorFactory,
+    env_for: EnvFor,
+    plan_from_emulator: PlanFromEmulator,
+    sources_of: SourcesOf,
+) -> None:
     emu = emulator_factory(playlist_sizes=(400, 400))
     env = env_for(emu)
     plan = plan_from_emulator(emu)

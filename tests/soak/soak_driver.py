@@ -32,7 +32,11 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spotify_merger.emulator import Emulator
+    from spotify_merger.emulator.routing import ApiError
 
 # Spurious 429s are injected only once the client has made this many requests in the last 30 s.
 # Why: the client's pacer learns "window / calls accepted so far" from any 429, so one 429 on the
@@ -120,7 +124,7 @@ class Hooks:
     scenario's edit at its page read, injects the spurious 429s and reads the count of lost responses
     (applied POSTs answered 502)."""
 
-    def __init__(self, emu: Any, edit: Edit, rate_429: float, gate_429: int, seed: int) -> None:
+    def __init__(self, emu: Emulator, edit: Edit, rate_429: float, gate_429: int, seed: int) -> None:
         self.emu = emu
         self.edit = edit
         self.rate_429 = rate_429
@@ -143,9 +147,9 @@ class Hooks:
     @property
     def lost(self) -> int:
         """Applied changes whose answer the emulator dropped (answered 502)."""
-        return int(self.emu.traffic.lost_responses)
+        return self.emu.traffic.lost_responses
 
-    def _spurious_429(self) -> Any:
+    def _spurious_429(self) -> ApiError | None:
         from spotify_merger.emulator.routing import ApiError
 
         now = time.monotonic()
@@ -236,7 +240,7 @@ class Outcome:
         return self.outcome in ("a", "b")
 
 
-def run_client(emu: Any, hooks: Hooks, data: Path, workdir: Path, pycache: Path, kill_after: int | None,
+def run_client(emu: Emulator, hooks: Hooks, data: Path, workdir: Path, pycache: Path, kill_after: int | None,
                attempt: int) -> tuple[int, bool, str]:  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "PLAYLIST_"))}
     env.update(emu.env())
@@ -267,7 +271,7 @@ def _error_and_hint(stderr: str) -> tuple[str | None, str | None]:
     return error, hint
 
 
-def faults_off(emu: Any, hooks: Hooks) -> None:
+def faults_off(emu: Emulator, hooks: Hooks) -> None:
     emu.configure(rate_429=0.0, fault_rate=0.0, lost_response_rate=0.0, token_ttl=3600.0)
     hooks.rate_429 = 0.0
 
@@ -344,7 +348,7 @@ def drive(scenario: Scenario, workdir: Path, pycache: Path) -> Outcome:
 # -- the end state -----------------------------------------------------------------------------------
 
 
-def independent_plan(emu: Any, workdir: Path) -> list[str]:
+def independent_plan(emu: Emulator, workdir: Path) -> list[str]:
     """The plan a clean run would make from the sources as they are now: a fresh fetch into its own
     data dir, then the analyzer with the `run` command's default options."""
     from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
@@ -360,7 +364,7 @@ def independent_plan(emu: Any, workdir: Path) -> list[str]:
             return list(analyzer.plan().uris)
 
 
-def check_end_state(emu: Any, data: Path, workdir: Path, initial: set[str], hooks: Hooks,
+def check_end_state(emu: Emulator, data: Path, workdir: Path, initial: set[str], hooks: Hooks,
                     result: Outcome) -> str | None:  # fmt: skip
     """None if the end state is exactly right, else what is wrong."""
     from spotify_merger.store.database import Database
