@@ -109,15 +109,11 @@ def test_print_report_shows_every_section(fetched_copy: FetchedCopy) -> None:
     assert not (data_dir / "exports" / "report.html").exists()
 
 
-def test_parts_are_planned_past_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import spotify_merger.analyze.parts as plan_mod
-
-    monkeypatch.setattr(plan_mod, "MAX_PLAYLIST_ITEMS", 4)
-    monkeypatch.setattr(plan_mod.split_into_parts, "__defaults__", (4,))
+def test_parts_are_planned_past_the_cap(tmp_path: Path) -> None:
     with Database(tmp_path / "spotify.duckdb") as db:
         data = AnalysisData(db)
         data.playlist("P1", [data.track(f"S{i}") for i in range(10)])
-        doc = build_report(Environment.for_tests(tmp_path), SpotifyAnalyzer(db), master_name="Big")
+        doc = build_report(Environment.for_tests(tmp_path), SpotifyAnalyzer(db), master_name="Big", cap=4)
     assert [(p["name"], p["count"]) for p in doc["planned_master"]["parts"]] == [
         ("Big (1/3)", 4),
         ("Big (2/3)", 4),

@@ -19,12 +19,12 @@ REVIEW_LIMIT = 500
 EXCLUDED_LIMIT = 500
 
 
-def planned_master(analyzer: SpotifyAnalyzer, master_name: str) -> dict[str, Any]:
-    from spotify_merger.analyze.parts import split_into_parts, validate_master_name
+def planned_master(analyzer: SpotifyAnalyzer, master_name: str, cap: int | None = None) -> dict[str, Any]:
+    from spotify_merger.analyze.parts import MAX_PLAYLIST_ITEMS, split_into_parts, validate_master_name
 
     name = validate_master_name(master_name)
     plan = analyzer.plan()
-    parts = split_into_parts(name, plan.uris)
+    parts = split_into_parts(name, plan.uris, cap or MAX_PLAYLIST_ITEMS)
     return {
         "name": name,
         "entries": len(plan.uris),
@@ -37,14 +37,20 @@ def planned_master(analyzer: SpotifyAnalyzer, master_name: str) -> dict[str, Any
 
 
 def build_report(
-    env: Environment, analyzer: SpotifyAnalyzer, *, master_name: str, html: bool = True
+    env: Environment,
+    analyzer: SpotifyAnalyzer,
+    *,
+    master_name: str,
+    html: bool = True,
+    cap: int | None = None,
 ) -> dict[str, Any]:
     """Analyse and write dry_run_report.json, merge_plan.csv and report.html under env.exports_dir.
 
+    `cap` (songs per playlist) is the write's library-only test knob; Spotify's limit is the default.
     Returns the document written to the JSON file (plus `files`, the paths written)."""
     from spotify_merger.report import exports
 
-    planned = planned_master(analyzer, master_name)  # validates the name before any work is written
+    planned = planned_master(analyzer, master_name, cap)  # validates the name before any work is written
     report = analyzer.generate_dry_run_report()
     top_by_source = {
         f"p{i + 1}": analyzer.get_weight_analysis(i).head(TOP_WEIGHTED).to_dict("records")
