@@ -4,7 +4,7 @@
 
 from analysis_data import data, db
 from emulator_fixtures import emulator, emulator_factory
-from fixtures import env_for, fetched_library, plan_from_emulator, sources_of, virtual_time
+from fixtures import env_for, fetched_library, plan_from_emulator, sources_of, virtual_time, write_case
 
 __all__ = [
     "data",
@@ -16,4 +16,5 @@ __all__ = [
     "plan_from_emulator",
     "sources_of",
     "virtual_time",
+    "write_case",
 ]

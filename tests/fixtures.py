@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import pytest
 
@@ -18,6 +18,7 @@ from spotify_merger.analyze.model import MergePlan
 from spotify_merger.context import Environment
 from spotify_merger.emulator import Emulator, EmulatorConfig
 from spotify_merger.fetch import fetch_sources
+from spotify_merger.spotify._pacer import Pacer
 from spotify_merger.store.database import Database
 
 
@@ -31,7 +32,8 @@ def count(db: Database, sql: str, params: list[object] | None = None) -> int:
 # ============================================================================================
 # Fetch area (owner: fetch — auth, policy, client, sources, fetch). `env_for(emu, **overrides)`:
 # a quiet test Environment wired to an emulator (refresh-token mode, data under tmp_path);
-# `virtual_time`: a fake clock + sleep so waits in the call policy cost no real time.
+# `virtual_time`: a fake clock + sleep so waits in the call policy cost no real time;
+# `virtual_pacer()`: a pacer on such a clock.
 # ============================================================================================
 
 
@@ -52,6 +54,19 @@ class VirtualTime:
         self.now += seconds
         if self.on_sleep is not None:
             self.on_sleep(seconds)
+
+
+def virtual_pacer() -> tuple[list[float], Pacer, Callable[[], float]]:
+    """A pacer on a virtual clock (sleeping advances it) and a `start` that runs one 10 ms call."""
+    now = [0.0]
+    pacer = Pacer(lambda: now[0], lambda s: now.__setitem__(0, now[0] + s))
+
+    def start() -> float:
+        granted = pacer.acquire()
+        pacer.release(0.01)
+        return granted
+
+    return now, pacer, start
 
 
 class EnvFor(Protocol):
@@ -94,7 +109,7 @@ def env_for(tmp_path: Path) -> EnvFor:
 # `plan_from_emulator(emu, limit=None)`: a MergePlan built straight from the emulator's ground
 # truth (unique addable URIs of the two seeded playlists, first-appearance order), so write tests
 # need no fetch or analysis; `sources_of(emu)`: each source's URIs and snapshot, to prove them
-# untouched.
+# untouched; `write_case(emu, limit=None)`: all a write test starts from, in one line.
 # ============================================================================================
 
 SourceState = dict[str, tuple[list[str | None], str]]
@@ -105,12 +120,36 @@ class PlanFromEmulator(Protocol):
     def __call__(self, emu: Emulator, limit: int | None = None) -> MergePlan: ...
 
 
+def api_calls(emu: Emulator, method: str | None = None) -> int:
+    """Web API calls only (token refreshes on the accounts service are not writes)."""
+    return sum(
+        c for (m, route, _s), c in emu.counter.items() if route.startswith("/v1/") and method in (None, m)
+    )
+
+
+def new_playlists(emu: Emulator, before: set[str]) -> list[str]:
+    """The user's playlists that are not in `before` (what a write created)."""
+    return [pid for pid in emu.user_playlist_ids() if pid not in before]
+
+
 def source_state(emu: Emulator) -> SourceState:
     return {pid: (emu.playlist_uris(pid), emu.playlist_snapshot(pid)) for pid in emu.playlist_ids}
 
 
 def plan_of(emu: Emulator, limit: int | None = None) -> MergePlan:
     return MergePlan.of_uris(emu.unique_addable_uris(limit), list(emu.playlist_ids), emu.seeded_snapshots())
+
+
+class WriteCase(NamedTuple):
+    emu: Emulator
+    env: Environment  # quiet, wired to `emu`
+    plan: MergePlan  # from the emulator's ground truth
+    before: SourceState  # the sources as they were
+    existing: set[str]  # the user's playlists before the write
+
+
+class WriteCaseOf(Protocol):
+    def __call__(self, emu: Emulator, limit: int | None = None) -> WriteCase: ...
 
 
 @pytest.fixture
@@ -121,6 +160,16 @@ def plan_from_emulator() -> PlanFromEmulator:
 @pytest.fixture
 def sources_of() -> SourcesOf:
     return source_state
+
+
+@pytest.fixture
+def write_case(env_for: EnvFor) -> WriteCaseOf:
+    def make(emu: Emulator, limit: int | None = None) -> WriteCase:
+        return WriteCase(
+            emu, env_for(emu), plan_of(emu, limit), source_state(emu), set(emu.user_playlist_ids())
+        )
+
+    return make
 
 
 # ============================================================================================

@@ -27,6 +27,19 @@ def oauth_class(base: type, emu: Emulator) -> type:
     )
 
 
+def secret_oauth(emu: Emulator, state: str | None = None) -> SpotifyOAuth:
+    """spotipy's Authorization Code manager (with the client secret) for the emulator's app."""
+    return oauth_class(SpotifyOAuth, emu)(
+        client_id=emu.client_id,
+        client_secret=emu.client_secret,
+        redirect_uri=emu.redirect_uris[0],
+        scope=SCOPES,
+        cache_handler=spotipy.MemoryCacheHandler(),
+        open_browser=False,
+        state=state,
+    )
+
+
 def follow_authorize(url: str) -> str:
     """What a browser would do: open the authorize URL; return the redirect it answers with."""
     r = requests.get(url, allow_redirects=False, timeout=5)
@@ -44,15 +57,7 @@ def client(emu: Emulator, auth_manager: SpotifyAuthBase) -> spotipy.Spotify:
 
 def test_spotipy_authorization_code_with_secret_then_paging_create_and_add(emulator: Emulator) -> None:
     emu = emulator
-    auth = oauth_class(SpotifyOAuth, emu)(
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-        redirect_uri=emu.redirect_uris[0],
-        scope=SCOPES,
-        cache_handler=spotipy.MemoryCacheHandler(),
-        open_browser=False,
-        state="xyz",
-    )
+    auth = secret_oauth(emu, state="xyz")
     location = follow_authorize(auth.get_authorize_url())
     assert location.startswith(emu.redirect_uris[0]) and "state=xyz" in location
     code = auth.parse_response_code(location)
@@ -125,14 +130,7 @@ def test_pkce_with_a_wrong_verifier_is_invalid_grant(emulator: Emulator) -> None
 
 def test_spotipy_headless_refresh_token_flow(emulator: Emulator) -> None:
     emu = emulator
-    auth = oauth_class(SpotifyOAuth, emu)(
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-        redirect_uri=emu.redirect_uris[0],
-        scope=SCOPES,
-        cache_handler=spotipy.MemoryCacheHandler(),
-        open_browser=False,
-    )
+    auth = secret_oauth(emu)
     info = auth.refresh_access_token(emu.refresh_token)
     assert info["access_token"].startswith("BQ")
     sp = client(emu, auth)

@@ -12,12 +12,12 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from emulator_fixtures import EmulatorFactory
-from fixtures import EnvFor, VirtualTime
+from fixtures import EnvFor, VirtualTime, virtual_pacer
 from spotify_merger.context import Environment
 from spotify_merger.emulator import Emulator
 from spotify_merger.errors import (
@@ -264,19 +264,6 @@ def test_unknown_and_invalid_ids(emulator: Emulator, env_for: EnvFor, virtual_ti
             client.playlist_meta("not-an-id")
 
 
-def virtual_pacer() -> tuple[list[float], Pacer, Callable[[], float]]:
-    """A pacer on a virtual clock (sleeping advances it) and a `start` that runs one 10 ms call."""
-    now = [0.0]
-    pacer = Pacer(lambda: now[0], lambda s: now.__setitem__(0, now[0] + s))
-
-    def start() -> float:
-        granted = pacer.acquire()
-        pacer.release(0.01)
-        return granted
-
-    return now, pacer, start
-
-
 def test_pacer_learns_the_rate_from_the_first_429() -> None:
     now, pacer, start = virtual_pacer()
     for _ in range(100):  # a burst of 100 accepted calls, unpaced
@@ -348,13 +335,10 @@ def test_pacer_never_speeds_up_past_the_rate_the_server_accepted() -> None:
 
 
 def test_a_429_after_a_handful_of_calls_is_honoured_but_not_learned_from() -> None:
-    now = [0.0]
-    pacer = Pacer(lambda: now[0], lambda s: now.__setitem__(0, now[0] + s))
+    _, pacer, start = virtual_pacer()
     for _ in range(3):
-        started = pacer.acquire()
-        pacer.release(0.01)
+        started = start()
     assert pacer.rate_limited(started, retry_after=2.0)
     assert pacer.interval == 0.0  # three calls say nothing about the limit
-    resumed = pacer.acquire()
-    pacer.release(0.01)
+    resumed = start()
     assert resumed >= started + 2.0  # but the pause is honoured

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import Result
 
 from emulator_fixtures import EmulatorFactory
-from fixtures import EnvFor, count
+from fixtures import EnvFor, count, virtual_pacer
 from spotify_merger.emulator import Emulator
 from spotify_merger.fetch import fetch_sources
 from spotify_merger.spotify._pacer import Pacer
@@ -87,11 +87,9 @@ def test_sporadic_429s_without_a_wait_do_not_slow_pacing_down(
 
 
 def test_pacing_interval_is_bounded() -> None:
-    now = [0.0]
-    pacer = Pacer(lambda: now[0], lambda s: now.__setitem__(0, now[0] + s))
+    now, pacer, start = virtual_pacer()
     for _ in range(20):
-        started = pacer.acquire()
-        pacer.release(0.01)
+        started = start()
         now[0] = pacer.paused_until + 0.01
         pacer.rate_limited(started, retry_after=2.0)
     assert pacer.interval == Pacer.max_interval

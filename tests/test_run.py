@@ -10,21 +10,13 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from emulator_fixtures import EmulatorFactory
-from fixtures import EnvFor, SourcesOf
+from fixtures import EnvFor, SourcesOf, api_calls, new_playlists
 from spotify_merger.cli import app
 from spotify_merger.emulator import Emulator
 from spotify_merger.errors import ExitCode
 from spotify_merger.pipeline import RunOptions, run_merge
 
 ITEMS = "/v1/playlists/{id}/items"
-
-
-def v1_calls(emu: Emulator, method: str | None = None) -> int:
-    return sum(c for (m, r, _s), c in emu.counter.items() if r.startswith("/v1/") and method in (None, m))
-
-
-def new_playlists(emu: Emulator, before: set[str]) -> list[str]:
-    return [pid for pid in emu.user_playlist_ids() if pid not in before]
 
 
 @pytest.mark.parametrize("profile", ["dev-2026", "extended"])
@@ -65,8 +57,8 @@ def test_run_fetches_analyses_writes_and_verifies(
     emu.reset_counter()
     again = run_merge(env, RunOptions(yes=True, name="Merged"))
     assert again.status == "already-complete" and again.playlists == outcome.playlists
-    assert v1_calls(emu, "POST") == 0 and v1_calls(emu, "DELETE") == 0
-    assert emu.calls("GET", ITEMS) == 0 and v1_calls(emu) <= 3
+    assert api_calls(emu, "POST") == 0 and api_calls(emu, "DELETE") == 0
+    assert emu.calls("GET", ITEMS) == 0 and api_calls(emu) <= 3
 
 
 # -- the command ------------------------------------------------------------------------------------
@@ -86,7 +78,7 @@ def test_dry_run_previews_and_without_a_terminal_run_asks_for_yes(emulator: Emul
     assert result.exit_code == ExitCode.NOT_CONFIRMED, result.output
     assert "no terminal to confirm" in result.output and "--yes" in result.output
     assert "WRITE OPERATION PREVIEW" in result.output
-    assert v1_calls(emulator, "POST") == 0
+    assert api_calls(emulator, "POST") == 0
     assert not (tmp_path / "data" / "exports" / "run_summary.json").exists()
 
 
@@ -95,7 +87,7 @@ def test_the_same_playlist_twice_is_refused_before_any_call(emulator: Emulator, 
     result = invoke(emulator, tmp_path, "run", "--yes", p1, f"https://open.spotify.com/playlist/{p1}?si=abc")
     assert result.exit_code == ExitCode.USAGE, result.output
     assert "same playlist" in result.output
-    assert v1_calls(emulator) == 0
+    assert api_calls(emulator) == 0
 
 
 @pytest.mark.parametrize("name", ["", "N" * 120])
@@ -103,7 +95,7 @@ def test_a_bad_name_is_refused_before_any_call(emulator: Emulator, tmp_path: Pat
     result = invoke(emulator, tmp_path, "run", "--yes", "--name", name)
     assert result.exit_code == ExitCode.USAGE, result.output
     assert "name" in result.output
-    assert v1_calls(emulator) == 0
+    assert api_calls(emulator) == 0
 
 
 def test_a_token_without_the_modify_scope_is_explained(emulator: Emulator, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from fixtures import EnvFor, PlanFromEmulator, SourcesOf
+from fixtures import SourcesOf, WriteCaseOf, new_playlists
 from spotify_merger.emulator import Emulator
 from spotify_merger.errors import LostResponseError
 from spotify_merger.spotify.client import SpotifyClient
@@ -57,24 +57,11 @@ class CrashingClient:
         return created
 
 
-def new_playlists(emu: Emulator, before: set[str]) -> list[str]:
-    return [pid for pid in emu.user_playlist_ids() if pid not in before]
-
-
 @pytest.mark.parametrize(("add", "before_send"), [(1, False), (3, False), (3, True), (6, False)])
 def test_crash_around_an_add_resumes_without_loss_or_duplicate(
-    emulator: Emulator,
-    env_for: EnvFor,
-    plan_from_emulator: PlanFromEmulator,
-    sources_of: SourcesOf,
-    add: int,
-    before_send: bool,
+    emulator: Emulator, write_case: WriteCaseOf, sources_of: SourcesOf, add: int, before_send: bool
 ) -> None:
-    emu = emulator
-    env = env_for(emu)
-    plan = plan_from_emulator(emu)
-    before = sources_of(emu)
-    existing = set(emu.user_playlist_ids())
+    emu, env, plan, before, existing = write_case(emulator)
     n = len(plan.uris)
     assert math.ceil(n / 100) >= add
     with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
@@ -95,12 +82,9 @@ def test_crash_around_an_add_resumes_without_loss_or_duplicate(
 
 
 def test_crash_after_create_finds_the_playlist_instead_of_creating_another(
-    emulator: Emulator, env_for: EnvFor, plan_from_emulator: PlanFromEmulator, sources_of: SourcesOf
+    emulator: Emulator, write_case: WriteCaseOf
 ) -> None:
-    emu = emulator
-    env = env_for(emu)
-    plan = plan_from_emulator(emu)
-    existing = set(emu.user_playlist_ids())
+    emu, env, plan, _, existing = write_case(emulator)
     with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
         with pytest.raises(Crash):
             execute_plan(env, CrashingClient(client, create=True), db, plan, master_name="Once", yes=True)
@@ -114,11 +98,9 @@ def test_crash_after_create_finds_the_playlist_instead_of_creating_another(
 
 
 def test_a_part_created_elsewhere_with_the_same_name_but_no_marker_is_not_adopted(
-    emulator: Emulator, env_for: EnvFor, plan_from_emulator: PlanFromEmulator
+    emulator: Emulator, write_case: WriteCaseOf
 ) -> None:
-    emu = emulator
-    env = env_for(emu)
-    plan = plan_from_emulator(emu)
+    emu, env, plan, _, _ = write_case(emulator)
     with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
         with pytest.raises(Crash):
             execute_plan(
@@ -162,12 +144,9 @@ class LosingClient(CrashingClient):
 
 
 def test_lost_answers_are_settled_by_reading_back_not_by_resending(
-    emulator: Emulator, env_for: EnvFor, plan_from_emulator: PlanFromEmulator
+    emulator: Emulator, write_case: WriteCaseOf
 ) -> None:
-    emu = emulator
-    env = env_for(emu)
-    plan = plan_from_emulator(emu)
-    existing = set(emu.user_playlist_ids())
+    emu, env, plan, _, existing = write_case(emulator)
     n = len(plan.uris)
     with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
         emu.reset_counter()
