@@ -128,7 +128,8 @@ def _child_analyse(db_path: str) -> dict[str, Any]:
 def _child(args: list[str]) -> dict[str, Any]:
     cmd = [sys.executable, __file__, *args]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def run(sizes: tuple[int, ...] = (18_000, 100_000, 1_000_000), playlists: int = 100) -> list[dict[str, Any]]:

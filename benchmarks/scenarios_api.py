@@ -14,22 +14,29 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.baseline import seed_client, seed_fetch, seed_write
 from benchmarks.harness import PYCACHE, ROOT, Config, KillSwitch, Row, child_env, speedup, test_env, timer
+
+if TYPE_CHECKING:
+    from spotify_merger.emulator import Emulator
+    from spotify_merger.spotify.client import SpotifyClient
 
 ITEMS = "/v1/playlists/{id}/items"
 PAGE_SIZE = 50  # dev-2026 (Development Mode) pages
 
 
-def _emulator(sizes: tuple[int, int], **knobs: Any) -> Any:
+def _emulator(sizes: tuple[int, int], *, latency_ms: float = 0.0, rate_limit: int | None = None) -> Emulator:
     from spotify_merger.emulator import Emulator, EmulatorConfig
 
-    return Emulator(EmulatorConfig(profile="dev-2026", seed=42, playlist_sizes=sizes, **knobs))
+    config = EmulatorConfig(
+        profile="dev-2026", seed=42, playlist_sizes=sizes, latency_ms=latency_ms, rate_limit=rate_limit
+    )
+    return Emulator(config)
 
 
-def _api_calls(emu: Any) -> dict[str, int]:
+def _api_calls(emu: Emulator) -> dict[str, int]:
     """Web API requests by "METHOD route" (the accounts service's token calls left out)."""
     out: dict[str, int] = {}
     for (method, route, _status), n in emu.counter.items():
@@ -71,7 +78,7 @@ def _plan_parts(db_path: Path, run_id: str) -> list[tuple[str, list[str]]]:
         return [(p.name, journal.plan_uris(run_id, p.part_index)) for p in run.parts]
 
 
-def _baseline_write(emu: Any, parts: list[tuple[str, list[str]]], workdir: Path) -> tuple[int, float]:
+def _baseline_write(emu: Emulator, parts: list[tuple[str, list[str]]], workdir: Path) -> tuple[int, float]:
     """The seed's write of the same parts (the seed itself would stop at Spotify's 10,000-item cap)."""
     sp = seed_client(emu.env())
     calls, seconds = 0, 0.0
@@ -180,11 +187,11 @@ def calls(cfg: Config) -> list[Row]:
 class _WriteClock:
     """The real client, noting when the first create starts and the last add ends (the write phase)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: SpotifyClient) -> None:
         self._client = client
         self.last_add_end = 0.0
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - every other call goes to the real client
         return getattr(self._client, name)
 
     def add_items(self, playlist_id: str, uris: list[str], position: int | None = None) -> str:
@@ -279,14 +286,12 @@ def rate(cfg: Config) -> list[Row]:
     with rate_window(cfg.rate_window), _emulator(sizes, rate_limit=cfg.rate_limit) as emu:
         env = test_env(cfg.tempdir("rate"), emu.env())
         refusals: list[float] = []
-        record = emu.traffic.record
 
-        def note_429(method: str, template: str, status: int, nbytes: int) -> None:
-            record(method, template, status, nbytes)
+        def note_429(method: str, template: str, status: int) -> None:
             if status == 429:
                 refusals.append(time.perf_counter())
 
-        emu.traffic.record = note_429
+        emu.traffic.listeners.append(note_429)
         emu.reset_counter()
         started = time.perf_counter()
         with timer() as t:
@@ -346,7 +351,7 @@ def rerun(cfg: Config) -> list[Row]:
     ]  # fmt: skip
 
 
-def _kill_at(emu: Any, cmd: list[str], env: dict[str, str], nth_page: int, cwd: Path) -> int:
+def _kill_at(emu: Emulator, cmd: list[str], env: dict[str, str], nth_page: int, cwd: Path) -> int:
     """Start `cmd`, SIGKILL it when the emulator has served its `nth_page`-th page; returns pages served."""
     switch = KillSwitch(emu)
     emu.reset_counter()

@@ -2,14 +2,20 @@
 
 It fills the same tables the fetcher fills, with the same meaning, so analysis tests can state
 exactly the library they need (a remaster, a clean edit, an undated entry) in a few lines.
+Fixtures (registered in `conftest.py`): `db`, an empty database under tmp_path; `data`, a builder on it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypedDict
+
+import duckdb
+import pytest
 
 from spotify_merger.store.database import Database
 
@@ -34,12 +40,39 @@ class Unavailable:
     added_at: dt.datetime | None = None
 
 
+class TrackFields(TypedDict, total=False):
+    """The keyword arguments of `AnalysisData.track`, for functions that pass them on."""
+
+    name: str
+    artist: str
+    id: str | None
+    duration_ms: int | None
+    isrc: str | None
+    explicit: bool | None
+    release_date: str | None
+    linked_from_id: str | None
+    type: str
+    album: str
+    album_type: str
+
+
 @dataclass
 class At:
     """A track entry with an explicit added_at (None = undated)."""
 
     track_id: str
     added_at: dt.datetime | None
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    with Database(tmp_path / "a.duckdb") as database:
+        yield database
+
+
+@pytest.fixture
+def data(db: Database) -> AnalysisData:
+    return AnalysisData(db)
 
 
 class AnalysisData:
@@ -116,7 +149,7 @@ class AnalysisData:
     def playlist(
         self,
         pid: str,
-        entries: list[str | Local | Unavailable | At],
+        entries: Sequence[str | Local | Unavailable | At],
         *,
         name: str | None = None,
         complete: bool = True,
@@ -213,7 +246,7 @@ _ENTRY_COLS = [
 ]
 
 
-def _insert_entries(conn: Any, rows: list[list[Any]]) -> None:
+def _insert_entries(conn: duckdb.DuckDBPyConnection, rows: list[list[Any]]) -> None:
     import pandas as pd
 
     frame = pd.DataFrame(rows, columns=_ENTRY_COLS)

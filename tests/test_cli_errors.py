@@ -30,7 +30,7 @@ def test_domain_error_is_one_line_with_a_hint_and_its_exit_code(tmp_path: Path) 
 
     with pytest.raises(typer.Exit) as info:
         run_command(env, fail)
-    assert info.value.exit_code == ExitCode.QUOTA_EXCEEDED == 7
+    assert info.value.exit_code == ExitCode.QUOTA_EXCEEDED.value == 7
     lines = err.getvalue().strip().splitlines()
     assert lines[0].startswith("error: this app's Spotify API quota is used up")
     assert lines[1].startswith("hint: ")

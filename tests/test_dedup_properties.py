@@ -8,15 +8,19 @@ clean edit, same title by another artist) must not.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Unpack
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis_data import AnalysisData, At, new_id
+from analysis_data import AnalysisData, At, TrackFields, new_id
 from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
+from spotify_merger.analyze.model import Keep, Match
 from spotify_merger.store.database import Database
 
 WORDS = [
@@ -55,7 +59,7 @@ class Library:
 
 
 @st.composite
-def libraries(draw: st.DrawFn) -> tuple[dict, int]:
+def libraries(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
     n_songs = draw(st.integers(1, 12))
     songs = []
     for i in range(n_songs):
@@ -77,14 +81,14 @@ def libraries(draw: st.DrawFn) -> tuple[dict, int]:
     return {"songs": songs}, seed
 
 
-def build(db: Database, spec: dict, seed: int) -> Library:
+def build(db: Database, spec: dict[str, Any], seed: int) -> Library:
     """Store the library; weights and dates come from `seed` so shrinking stays meaningful."""
     rng = random.Random(seed)
     data = AnalysisData(db)
     lib = Library()
     tracks: list[str] = []
 
-    def add(key: str, **kw) -> str:
+    def add(key: str, **kw: Unpack[TrackFields]) -> str:
         tid = data.track(**kw)
         lib.truth[tid] = key
         tracks.append(tid)
@@ -93,8 +97,14 @@ def build(db: Database, spec: dict, seed: int) -> Library:
     for i, s in enumerate(spec["songs"]):
         key = f"s{i}"
         explicit = s["explicit"] or "clean" in s["near_miss"]
-        base = {"artist": s["artist"], "explicit": explicit}
-        orig = add(key, name=s["title"], duration_ms=s["duration"], isrc=f"ISRC{i:05d}", **base)
+        orig = add(
+            key,
+            name=s["title"],
+            duration_ms=s["duration"],
+            isrc=f"ISRC{i:05d}",
+            artist=s["artist"],
+            explicit=explicit,
+        )
         for j, kind in enumerate(s["copies"]):
             if kind in ("single", "compilation"):
                 add(
@@ -103,7 +113,8 @@ def build(db: Database, spec: dict, seed: int) -> Library:
                     duration_ms=s["duration"],
                     isrc=f"ISRC{i:05d}",
                     album_type=kind,
-                    **base,
+                    artist=s["artist"],
+                    explicit=explicit,
                 )
             elif kind == "remaster":
                 add(
@@ -111,7 +122,8 @@ def build(db: Database, spec: dict, seed: int) -> Library:
                     name=s["title"] + REMASTER_SUFFIXES[j % len(REMASTER_SUFFIXES)],
                     duration_ms=s["duration"] + s["jitter"][j],
                     isrc=f"REM{i:03d}{j}",
-                    **base,
+                    artist=s["artist"],
+                    explicit=explicit,
                 )
             else:
                 add(
@@ -120,7 +132,8 @@ def build(db: Database, spec: dict, seed: int) -> Library:
                     duration_ms=s["duration"] + 60_000,
                     isrc=None,
                     linked_from_id=orig,
-                    **base,
+                    artist=s["artist"],
+                    explicit=explicit,
                 )
         for kind in sorted(s["near_miss"]):
             vkey = f"{key}:{kind}"
@@ -149,7 +162,8 @@ def build(db: Database, spec: dict, seed: int) -> Library:
                     name=s["title"] + NEAR_MISS[kind],
                     duration_ms=duration,
                     isrc=f"NM{i:03d}{kind}",
-                    **base,
+                    artist=s["artist"],
+                    explicit=explicit,
                 )
     start = 1_600_000_000
     for tid in tracks:
@@ -167,15 +181,15 @@ def build(db: Database, spec: dict, seed: int) -> Library:
     return lib
 
 
-def _when(rng: random.Random, start: int):
-    import datetime as dt
-
+def _when(rng: random.Random, start: int) -> dt.datetime | None:
     if rng.random() < 0.1:
         return None
     return dt.datetime.fromtimestamp(start + rng.randint(0, 10**6), dt.UTC).replace(tzinfo=None)
 
 
-def groups(db: Database, options: MergeOptions | None = None, sources=("P1", "P2")) -> set[frozenset[str]]:
+def groups(
+    db: Database, options: MergeOptions | None = None, sources: Sequence[str] = ("P1", "P2")
+) -> set[frozenset[str]]:
     an = SpotifyAnalyzer(db, list(sources), options)
     rows = an._query("SELECT list(id) FROM {ns}groups GROUP BY gid")
     an.close()
@@ -190,7 +204,7 @@ def truth_partition(lib: Library) -> set[frozenset[str]]:
 
 
 @pytest.fixture(scope="module")
-def shared_db():
+def shared_db() -> Iterator[Database]:
     # One in-memory database for all examples, emptied before each: opening a fresh one costs more
     # than the analysis itself.
     with Database(":memory:") as db:
@@ -208,7 +222,9 @@ def fresh(db: Database) -> Database:
     case=libraries(),
     keep=st.sampled_from(["most-weighted", "earliest-added", "newest-release", "oldest-release"]),
 )
-def test_dedup_finds_exactly_the_true_songs_and_is_idempotent(shared_db, case, keep):
+def test_dedup_finds_exactly_the_true_songs_and_is_idempotent(
+    shared_db: Database, case: tuple[dict[str, Any], int], keep: Keep
+) -> None:
     """Never merges a near-miss, never drops or splits a song; deduplicating the result changes nothing."""
     spec, seed = case
     db = fresh(shared_db)
@@ -229,7 +245,9 @@ def test_dedup_finds_exactly_the_true_songs_and_is_idempotent(shared_db, case, k
 @given(
     case=libraries(), match=st.sampled_from(["id", "isrc", "smart"]), shuffle_seed=st.integers(0, 2**32 - 1)
 )
-def test_grouping_never_crosses_songs_and_ignores_input_order(shared_db, case, match, shuffle_seed):
+def test_grouping_never_crosses_songs_and_ignores_input_order(
+    shared_db: Database, case: tuple[dict[str, Any], int], match: Match, shuffle_seed: int
+) -> None:
     spec, seed = case
     db = fresh(shared_db)
     lib = build(db, spec, seed)
@@ -248,5 +266,5 @@ def test_grouping_never_crosses_songs_and_ignores_input_order(shared_db, case, m
     assert groups(db, options, sources=("Q1", "Q2")) == before
 
 
-def test_builder_ids_are_unique():
+def test_builder_ids_are_unique() -> None:
     assert len({new_id() for _ in range(1000)}) == 1000

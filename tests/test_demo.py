@@ -59,6 +59,9 @@ def test_demo_in_the_extended_profile(tmp_path: Path) -> None:
     assert outcome.verified
     assert [p.name.rsplit(" ", 1)[-1] for p in outcome.playlists] == ["(1/2)", "(2/2)"]
     assert outcome.playlists[0].tracks == 250
+    # The report shown before the write planned the same parts as the write made.
+    report = json.loads((tmp_path / "demo" / "exports" / "dry_run_report.json").read_text())
+    assert [p["name"] for p in report["planned_master"]["parts"]] == [p.name for p in outcome.playlists]
 
 
 def test_the_demo_never_wipes_a_directory_it_did_not_make(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import requests
 
 from spotify_merger.context import Environment
 from spotify_merger.emulator import Emulator, EmulatorConfig
+from spotify_merger.emulator import parse_sizes as emulator_sizes
 from spotify_merger.errors import UsageError
 from spotify_merger.pipeline import RunOptions, run_merge
 from spotify_merger.spotify.client import ApiProfile
@@ -23,6 +24,14 @@ from spotify_merger.write.summary import WriteOutcome
 
 DEMO_MARKER = ".spotify-merger-demo"
 DEMO_SIZES = (9000, 9000)
+
+
+def parse_sizes(text: str) -> tuple[int, int]:
+    """--sizes of `demo` and `emulator`: one rule for both, the emulator's, as a usage error."""
+    try:
+        return emulator_sizes(text)
+    except ValueError as exc:
+        raise UsageError(f"--sizes {text}: {exc}", "use --sizes 9000,9000 (the default)") from None
 
 
 def run_demo(

@@ -82,7 +82,7 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
         env.say("[bold]Step 3: Analysis and dry-run report[/bold]")
         with SpotifyAnalyzer(db, ids, merge_options) as analyzer:
             plan = analyzer.plan()
-            report = build_report(env, analyzer, master_name=name or default_master_name())
+            report = build_report(env, analyzer, master_name=name or default_master_name(), cap=options.cap)
         print_report(env, report)
         names = {p.id: p.name or p.id for p in fetched.playlists}
         env.say("[bold]Step 4: Writing the master playlist[/bold]")

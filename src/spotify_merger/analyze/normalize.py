@@ -60,6 +60,7 @@ class _Evaluator:
     """A private in-memory DuckDB used to evaluate the SQL expressions from Python."""
 
     def __init__(self) -> None:
+        # Imported on first use: DuckDB loads only when Python code asks for a normalized string.
         import duckdb
 
         self._lock = threading.Lock()

@@ -11,7 +11,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from spotify_merger.context import Environment
-from spotify_merger.errors import ExitCode, MergerError, UsageError
+from spotify_merger.errors import ExitCode, MergerError
 from spotify_merger.redaction import redact
 
 T = TypeVar("T")
@@ -64,17 +64,6 @@ NameOption = Annotated[
         "--name", help="Master playlist name [default: 'Master Library YYYY-MM-DD'].", show_default=False
     ),
 ]
-
-
-def parse_sizes(text: str) -> tuple[int, int]:
-    """--sizes of `demo` and `emulator`: one rule for both, the emulator's."""
-    # Imported here: the emulator is not loaded by --help (see commands/__init__.py).
-    from spotify_merger.emulator import parse_sizes as parse
-
-    try:
-        return parse(text)
-    except ValueError as exc:
-        raise UsageError(f"--sizes {text}: {exc}", "use --sizes 9000,9000 (the default)") from None
 
 
 class GlobalOptions:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from spotify_merger.commands.common import SizesOption, build_env, parse_sizes, run_command
+from spotify_merger.commands.common import SizesOption, build_env, run_command
 from spotify_merger.errors import UsageError
 
 # The library (and rich, spotipy, DuckDB) is imported inside the commands, not here, so that
@@ -63,6 +63,8 @@ def emulator(
 
         spotify-merger emulator --print-env > emu.env &
     """
+    # Imported when the command runs, so --help stays fast.
+    from spotify_merger.demo import parse_sizes
     from spotify_merger.emulator import Emulator, EmulatorConfig
 
     _check_knobs(profile, fault_rate=fault_rate, rate_429=rate_429, lost_response_rate=lost_response_rate)

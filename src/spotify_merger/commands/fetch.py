@@ -27,6 +27,7 @@ def auth(ctx: typer.Context) -> None:
     env = build_env(ctx)
 
     def action() -> None:
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.spotify.signin import check_headless, login
 
         # README: headless mode has nothing to sign in to; a browser flow here would wait for minutes.
@@ -43,8 +44,10 @@ def playlists(ctx: typer.Context) -> None:
     env = build_env(ctx)
 
     def action() -> None:
+        # Imported when the command runs, so --help stays fast.
         from rich.table import Table
 
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.spotify.client import ApiProfile, SpotifyClient
 
         with SpotifyClient.connect(env) as client:
@@ -94,6 +97,7 @@ def fetch(
     env = build_env(ctx, max_wait=max_wait)
 
     def action() -> None:
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.fetch import fetch_sources
 
         result = fetch_sources(env, sources, features=not no_features, concurrency=concurrency)
@@ -104,6 +108,7 @@ def fetch(
 
 def print_summary(env: Environment, result: FetchResult) -> None:
     """The fetch summary table: entries per playlist, pages read vs reused, API calls."""
+    # Imported when the command runs, so --help stays fast.
     from rich.table import Table
 
     table = Table(title=f"Fetched ({result.profile} API)")

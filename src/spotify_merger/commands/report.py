@@ -44,6 +44,7 @@ def register(app: typer.Typer) -> None:
 
         Writes nothing to Spotify: the report goes to the terminal and to data/exports/.
         """
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import report_only
 
         env = build_env(ctx)

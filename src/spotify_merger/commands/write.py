@@ -18,7 +18,6 @@ from spotify_merger.commands.common import (
     SizesOption,
     SourcesArgument,
     build_env,
-    parse_sizes,
     run_command,
 )
 from spotify_merger.context import DEFAULT_MAX_WAIT
@@ -63,6 +62,7 @@ def register(app: typer.Typer) -> None:
         The sources are never modified. Adds are journalled, so an interrupted run resumes exactly
         where it stopped when run again: no song missing, none twice. Without a terminal, pass --yes.
         """
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import RunOptions, run_merge
 
         env = build_env(ctx, max_wait=max_wait)
@@ -86,6 +86,7 @@ def register(app: typer.Typer) -> None:
 
         Checks the count, the order and every song; exits 12 with the differences if they do not match.
         """
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import verify_last
 
         env = build_env(ctx)
@@ -100,6 +101,7 @@ def register(app: typer.Typer) -> None:
 
         Only playlists this tool created are removed; the source playlists are never touched.
         """
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import undo_last
 
         env = build_env(ctx)
@@ -123,7 +125,8 @@ def register(app: typer.Typer) -> None:
         Uses its own data dir (data/demo unless --data-dir is given), wiped at the start, so your
         real data is never touched.
         """
-        from spotify_merger.demo import run_demo
+        # Imported when the command runs, so --help stays fast.
+        from spotify_merger.demo import parse_sizes, run_demo
 
         env = build_env(ctx)
         root = ctx.find_root().obj

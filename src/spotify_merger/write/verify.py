@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from spotify_merger.context import Environment
@@ -47,7 +48,7 @@ def read_all_uris(client: WriteClient, playlist_id: str) -> list[str | None]:
     return uris
 
 
-def compare(expected: list[str], actual: list[str | None], *, limit: int = 5) -> list[str]:
+def compare(expected: Sequence[str], actual: Sequence[str | None], *, limit: int = 5) -> list[str]:
     """Human-readable differences: count, first out-of-place positions, missing and extra songs."""
     problems: list[str] = []
     if len(actual) != len(expected):
