@@ -33,7 +33,7 @@ from spotify_merger.analyze.model import (
     RULE_REASONS,
     MergeOptions,
 )
-from spotify_merger.analyze.normalize import artist_sql, title_sql
+from spotify_merger.analyze.normalize import build_keys, fold_sql, key_table_names
 
 if TYPE_CHECKING:
     import duckdb
@@ -107,7 +107,7 @@ def _entries(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
 def _nodes(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
     conn.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {ns}nodes AS
+        CREATE OR REPLACE TEMP TABLE {ns}nodes0 AS
         WITH ids AS (
             SELECT item_id AS id, min(uri) AS uri, min(item_type) AS item_type,
                    count(*) AS n_entries, min(entry_rank) AS first_rank,
@@ -123,11 +123,57 @@ def _nodes(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
                nullif(upper(trim(t.isrc)), '') AS isrc,
                nullif(t.linked_from_id, '') AS linked_from_id,
                ids.n_entries, ids.first_rank, ids.first_added,
-               {title_sql("t.name")} AS ntitle,
-               {artist_sql("t.primary_artist_name")} AS nartist
+               {fold_sql("t.name")} AS ftitle, {fold_sql("t.album_name")} AS falbum
         FROM ids LEFT JOIN tracks t ON t.id = ids.id
         """
     )
+    # The credited artists, in credit order; a track stored without its credit list falls back to
+    # its primary artist.
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {ns}ncredits AS
+        SELECT ta.track_id AS id, {fold_sql("ta.artist_name")} AS fname
+        FROM track_artists ta SEMI JOIN {ns}nodes0 n ON n.id = ta.track_id
+        UNION ALL
+        SELECT n.id, {fold_sql("n.artist")} FROM {ns}nodes0 n
+        WHERE n.artist IS NOT NULL AND NOT EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = n.id)
+        """
+    )
+    build_keys(
+        conn,
+        ns,
+        f"SELECT ftitle FROM {ns}nodes0 WHERE type = 'track'",
+        f"SELECT fname FROM {ns}ncredits",
+        f"SELECT falbum FROM {ns}nodes0 WHERE type = 'track'",
+    )
+    sep = "chr(30)"
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {ns}nodes AS
+        WITH atoms AS (
+            SELECT c.id, unnest(string_split(k.atoms, {sep})) AS atom
+            FROM {ns}ncredits c JOIN {ns}akeys k ON k.fname = c.fname
+            UNION
+            SELECT n.id, unnest(string_split(k.credits, {sep}))
+            FROM {ns}nodes0 n JOIN {ns}tkeys k ON k.ftitle = n.ftitle WHERE k.credits <> ''
+        ),
+        sets AS (
+            SELECT id, string_agg(atom, {sep} ORDER BY atom) AS nartists
+            FROM (SELECT DISTINCT id, atom FROM atoms WHERE atom <> '') GROUP BY id
+        )
+        SELECT n.* EXCLUDE (ftitle, falbum),
+               coalesce(tk.tkey, '') AS ntitle,
+               coalesce(s.nartists, '') AS nartists,
+               -- The album states a version only when the title is silent about it.
+               CASE WHEN tk.has_version THEN '' ELSE coalesce(mk.marks, '') END AS album_marks
+        FROM {ns}nodes0 n
+        LEFT JOIN {ns}tkeys tk ON tk.ftitle = n.ftitle AND n.type = 'track'
+        LEFT JOIN {ns}mkeys mk ON mk.falbum = n.falbum AND n.type = 'track'
+        LEFT JOIN sets s ON s.id = n.id
+        """
+    )
+    for name in (f"{ns}nodes0", f"{ns}ncredits", *key_table_names(ns)):
+        conn.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _memberships(conn: duckdb.DuckDBPyConnection, ns: str, max_rule: int) -> None:
@@ -141,24 +187,22 @@ def _memberships(conn: duckdb.DuckDBPyConnection, ns: str, max_rule: int) -> Non
     if max_rule >= 2:
         parts.append(f"SELECT id, 'i:' || isrc, 2 FROM {ns}nodes WHERE isrc IS NOT NULL AND type = 'track'")
     if max_rule >= 3:
-        # An empty normalized title, a missing artist or a missing duration never links under rule 3.
-        # Explicit and clean versions are kept apart: the flag is part of the block key.
+        # An empty title key, no artist or no duration never links under rule 3. Explicit and clean
+        # versions are kept apart, and so are the versions an album name states (live, acoustic…).
+        key = "ntitle || chr(31) || nartists || chr(31) || album_marks || chr(31) || explicit_key"
         parts.append(
             f"""
-            SELECT id, 't:' || ntitle || chr(31) || nartist || chr(31) || explicit_key || chr(31) || seg, 3
+            SELECT id, 't:' || {key} || chr(31) || seg, 3
             FROM (
-                SELECT id, ntitle, nartist, explicit_key,
-                       sum(gap) OVER (PARTITION BY ntitle, nartist, explicit_key
-                                      ORDER BY duration_ms, id ROWS UNBOUNDED PRECEDING) AS seg
+                SELECT id, ntitle, nartists, album_marks, explicit_key, duration_ms,
+                       sum(gap) OVER (PARTITION BY {key} ORDER BY duration_ms, id ROWS UNBOUNDED PRECEDING) AS seg
                 FROM (
-                    SELECT id, ntitle, nartist, duration_ms,
-                           coalesce(explicit::INTEGER::VARCHAR, '?') AS explicit_key,
+                    SELECT id, ntitle, nartists, album_marks, explicit_key, duration_ms,
                            CASE WHEN duration_ms - lag(duration_ms) OVER (
-                                    PARTITION BY ntitle, nartist, coalesce(explicit::INTEGER::VARCHAR, '?')
-                                    ORDER BY duration_ms, id) <= {DURATION_TOLERANCE_MS}
+                                    PARTITION BY {key} ORDER BY duration_ms, id) <= {DURATION_TOLERANCE_MS}
                                 THEN 0 ELSE 1 END AS gap
-                    FROM {ns}nodes
-                    WHERE type = 'track' AND ntitle <> '' AND nartist <> '' AND duration_ms IS NOT NULL
+                    FROM (SELECT *, coalesce(explicit::INTEGER::VARCHAR, '?') AS explicit_key FROM {ns}nodes)
+                    WHERE type = 'track' AND ntitle <> '' AND nartists <> '' AND duration_ms IS NOT NULL
                 )
             )
             """
