@@ -33,7 +33,7 @@ from spotify_merger.analyze.model import (
     RULE_REASONS,
     MergeOptions,
 )
-from spotify_merger.analyze.normalize import build_keys, fold_sql, key_table_names
+from spotify_merger.analyze.normalize import build_keys, key_table_names
 
 if TYPE_CHECKING:
     import duckdb
@@ -122,8 +122,7 @@ def _nodes(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
                t.release_date, t.release_year, t.duration_ms, t.explicit,
                nullif(upper(trim(t.isrc)), '') AS isrc,
                nullif(t.linked_from_id, '') AS linked_from_id,
-               ids.n_entries, ids.first_rank, ids.first_added,
-               {fold_sql("t.name")} AS ftitle, {fold_sql("t.album_name")} AS falbum
+               ids.n_entries, ids.first_rank, ids.first_added
         FROM ids LEFT JOIN tracks t ON t.id = ids.id
         """
     )
@@ -132,19 +131,19 @@ def _nodes(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {ns}ncredits AS
-        SELECT ta.track_id AS id, {fold_sql("ta.artist_name")} AS fname
+        SELECT ta.track_id AS id, ta.artist_name AS name
         FROM track_artists ta SEMI JOIN {ns}nodes0 n ON n.id = ta.track_id
         UNION ALL
-        SELECT n.id, {fold_sql("n.artist")} FROM {ns}nodes0 n
+        SELECT n.id, n.artist FROM {ns}nodes0 n
         WHERE n.artist IS NOT NULL AND NOT EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = n.id)
         """
     )
     build_keys(
         conn,
         ns,
-        f"SELECT ftitle FROM {ns}nodes0 WHERE type = 'track'",
-        f"SELECT fname FROM {ns}ncredits",
-        f"SELECT falbum FROM {ns}nodes0 WHERE type = 'track'",
+        f"SELECT name FROM {ns}nodes0 WHERE type = 'track'",
+        f"SELECT name FROM {ns}ncredits",
+        f"SELECT album_name FROM {ns}nodes0 WHERE type = 'track'",
     )
     sep = "chr(30)"
     conn.execute(
@@ -152,23 +151,23 @@ def _nodes(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
         CREATE OR REPLACE TEMP TABLE {ns}nodes AS
         WITH atoms AS (
             SELECT c.id, unnest(string_split(k.atoms, {sep})) AS atom
-            FROM {ns}ncredits c JOIN {ns}akeys k ON k.fname = c.fname
+            FROM {ns}ncredits c JOIN {ns}akeys k ON k.name = c.name
             UNION
             SELECT n.id, unnest(string_split(k.credits, {sep}))
-            FROM {ns}nodes0 n JOIN {ns}tkeys k ON k.ftitle = n.ftitle WHERE k.credits <> ''
+            FROM {ns}nodes0 n JOIN {ns}tkeys k ON k.name = n.name WHERE k.credits <> ''
         ),
         sets AS (
             SELECT id, string_agg(atom, {sep} ORDER BY atom) AS nartists
             FROM (SELECT DISTINCT id, atom FROM atoms WHERE atom <> '') GROUP BY id
         )
-        SELECT n.* EXCLUDE (ftitle, falbum),
+        SELECT n.*,
                coalesce(tk.tkey, '') AS ntitle,
                coalesce(s.nartists, '') AS nartists,
                -- The album states a version only when the title is silent about it.
                CASE WHEN tk.has_version THEN '' ELSE coalesce(mk.marks, '') END AS album_marks
         FROM {ns}nodes0 n
-        LEFT JOIN {ns}tkeys tk ON tk.ftitle = n.ftitle AND n.type = 'track'
-        LEFT JOIN {ns}mkeys mk ON mk.falbum = n.falbum AND n.type = 'track'
+        LEFT JOIN {ns}tkeys tk ON tk.name = n.name AND n.type = 'track'
+        LEFT JOIN {ns}mkeys mk ON mk.name = n.album_name AND n.type = 'track'
         LEFT JOIN sets s ON s.id = n.id
         """
     )

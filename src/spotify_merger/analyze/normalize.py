@@ -1,133 +1,113 @@
-"""Folding (in SQL) and the keys rule 3 compares: title key, artist set, album version markers.
+"""Folding and the keys rule 3 compares: title key, artist set, album version markers.
 
-Folding is one DuckDB expression, run over every title, artist and album name of an analysis:
-lowercase; accents folded in Latin-script text only (in kana, Hangul, Cyrillic or Arabic the
-marks are letters: デ is not テ, й is not и); typographic quotes, dashes, ellipses, full-width
-brackets and odd spaces made ASCII; "and" and "+" between words made "&".
+Folding: lowercase; accents folded in Latin-script text only (in kana, Hangul, Cyrillic or Arabic
+the marks are letters: デ is not テ, й is not и); typographic quotes, dashes, ellipses, full-width
+forms and odd spaces made ASCII; zero-width characters removed; "and" and "+" between words made
+"&"; runs of spaces collapsed.
 
-The grammar (`titles`) then reads each *distinct* folded title, artist name and album name once,
-in Python: a library has far fewer distinct names than entries. `build_keys` stores the results
-as temporary tables the dedup query joins; `normalize_title` and friends give Python the very
-same results for one value (same SQL, same grammar).
+Everything here is Python, run once per *distinct* title, artist name and album name of an
+analysis (a library has far fewer distinct names than entries): `build_keys` stores the results
+as temporary tables the dedup query joins, and `normalize_title` and friends give the very same
+results for one value, so the analysis and its explanations cannot drift apart.
 """
 
 from __future__ import annotations
 
-import threading
-from functools import lru_cache
+import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 from spotify_merger.analyze import titles
+from spotify_merger.store.database import insert_rows
 
 if TYPE_CHECKING:
     import duckdb
 
 SEP = chr(30)  # between the atoms of an artist set, inside one VARCHAR
 
-# Accents are folded only for text written in Latin script (plus common punctuation, digits and
-# emoji). In other scripts the "marks" are letters of their own.
-_NON_LATIN_RE = r"[^\p{Latin}\p{Common}\p{Inherited}]"
-# Typographic forms → ASCII, one character for one (translate() needs equal lengths).
-_TYPO_FROM = "‘’‚‛′`´“”„‟″«»‐‑‒–—―−﹘﹣－（）［］｛｝＆＋，／：；！？\u00a0\u2007\u202f\u3000\t\n\r"
-_TYPO_TO = "'''''''\"\"\"\"\"\"\"----------()[]{}&+,/:;!?       "
+# Full-width ASCII (U+FF01..U+FF5E: "（Ｌｉｖｅ）") is the ASCII character it stands for.
+_FULLWIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F))
+_TYPO_FROM = "‘’‚‛′`´“”„‟″«»‐‑‒–—―−﹘﹣\u00a0\u2007\u202f\u3000\t\n\r" + _FULLWIDTH
+_TYPO_TO = "'''''''\"\"\"\"\"\"\"---------       " + "".join(chr(ord(c) - 0xFEE0) for c in _FULLWIDTH)
 _DELETED = "\u200b\u2060\ufeff\u00ad"  # zero-width space, word joiner, BOM, soft hyphen
-assert len(_TYPO_FROM) == len(_TYPO_TO)
+_TABLE = {**str.maketrans(_TYPO_FROM, _TYPO_TO), **{ord(c): None for c in _DELETED}, ord("…"): "..."}
+_AND = re.compile(r" +(?:and|\+) +")
+_SPACES = re.compile(r" {2,}")
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _latin_only(text: str) -> bool:
+    """No letter of another script: accents may be folded (an emoji or a digit is no letter)."""
+    for ch in text:
+        other_letter = ord(ch) > 0x24F and unicodedata.category(ch).startswith("L")
+        if other_letter and not unicodedata.name(ch, "").startswith("LATIN"):
+            return False
+    return True
 
 
-def fold_sql(expr: str) -> str:
-    """A DuckDB expression: `expr` folded (never NULL: '' for a missing value)."""
-    value = f"coalesce({expr}, '')"
-    lowered = f"lower(nfc_normalize({value}))"
-    accents = f"(CASE WHEN regexp_matches({value}, '{_NON_LATIN_RE}') THEN {lowered} ELSE strip_accents({lowered}) END)"
-    ascii_forms = f"translate(translate({accents}, {_literal(_TYPO_FROM)}, {_literal(_TYPO_TO)}), {_literal(_DELETED)}, '')"
-    dots = f"replace({ascii_forms}, '…', '...')"
-    amp = f"regexp_replace({dots}, ' +(and|\\+) +', ' & ', 'g')"
-    return f"trim(regexp_replace({amp}, ' +', ' ', 'g'))"
+def fold(value: str | None) -> str:
+    """The folded form of a title, artist or album name ('' for a missing value)."""
+    if not value:
+        return ""
+    text = value.lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text).translate(_TABLE)
+        if not text.isascii() and _latin_only(text):
+            decomposed = unicodedata.normalize("NFD", text)
+            text = unicodedata.normalize(
+                "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+            )
+    if " and " in text or "+" in text:
+        text = _AND.sub(" & ", text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def build_keys(
     conn: duckdb.DuckDBPyConnection, ns: str, titles_sql: str, artists_sql: str, albums_sql: str
 ) -> None:
-    """Create {ns}tkeys (ftitle → tkey, credits, has_version), {ns}akeys (fname → atoms) and
-    {ns}mkeys (falbum → marks) for the distinct folded values the three queries return."""
-    titles_rows = conn.execute(f"SELECT DISTINCT f FROM ({titles_sql}) t(f)").fetchall()
-    parsed = [(f, titles.parse_title(f)) for (f,) in titles_rows]
+    """Create {ns}tkeys (name → tkey, credits, has_version), {ns}akeys (name → atoms) and
+    {ns}mkeys (album → marks) for the distinct raw values the three queries return."""
+    names = _distinct(conn, titles_sql)
+    parsed = [titles.parse_title(fold(n)) for n in names]
     _store(
         conn,
         f"{ns}tkeys",
-        ["ftitle", "tkey", "credits", "has_version"],
-        [(f, p.key, SEP.join(p.credits), bool(p.versions)) for f, p in parsed],
+        {"name": "VARCHAR", "tkey": "VARCHAR", "credits": "VARCHAR", "has_version": "BOOLEAN"},
+        [(n, p.key, SEP.join(p.credits), bool(p.versions)) for n, p in zip(names, parsed, strict=True)],
     )
-    artist_rows = conn.execute(f"SELECT DISTINCT f FROM ({artists_sql}) t(f)").fetchall()
+    artists = _distinct(conn, artists_sql)
     _store(
         conn,
         f"{ns}akeys",
-        ["fname", "atoms"],
-        [(f, SEP.join(titles.artist_atoms(f))) for (f,) in artist_rows],
+        {"name": "VARCHAR", "atoms": "VARCHAR"},
+        [(a, SEP.join(titles.artist_atoms(fold(a)))) for a in artists],
     )
-    album_rows = conn.execute(f"SELECT DISTINCT f FROM ({albums_sql}) t(f)").fetchall()
+    albums = _distinct(conn, albums_sql)
     _store(
         conn,
         f"{ns}mkeys",
-        ["falbum", "marks"],
-        [(f, ",".join(titles.album_markers(f))) for (f,) in album_rows],
+        {"name": "VARCHAR", "marks": "VARCHAR"},
+        [(a, ",".join(titles.album_markers(fold(a)))) for a in albums],
     )
 
 
-def _store(
-    conn: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[tuple[object, ...]]
-) -> None:
-    import pandas as pd
+def _distinct(conn: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    return [r[0] for r in conn.execute(f"SELECT DISTINCT v FROM ({sql}) t(v) WHERE v IS NOT NULL").fetchall()]
 
-    frame = pd.DataFrame(rows, columns=columns)
-    for col in columns:
-        if col != "has_version":
-            frame[col] = frame[col].astype("string")
-    if "has_version" in columns:
-        frame["has_version"] = frame["has_version"].astype("boolean")
-    view = f"{table}_frame"
-    conn.register(view, frame)
-    try:
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {view}")
-    finally:
-        conn.unregister(view)
+
+def _store(
+    conn: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], rows: list[tuple[object, ...]]
+) -> None:
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} ({', '.join(f'{n} {t}' for n, t in columns.items())})"
+    )
+    insert_rows(conn, f"INSERT INTO {table}", rows, list(columns.values()))
 
 
 def key_table_names(ns: str) -> list[str]:
     return [f"{ns}tkeys", f"{ns}akeys", f"{ns}mkeys"]
 
 
-# -- Python access: the same folding SQL and the same grammar, for one value --------------------------
-
-
-class _Evaluator:
-    """A private in-memory DuckDB used to evaluate the folding SQL from Python."""
-
-    def __init__(self) -> None:
-        import duckdb
-
-        self._lock = threading.Lock()
-        self._conn = duckdb.connect(":memory:")
-        self._sql = f"SELECT {fold_sql('v')} FROM (SELECT CAST(? AS VARCHAR) AS v)"
-
-    def fold(self, value: str | None) -> str:
-        with self._lock:
-            row = self._conn.execute(self._sql, [value]).fetchone()
-        return "" if row is None or row[0] is None else str(row[0])
-
-
-@lru_cache(maxsize=1)
-def _evaluator() -> _Evaluator:
-    return _Evaluator()
-
-
-def fold(value: str | None) -> str:
-    """Python access to `fold_sql`."""
-    return _evaluator().fold(value)
+# -- one value at a time: the same functions the analysis runs ------------------------------------
 
 
 def parse_title(title: str | None) -> titles.ParsedTitle:

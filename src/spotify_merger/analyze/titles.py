@@ -1,6 +1,6 @@
 """The title grammar of rule 3: a title's trailing annotations, what each one means, and artist sets.
 
-The grammar reads *folded* text (see `normalize.fold_sql`: lowercase, accents folded in Latin
+The grammar reads *folded* text (see `normalize.fold`: lowercase, accents folded in Latin
 script, typographic punctuation made ASCII, "and"/"+" made "&"). A title is a core followed by
 trailing annotations, read from the end, several in a row and in any order:
 
@@ -29,7 +29,8 @@ Pure functions of a string, so they can run once per distinct title, artist or a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 # Each reading stops after this many annotations; the rest stays in the core (bounded work on
 # pathological titles such as a thousand "(" in a row).
@@ -40,10 +41,14 @@ _BRACKETS = "()[]{}<>"
 # Punctuation that carries no identity: runs of it become one space. Brackets are the grammar's.
 _PUNCT = re.compile(r"""[!"#$%*,.:;?@\\^_`|~¡¿«»‹›「」『』【】〈〉《》、。・·…=/+-]+""")
 _SPACES = re.compile(r"\s+")
+_UNTITLED = re.compile(r"^(?:track|untitled|titre|pista|faixa)\s*\d+$")
+# Already clean: words of letters, digits and "&" separated by single spaces.
+_PLAIN = re.compile(r"[^\W_]+(?: (?:[^\W_]+|&))*")
 
 _CREDIT = re.compile(r"^(?:feat\.?|ft\.?|featuring|with|w/|avec|con)\s+(?P<names>\S.*)$")
-# "ft." after a number is a unit ("50 Ft. Queenie"), not a credit.
-_BARE_CREDIT = re.compile(r"^(?P<core>.*?\S)(?:\s+feat\.?|\s+featuring|(?<!\d)\s+ft\.)\s+(?P<names>\S.*)$")
+_BARE_CREDIT = re.compile(r"\s(?P<word>feat\.?|featuring|ft\.)\s+(?=\S)")
+# A title without any of these has no annotation and no credit: it is only cleaned.
+_TRIGGER = re.compile(r"[()\[\]{}<>]| - |feat|ft\.")
 _PART_SPLIT = re.compile(r"\s+-\s+|\s*/\s*|\s*;\s*")
 
 # Neutral parts: every word is one of these, and at least one is an anchor.
@@ -72,9 +77,41 @@ _NEUTRAL_WORDS = frozenset(
         "super",
         "legacy",
         "the",
+        "in",
+        "en",
+        "de",
+        "&",
+        "and",
+        "reissue",
+        "reissued",
+        "collectors",
+        "official",
+        "audio",
     ]
 )
-_ANCHORS = frozenset(["album", "original", "bonus", "deluxe", "explicit", "clean", "lp", "edition"])
+_ANCHORS = frozenset(
+    [
+        "album",
+        "original",
+        "bonus",
+        "deluxe",
+        "explicit",
+        "clean",
+        "lp",
+        "edition",
+        "reissue",
+        "reissued",
+        "audio",
+    ]
+)
+# Beside a remaster word: "24-bit", "'04".
+_REMASTER_DETAIL = re.compile(r"^(?:\d+bit|\d\d)$")
+# Who produced it, or which film it comes from, says nothing about the recording.
+_RELEASE_NOTE = re.compile(r"^(?:prod\.?|produced by)\s|^from\s(?!.*\blive\b)")
+# Titles shared by unrelated tracks of one artist: they never match by name and duration.
+GENERIC_TITLES = frozenset(
+    ["intro", "outro", "interlude", "skit", "prelude", "untitled", "hidden track", "bonus track", "silence"]
+)
 
 # Artist credits split at these separators, in artist names and in title credits alike.
 _ARTIST_SPLIT = re.compile(
@@ -104,8 +141,7 @@ _ALBUM_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class ParsedTitle:
+class ParsedTitle(NamedTuple):
     core: str
     versions: tuple[str, ...] = ()
     credits: tuple[str, ...] = ()
@@ -113,14 +149,16 @@ class ParsedTitle:
 
     @property
     def key(self) -> str:
-        """'' when nothing identifying is left: such a title never links under rule 3."""
-        if not self.core:
+        """'' when nothing identifying is left (empty, or a generic "Intro"): never linked by rule 3."""
+        if not self.core or (self.core in GENERIC_TITLES and not self.versions) or _UNTITLED.match(self.core):
             return ""
         return self.core + "".join(f" ({v})" for v in self.versions)
 
 
 def clean(text: str, *, keep_brackets: bool = False) -> str:
     """Apostrophes go, other punctuation runs become one space; never empties a non-blank text."""
+    if _PLAIN.fullmatch(text):
+        return text
     out = text.replace("'", "")
     out = _PUNCT.sub(" ", out)
     if not keep_brackets:
@@ -154,11 +192,14 @@ def _last_annotation(text: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)  # annotation parts repeat a lot across a library ("live", "2011 remaster")
 def _classify(part: str) -> tuple[str, str]:
     """('neutral' | 'year' | 'credit' | 'version', payload) for one part of an annotation."""
     credit = _CREDIT.match(part)
     if credit:
         return "credit", credit.group("names")
+    if _RELEASE_NOTE.match(part):
+        return "neutral", part
     words = _words(part)
     if not words:
         return "neutral", part
@@ -166,7 +207,12 @@ def _classify(part: str) -> tuple[str, str]:
         return "year", words[0]
     remaster = any(_REMASTER.match(w) for w in words)
     allowed = all(
-        _REMASTER.match(w) or _YEAR.match(w) or _ORDINAL.match(w) or w in _NEUTRAL_WORDS for w in words
+        _REMASTER.match(w)
+        or _YEAR.match(w)
+        or _ORDINAL.match(w)
+        or w in _NEUTRAL_WORDS
+        or (remaster and _REMASTER_DETAIL.match(w))
+        for w in words
     )
     original_mix = words in (["original", "mix"], ["original", "mix", "version"])
     if original_mix or (allowed and (remaster or any(w in _ANCHORS for w in words))):
@@ -174,22 +220,39 @@ def _classify(part: str) -> tuple[str, str]:
     return "version", " ".join(words)
 
 
+def _core(rest: str) -> str:
+    if not rest:
+        return ""
+    core = clean(rest, keep_brackets=True)
+    # A title that is only a dash annotation ("- Live") is not the bare word.
+    return "- " + core if rest.startswith("-") and not core.startswith("-") else core
+
+
+@lru_cache(maxsize=1 << 16)  # whole annotations repeat too ("- live", "(feat. x)", "[remastered 2009]")
+def _annotation_parts(annotation: str) -> tuple[tuple[str, str], ...]:
+    if _CREDIT.match(annotation):
+        return (("credit", _CREDIT.match(annotation).group("names")),)  # type: ignore[union-attr]
+    return tuple(_classify(piece.strip()) for piece in _PART_SPLIT.split(annotation) if piece.strip())
+
+
 def parse_title(folded: str) -> ParsedTitle:
     """Read a folded title into its core, version parts, credited names and dropped parts."""
     rest = folded.strip()
+    if not _TRIGGER.search(rest):
+        return ParsedTitle(_core(rest))
     parts: list[tuple[str, str]] = []
     for _ in range(MAX_ANNOTATIONS):
         found = _last_annotation(rest)
         if found is None:
             break
         rest, annotation = found
-        for piece in _PART_SPLIT.split(annotation) if not _CREDIT.match(annotation) else [annotation]:
-            if piece.strip():
-                parts.append(_classify(piece.strip()))
-    bare = _BARE_CREDIT.match(rest)
-    if bare:
-        rest = bare.group("core")
-        parts.append(("credit", bare.group("names")))
+        parts.extend(_annotation_parts(annotation))
+    bare = _BARE_CREDIT.search(rest)
+    before = rest[: bare.start()].strip() if bare else ""
+    # "ft." after a bare number is a unit ("50 Ft. Queenie"), not a credit.
+    if bare and before and not (bare.group("word") == "ft." and before.isdigit()):
+        rest, names = rest[: bare.start()], rest[bare.end() :]
+        parts.append(("credit", names))
     has_remaster = any(kind == "remaster" for kind, _ in parts)
     versions: set[str] = set()
     credits: list[str] = []
@@ -201,10 +264,11 @@ def parse_title(folded: str) -> ParsedTitle:
             versions.add(text)
         else:
             neutral.append(text)
-    core = clean(rest, keep_brackets=True) if rest else ""
+    core = _core(rest)
     return ParsedTitle(core, tuple(sorted(versions)), tuple(sorted(set(credits))), tuple(neutral))
 
 
+@lru_cache(maxsize=1 << 16)
 def artist_atoms(folded: str) -> tuple[str, ...]:
     """The names a folded credit holds: "a & b", "a, b and c", "a x b", "a feat. b" → each name."""
     atoms = {clean(p) for p in _ARTIST_SPLIT.split(folded) if p and p.strip()}
@@ -215,6 +279,15 @@ def artist_atoms(folded: str) -> tuple[str, ...]:
     return tuple(sorted(atoms))
 
 
+# One search tells most album names apart from those that may carry a marker.
+_ALBUM_HINT = re.compile(
+    r"live|vivo|directo|concert|unplugged|acoust|acust|akust|session|karaoke|instrumental|remix|demo"
+    r"|taylor|record|cap+el+a|sped|slowed"
+)
+
+
 def album_markers(folded_album: str) -> tuple[str, ...]:
     """The version kinds an album name states (live, unplugged, acoustic, sessions…), sorted."""
+    if not _ALBUM_HINT.search(folded_album):
+        return ()
     return tuple(kind for kind, pattern in _ALBUM_MARKERS if pattern.search(folded_album))
