@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from spotify_merger.emulator import Library, build_library
+from spotify_merger.emulator import Library, build_library, names
 
 
 @pytest.fixture(scope="module")
@@ -93,19 +93,7 @@ def test_same_song_cases_share_a_key(default_library: Library) -> None:
 def test_near_misses_stay_distinct(default_library: Library) -> None:
     lib = default_library
     kinds = Counter(kind for _, _, kind in lib.near_misses)
-    assert set(kinds) == {
-        "live",
-        "remix",
-        "acoustic",
-        "radio_edit",
-        "demo",
-        "instrumental",
-        "clean",
-        "other_artist",
-        "guest",
-        "album_live",
-        "album_acoustic",
-    }
+    assert set(kinds) == set(names.NEAR_MISS)
     for base_key, key, kind in lib.near_misses:
         assert base_key != key
         base = lib.tracks[lib.songs[base_key][0]]

@@ -206,3 +206,25 @@ def test_match_commands_change_the_report_end_to_end(fetched_library, tmp_path):
     assert bad.exit_code == ExitCode.USAGE and "contradicts" in bad.output
     assert _cli(["match", "forget", merged, kept], data_dir).exit_code == 0
     assert _cli(["match", "forget", merged, kept], data_dir).exit_code == ExitCode.NOTHING_TO_DO
+
+
+def test_run_fetches_the_exclusions_playlist_and_keeps_its_songs_out(emulator_factory, env_for):
+    from spotify_merger.pipeline import RunOptions, run_merge
+
+    emu = emulator_factory(profile="dev-2026", playlist_sizes=(150, 150))
+    env = env_for(emu)
+    p1, p2 = emu.playlist_ids
+    exclusions = emu.old_playlist_id  # another of the user's playlists, sharing songs with the sources
+    dropped = {u for u in emu.playlist_uris(exclusions) if u and u.startswith("spotify:track:")}
+    run_merge(
+        env, RunOptions(sources=[p1, p2], dry_run=True, exclude_playlist=f"spotify:playlist:{exclusions}")
+    )
+    doc = json.loads((env.exports_dir / "dry_run_report.json").read_text(encoding="utf-8"))
+    planned = set(emu.playlist_uris(p1)) | set(emu.playlist_uris(p2))
+    assert dropped & planned, "the test needs songs in both the sources and the exclusions playlist"
+    import csv
+
+    with open(env.exports_dir / "merge_plan.csv", newline="") as fh:
+        plan = {row["uri"] for row in csv.DictReader(fh)}
+    assert plan and not plan & dropped
+    assert doc["excluded"]["by_exclusions_playlist"] >= 1

@@ -26,23 +26,19 @@ def register(app: typer.Typer) -> None:
         env = build_env(ctx)
         run_command(env, lambda: add_match_rule(env, key, refs))
 
-    @group.command("same")
-    def same(
-        ctx: typer.Context,
-        a: Annotated[str, typer.Argument(help=TRACK_HELP, show_default=False)],
-        b: Annotated[str, typer.Argument(help=TRACK_HELP, show_default=False)],
-    ) -> None:
-        """A and B are one song: merge them in every master."""
-        _add(ctx, "same", [a, b])
+    def pair_command(key: str, doc: str) -> None:
+        def command(
+            ctx: typer.Context,
+            a: Annotated[str, typer.Argument(help=TRACK_HELP, show_default=False)],
+            b: Annotated[str, typer.Argument(help=TRACK_HELP, show_default=False)],
+        ) -> None:
+            _add(ctx, key, [a, b])
 
-    @group.command("never")
-    def never(
-        ctx: typer.Context,
-        a: Annotated[str, typer.Argument(help=TRACK_HELP, show_default=False)],
-        b: Annotated[str, typer.Argument(help=TRACK_HELP, show_default=False)],
-    ) -> None:
-        """A and B are two songs: never merge them, whatever the automatic rules say."""
-        _add(ctx, "never", [a, b])
+        command.__doc__ = doc
+        group.command(key)(command)
+
+    pair_command("same", "A and B are one song: merge them in every master.")
+    pair_command("never", "A and B are two songs: never merge them, whatever the automatic rules say.")
 
     @group.command("exclude")
     def exclude(
