@@ -151,8 +151,9 @@ def build(db: Database, spec: dict, seed: int) -> Library:
                     **base,
                 )
         for kind in sorted(s["near_miss"]):
-            # "(Live / Remastered)" is the live take remastered: the same song as "- Live".
-            vkey = f"{key}:{'live' if kind == 'live_remaster' else kind}"
+            # "(Live / Remastered)" is the live take remastered, and a plain title on a live album is a
+            # live take too: the same song as "- Live" (a library cannot tell two concerts apart).
+            vkey = f"{key}:{'live' if kind in ('live_remaster', 'album_live') else kind}"
             duration = s["duration"] + s["near_duration"]
             if kind == "guest" and guest:
                 continue  # the song already has a guest: another guest is tested when it has none

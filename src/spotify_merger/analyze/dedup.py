@@ -177,10 +177,12 @@ def _nodes(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
             FROM (SELECT DISTINCT id, atom FROM atoms WHERE atom <> '') GROUP BY id
         )
         SELECT n.*,
-               coalesce(tk.tkey, '') AS ntitle,
-               coalesce(s.nartists, '') AS nartists,
-               -- The album states a version only when the title is silent about it.
-               CASE WHEN tk.has_version THEN '' ELSE coalesce(mk.marks, '') END AS album_marks
+               -- When the title is silent about its version, the album's markers are its version:
+               -- "Song" on "Live at Leeds" reads like "Song (Live)".
+               CASE WHEN coalesce(tk.tkey, '') = '' OR tk.has_version OR coalesce(mk.marks, '') = ''
+                    THEN coalesce(tk.tkey, '')
+                    ELSE tk.tkey || ' (' || replace(mk.marks, ',', ') (') || ')' END AS ntitle,
+               coalesce(s.nartists, '') AS nartists
         FROM {ns}nodes0 n
         LEFT JOIN {ns}tkeys tk ON tk.name = n.name AND n.type = 'track'
         LEFT JOIN {ns}mkeys mk ON mk.name = n.album_name AND n.type = 'track'
@@ -205,16 +207,16 @@ def _memberships(conn: duckdb.DuckDBPyConnection, ns: str, max_rule: int) -> Non
         parts.append(f"SELECT id, 'i:' || isrc, 2 FROM {ns}nodes WHERE isrc IS NOT NULL AND type = 'track'")
     if max_rule >= 3:
         # An empty title key, no artist or no duration never links under rule 3. Explicit and clean
-        # versions are kept apart, and so are the versions an album name states (live, acoustic…).
-        key = "ntitle || chr(31) || nartists || chr(31) || album_marks || chr(31) || explicit_key"
+        # versions are kept apart.
+        key = "ntitle || chr(31) || nartists || chr(31) || explicit_key"
         parts.append(
             f"""
             SELECT id, 't:' || {key} || chr(31) || seg, 3
             FROM (
-                SELECT id, ntitle, nartists, album_marks, explicit_key, duration_ms,
+                SELECT id, ntitle, nartists, explicit_key, duration_ms,
                        sum(gap) OVER (PARTITION BY {key} ORDER BY duration_ms, id ROWS UNBOUNDED PRECEDING) AS seg
                 FROM (
-                    SELECT id, ntitle, nartists, album_marks, explicit_key, duration_ms,
+                    SELECT id, ntitle, nartists, explicit_key, duration_ms,
                            CASE WHEN duration_ms - lag(duration_ms) OVER (
                                     PARTITION BY {key} ORDER BY duration_ms, id) <= {DURATION_TOLERANCE_MS}
                                 THEN 0 ELSE 1 END AS gap

@@ -87,6 +87,10 @@ _NEUTRAL_WORDS = frozenset(
         "collectors",
         "official",
         "audio",
+        "soundtrack",
+        "motion",
+        "picture",
+        "ost",
     ]
 )
 _ANCHORS = frozenset(
@@ -104,6 +108,7 @@ _ANCHORS = frozenset(
         "audio",
     ]
 )
+_VERSION_WORDS = frozenset(["version", "ver"])
 # Beside a remaster word: "24-bit", "'04".
 _REMASTER_DETAIL = re.compile(r"^(?:\d+bit|\d\d)$")
 # Who produced it, or which film it comes from, says nothing about the recording.
@@ -135,7 +140,7 @@ _ALBUM_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("instrumental", re.compile(r"\binstrumentals?\b")),
     ("remix", re.compile(r"\bremix(?:es|ed)?\b")),
     ("demo", re.compile(r"\bdemos?\b")),
-    ("re-recorded", re.compile(r"\btaylor'?s version\b|\bre-?recorded\b")),
+    ("rerecorded", re.compile(r"\btaylor'?s version\b|\bre-?recorded\b")),
     ("a cappella", re.compile(r"\ba ?cap+el+a\b")),
     ("sped up", re.compile(r"\bsped up\b|\bslowed\b")),
 )
@@ -217,7 +222,9 @@ def _classify(part: str) -> tuple[str, str]:
     original_mix = words in (["original", "mix"], ["original", "mix", "version"])
     if original_mix or (allowed and (remaster or any(w in _ANCHORS for w in words))):
         return ("remaster" if remaster else "neutral"), " ".join(words)
-    return "version", " ".join(words)
+    # "Acoustic Version", "Acoustic Ver." and "Acoustic" are one version.
+    kept = [w for w in words if w not in _VERSION_WORDS] or words
+    return "version", " ".join(kept)
 
 
 def _core(rest: str) -> str:
