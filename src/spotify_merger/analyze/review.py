@@ -181,7 +181,8 @@ def warnings(
         out.append(f"{_n(no_isrc, 'track has', 'tracks have')} no ISRC: the ISRC rule cannot match them")
     if options.max_rule >= 3 and no_title - no_metadata > 0:
         out.append(
-            f"{_n(no_title - no_metadata, 'track has', 'tracks have')} an empty title once normalized: "
+            f"{_n(no_title - no_metadata, 'track has', 'tracks have')} an empty or generic title once normalized "
+            "(such as Intro or Untitled): "
             "the title/artist/duration rule leaves them alone"
         )
     return out
