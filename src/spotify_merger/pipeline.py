@@ -15,6 +15,7 @@ from typing import Any
 
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
 from spotify_merger.analyze import rules as match_rules
@@ -233,13 +234,16 @@ def list_match_rules(env: Environment) -> list[Any]:
         return []
     names = _track_names(env, found.tracks)
 
-    table = Table(title=f"Match rules ({match_rules.rules_path(env.data_dir)})")
+    table = Table(title=Text(f"Match rules ({match_rules.rules_path(env.data_dir)})"))
     table.add_column("Rule", style="cyan")
     table.add_column("Track")
     table.add_column("Title - artist")
     for r in found.rules:
         for i, tid in enumerate(r.tracks):
-            table.add_row(r.key if i == 0 else "", f"spotify:track:{tid}", names.get(tid, "(not fetched)"))
+            # Titles come from Spotify: shown as text, never read as markup.
+            table.add_row(
+                r.key if i == 0 else "", f"spotify:track:{tid}", Text(names.get(tid, "(not fetched)"))
+            )
     env.stdout.print(table)
     return found.rules
 
