@@ -107,9 +107,9 @@ def _verdicts(db: Any, n: int, match: str) -> list[tuple[bool, str | None]]:
     from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
 
     with SpotifyAnalyzer(db, ["P1", "P2"], MergeOptions(match=match)) as an:  # type: ignore[arg-type]
-        rows = an._query("SELECT id, gid, reason FROM {ns}groups")
-    gid = {r[0]: r[1] for r in rows}
-    reason = {r[0]: r[2] for r in rows}
+        groups = an.track_groups()
+    gid = {tid: g for tid, (g, _) in groups.items()}
+    reason = {tid: r for tid, (_, r) in groups.items()}
     out = []
     for i in range(n):
         a, b = (f"c{i:05d}{s}".ljust(22, "0") for s in "ab")

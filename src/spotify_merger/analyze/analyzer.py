@@ -240,6 +240,12 @@ class SpotifyAnalyzer:
             ORDER BY p.pos
         """
 
+    def track_groups(self) -> dict[str, tuple[str, str | None]]:
+        """Every analysed track id → (its song's id, the reason it was merged; None for the kept copy)."""
+        return {
+            tid: (gid, reason) for tid, gid, reason in self._query("SELECT id, gid, reason FROM {ns}groups")
+        }
+
     def match_review(self, limit: int | None = 200) -> MatchReview:
         """Non-trivial merges (songs made of several track ids), with each merged copy's reason."""
         self._ensure()
