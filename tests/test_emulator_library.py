@@ -6,7 +6,8 @@ from collections import Counter
 
 import pytest
 
-from spotify_merger.emulator import Library, build_library, names
+from spotify_merger.emulator import Library, build_library
+from spotify_merger.emulator.seeding import NEAR_MISS_KINDS
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +94,7 @@ def test_same_song_cases_share_a_key(default_library: Library) -> None:
 def test_near_misses_stay_distinct(default_library: Library) -> None:
     lib = default_library
     kinds = Counter(kind for _, _, kind in lib.near_misses)
-    assert set(kinds) == set(names.NEAR_MISS)
+    assert set(kinds) == set(NEAR_MISS_KINDS)
     for base_key, key, kind in lib.near_misses:
         assert base_key != key
         base = lib.tracks[lib.songs[base_key][0]]

@@ -18,6 +18,9 @@ from spotify_merger.emulator.library import (
     ts_of,
 )
 
+# The kinds of near-miss songs the generator seeds (ground truth: each is a song of its own).
+NEAR_MISS_KINDS: tuple[str, ...] = names.NEAR_MISS
+
 
 class LibraryBuilder:
     """Builds a Library; split out so the generation steps can share the rng and counters."""
