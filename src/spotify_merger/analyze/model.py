@@ -20,13 +20,18 @@ MergeOptionsDict = dict[str, str | bool]
 
 _Choice = TypeVar("_Choice", bound=str)
 
-# The reasons a track can be merged into another, strongest first.
+# The reasons a track can be merged into another, strongest first. Rule 0 is the user's `same` rule.
 REASON_SAME_ID = "same-id"
+REASON_USER_SAME = "user-rule-same"
 REASON_RELINKED = "relinked"
 REASON_SAME_ISRC = "same-isrc"
 REASON_TITLE_ARTIST_DURATION = "same-title-artist-duration"
-RULE_REASONS = {1: REASON_RELINKED, 2: REASON_SAME_ISRC, 3: REASON_TITLE_ARTIST_DURATION}
+RULE_REASONS = {0: REASON_USER_SAME, 1: REASON_RELINKED, 2: REASON_SAME_ISRC, 3: REASON_TITLE_ARTIST_DURATION}
 MERGE_REASONS = (REASON_SAME_ID, *RULE_REASONS.values())
+
+# Why a playable track stays out of the master: the user's `exclude` rule or --exclude-playlist.
+EXCLUDED_BY_RULE = "excluded-by-rule"
+EXCLUDED_BY_PLAYLIST = "excluded-by-playlist"
 
 # Rule 3 links two durations when they differ by at most this much.
 DURATION_TOLERANCE_MS = 2_000

@@ -41,6 +41,14 @@ OrderOption = Annotated[
 KeepWeightsOption = Annotated[
     bool, typer.Option("--keep-weights", help="Repeat each song by its weight in its heaviest source.")
 ]
+ExcludePlaylistOption = Annotated[
+    str | None,
+    typer.Option(
+        "--exclude-playlist",
+        help="A playlist (id, URI or link) whose songs stay out of the master, like an 'Exclusions' playlist.",
+        show_default=False,
+    ),
+]
 SOURCES_HELP = (
     "Source playlists (ids, URIs or links; 'liked' for Liked Songs) in priority order "
     "[default: PLAYLIST_1_ID PLAYLIST_2_ID]."

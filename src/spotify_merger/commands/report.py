@@ -8,6 +8,7 @@ import typer
 
 from spotify_merger.commands.common import (
     SOURCES_HELP,
+    ExcludePlaylistOption,
     KeepOption,
     KeepWeightsOption,
     MatchOption,
@@ -38,6 +39,7 @@ def register(app: typer.Typer) -> None:
         order: OrderOption = "first-added",
         keep_weights: KeepWeightsOption = False,
         name: NameOption = None,
+        exclude_playlist: ExcludePlaylistOption = None,
         no_html: Annotated[bool, typer.Option("--no-html", help="Skip report.html.")] = False,
     ) -> None:
         """Dry run: analyse the fetched playlists and show what the merge would create.
@@ -59,5 +61,6 @@ def register(app: typer.Typer) -> None:
                 keep_weights=keep_weights,
                 name=name,
                 html=not no_html,
+                exclude_playlist=exclude_playlist,
             ),
         )

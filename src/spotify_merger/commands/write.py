@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from spotify_merger.commands.common import (
+    ExcludePlaylistOption,
     GlobalOptions,
     KeepOption,
     KeepWeightsOption,
@@ -46,6 +47,7 @@ def register(app: typer.Typer) -> None:
         keep: KeepOption = "most-weighted",
         order: OrderOption = "first-added",
         keep_weights: KeepWeightsOption = False,
+        exclude_playlist: ExcludePlaylistOption = None,
         new_master: Annotated[
             bool,
             typer.Option(
@@ -77,6 +79,7 @@ def register(app: typer.Typer) -> None:
             keep_weights=keep_weights,
             new_master=new_master,
             features=not no_features,
+            exclude_playlist=exclude_playlist,
         )
         run_command(env, lambda: run_merge(env, options))
 

@@ -264,6 +264,15 @@ def render_html(report: DryRunReport) -> str:
             {_table(["source", "position", "kind", "entry"], ex_rows, {1})}</section>"""
         )
 
+    if report.match_rules:
+        rule_rows: list[list[Cell]] = [
+            [r["rule"], " ".join(r["tracks"]), r["effect"]] for r in report.match_rules
+        ]
+        parts.append(
+            f"""<section><h2>Your match rules</h2><p>A rule always wins over automatic matching.</p>
+            {_table(["rule", "tracks", "here"], rule_rows, set())}</section>"""
+        )
+
     title = f"Dry run: {planned['name']}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

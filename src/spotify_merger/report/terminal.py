@@ -16,6 +16,7 @@ from spotify_merger.analyze.results import (
     MusicalDna,
     Overlap,
     PlannedMaster,
+    RuleEffect,
     ScopeMetadata,
     SourceStats,
     WeightedSong,
@@ -50,6 +51,7 @@ def print_report(env: Environment, report: DryRunReport) -> None:
     _print_review(console, report.match_review)
     _print_plan(console, report.planned_master)
     _print_excluded(console, report.excluded)
+    _print_rules(console, report.match_rules)
     _print_dna(console, report.dna)
     if report.files:
         saved = ", ".join(str(p) for p in report.files.values())
@@ -76,6 +78,10 @@ def _print_summary(console: Console, r: DryRunSummary) -> None:
     )
     summary.add_row("Left out: local files", _fmt(impact["excluded_local"]), "the Web API cannot add them")
     summary.add_row("Left out: unavailable", _fmt(impact["excluded_unavailable"]), "no playable track")
+    if impact["excluded_by_rules"]:
+        summary.add_row("Left out: your rules", _fmt(impact["excluded_by_rules"]), "exclude rules / playlist")
+    if impact.get("excluded_by_rules"):
+        summary.add_row("Left out: your rules", _fmt(impact["excluded_by_rules"]), "exclude rules / playlist")
     console.print(summary)
 
 
@@ -200,6 +206,20 @@ def _print_excluded(console: Console, excluded: ExcludedEntries) -> None:
     for e in excluded["entries"][:MAX_EXCLUDED_ROWS]:
         label = " - ".join(x for x in (e["artist"], e["name"]) if x) or (e["uri"] or "(no track)")
         table.add_row(e["source"], str(e["position"] + 1), e["kind"], label)
+    console.print(table)
+
+
+def _print_rules(console: Console, rules: list[RuleEffect]) -> None:
+    if not rules:
+        return
+    table = Table(
+        title=f"Your Match Rules: {len(rules):,}", caption="A rule always wins over automatic matching."
+    )
+    table.add_column("Rule", style="cyan")
+    table.add_column("Tracks")
+    table.add_column("Here", style="yellow")
+    for r in rules:
+        table.add_row(r["rule"], "\n".join(r["tracks"]), r["effect"])
     console.print(table)
 
 
