@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
+from spotify_merger.display import quote
 from spotify_merger.errors import UsageError
 
 LIKED = "liked"
@@ -43,4 +44,4 @@ def parse_source(text: str) -> str:
                     return segments[index + 1]
             if segments[-2:] == ["collection", "tracks"]:
                 return LIKED
-    raise UsageError(f"{text!r} is not a playlist I can read", f"give {_ACCEPTED}")
+    raise UsageError(f"{quote(text)} is not a playlist I can read", f"give {_ACCEPTED}")
