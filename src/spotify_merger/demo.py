@@ -31,8 +31,11 @@ def parse_sizes(text: str) -> tuple[int, int]:
     """--sizes of `demo` and `emulator`: one rule for both, the emulator's, as a usage error."""
     try:
         return emulator_sizes(text)
-    except ValueError as exc:
-        raise UsageError(f"--sizes {text}: {exc}", "use --sizes 9000,9000 (the default)") from None
+    except ValueError:
+        raise UsageError(
+            f"--sizes {quote(text)} is not two playlist sizes from 0 to 10,000 separated by a comma",
+            "use --sizes 9000,9000 (the default)",
+        ) from None
 
 
 def run_demo(
