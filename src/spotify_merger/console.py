@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console, ConsoleOptions, RenderableType
+from rich.panel import Panel
 from rich.segment import Segment
+from rich.text import Text
 
 from spotify_merger.display import SEGMENT_UNSAFE, SEQUENCE, clean, shorten
 
@@ -18,7 +20,6 @@ MAX_STR = 1000
 if TYPE_CHECKING:
     from rich.console import HighlighterType, JustifyMethod, OverflowMethod
     from rich.style import Style
-    from rich.text import Text
 
 
 class SafeConsole(Console):
@@ -65,9 +66,6 @@ class SafeConsole(Console):
 def _defused(renderable: RenderableType) -> RenderableType:
     """rich parses a Panel's str title and subtitle as markup itself, bypassing `render_str`:
     give it plain, cleaned Text instead (every nested renderable passes through here)."""
-    from rich.panel import Panel
-    from rich.text import Text
-
     if isinstance(renderable, Panel) and (
         isinstance(renderable.title, str) or isinstance(renderable.subtitle, str)
     ):

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from spotify_merger.display import as_text, styled
+from spotify_merger.settings import base_url, load_settings_file, setting
+
 if TYPE_CHECKING:
     from rich.text import Text
 
@@ -70,8 +73,6 @@ class Environment:
         A settings file given with --env-file must exist; any settings file must be readable UTF-8
         text. Problems are UsageErrors (exit 2), like every other bad setting.
         """
-        from spotify_merger.settings import load_settings_file
-
         load_settings_file(env_file if env_file is not None else Path(".env"), given=env_file is not None)
         return cls.from_mapping(os.environ, data_dir=data_dir, verbosity=verbosity, max_wait=max_wait)
 
@@ -85,8 +86,6 @@ class Environment:
         max_wait: float = DEFAULT_MAX_WAIT,
         interactive: bool | None = None,
     ) -> Environment:
-        from spotify_merger.settings import base_url, setting
-
         def get(key: str) -> str | None:
             return setting(env, key)
 
@@ -123,6 +122,7 @@ class Environment:
 
     def capture(self, stdout: TextIO | None, stderr: TextIO | None, **console_options: Any) -> None:
         """Send the consoles to these files (tests): safe consoles like the real ones."""
+        # Imported here: the console brings rich, loaded only once something is printed.
         from spotify_merger.console import make_console
 
         if stdout is not None:
@@ -133,6 +133,7 @@ class Environment:
     @property
     def stdout(self) -> SafeConsole:
         if self._stdout is None:
+            # Imported here: the console brings rich, loaded only once something is printed.
             from spotify_merger.console import make_console
 
             # Results always print: --quiet hides progress and status lines (stderr), not data.
@@ -143,6 +144,7 @@ class Environment:
     def stderr(self) -> SafeConsole:
         """Progress bars, warnings and errors go here, so stdout stays clean for data."""
         if self._stderr is None:
+            # Imported here: the console brings rich, loaded only once something is printed.
             from spotify_merger.console import make_console
 
             self._stderr = make_console(stderr=True)
@@ -164,8 +166,6 @@ class Environment:
 
     def warn(self, message: str | Text) -> None:
         """Warnings are shown even when quiet: they explain a degraded result."""
-        from spotify_merger.display import as_text, styled
-
         self.stderr.print(styled("[yellow]warning:[/yellow] ") + as_text(message))
 
     # -- paths --------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ class Environment:
 
 def _checked(console: SafeConsole) -> SafeConsole:
     # Every console must be a SafeConsole: a plain rich Console would parse outside text as markup.
-    from spotify_merger.console import SafeConsole
+    from spotify_merger.console import SafeConsole  # here: it brings rich (see above)
 
     if not isinstance(console, SafeConsole):
         raise TypeError("Environment consoles must be spotify_merger.console.SafeConsole instances")

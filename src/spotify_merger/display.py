@@ -95,7 +95,7 @@ def styled(template: str, /, **values: object) -> Text:
     as stand-ins and put back afterwards, one character for one, so the styles stay where the
     template put them. Numbers keep their format specs (`{count:,}`).
     """
-    from rich.text import Text
+    from rich.text import Text  # here, not at the top: see the module docstring
 
     def field(value: object) -> object:
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -110,13 +110,13 @@ def styled(template: str, /, **values: object) -> Text:
 
 def as_text(part: Text | str) -> Text:
     """A `Text` as it is; a str as plain, cleaned text (never markup)."""
-    from rich.text import Text
+    from rich.text import Text  # here, not at the top: see the module docstring
 
     return part if isinstance(part, Text) else Text(clean(part))
 
 
 def lines(*parts: Text | str) -> Text:
     """Several lines as one `Text` (for panels); a str part is outside text, cleaned, never markup."""
-    from rich.text import Text
+    from rich.text import Text  # here, not at the top: see the module docstring
 
     return Text("\n").join(as_text(part) for part in parts)

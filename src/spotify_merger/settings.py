@@ -20,6 +20,7 @@ _FILE_HINT = "give a settings file of KEY=value lines (see .env.example), or lea
 
 def load_settings_file(path: Path, *, given: bool) -> None:
     """Load `path` (KEY=value lines) into the process environment, never overriding what is set."""
+    # Imported here, not at the top: `spotify-merger --help` imports this module and must stay fast.
     from dotenv import load_dotenv
 
     shown = quote(path, 120)

@@ -6,6 +6,7 @@ Python's own conversions accept "nan", "inf" and "-5" as floats; a `--max-wait n
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Callable
@@ -77,8 +78,6 @@ _HOSTNAME = re.compile(
 
 def host(value: object) -> str:
     """An interface to listen on: an IP address or a plain host name."""
-    import ipaddress
-
     text = str(value).strip()
     try:
         ipaddress.ip_address(text)
