@@ -14,14 +14,16 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hostile import assert_clean, assert_one_error, copy_tree, files_state, hostile_emulator, invoke
 from spotify_merger.emulator import Emulator
 from spotify_merger.store.database import Database
+from spotify_merger.store.pages import Page
 
 pytestmark = pytest.mark.timeout(120)
 ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
@@ -145,16 +147,16 @@ def test_disk_full_while_fetching_is_exit_9_and_the_rerun_reads_only_what_is_mis
 
     import spotify_merger.fetch.playlists as fetching
 
-    real = fetching.store_pages
+    real = getattr(fetching, "store_pages")  # the name the fetch calls, patched below  # noqa: B009
     calls = {"n": 0}
 
-    def store_until_full(db, pages, **kwargs):  # type: ignore[no-untyped-def]
+    def store_until_full(db: Database, pages: list[Page], **kwargs: Any) -> None:
         calls["n"] += 1
         if calls["n"] > 1:  # DuckDB's own words when the disk fills up
             raise duckdb.IOException(
                 f'IO Error: Could not write file "{db.path}.wal": No space left on device'
             )
-        return real(db, pages, **kwargs)
+        real(db, pages, **kwargs)
 
     monkeypatch.setattr(fetching, "store_pages", store_until_full)
     data = tmp_path / "data"
@@ -179,13 +181,21 @@ def test_disk_full_while_writing_the_report_is_exit_9_and_keeps_the_last_report(
     data = copy_tree(fetched, tmp_path / "data")
     before = files_state(data / "exports")
 
-    def full(fd: int) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(files.os, "fsync", full)
+    monkeypatch.setattr(files, "os", _FullDisk())
     out = invoke(emu, data, "report")
     assert_one_error(out, 9, "the disk is full", "free some space")
     assert files_state(data / "exports") == before  # no half-written report replaced the last one
+
+
+class _FullDisk:
+    """`os` as the atomic file writer sees it, on a full disk: fsync fails with ENOSPC."""
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(os, name)
+
+    @staticmethod
+    def fsync(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
 
 
 @pytest.mark.slow
@@ -284,7 +294,9 @@ def test_end_of_input_at_the_prompt_is_exit_10_and_nothing_is_written(
     ],
     ids=["missing", "directory", "binary", "nul"],
 )
-def test_a_bad_env_file_is_exit_2(emu: Emulator, tmp_path: Path, make, words) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_env_file_is_exit_2(
+    emu: Emulator, tmp_path: Path, make: Callable[[Path], Path], words: list[str]
+) -> None:
     path = make(tmp_path)
     for command in (["fetch"], ["report"], ["auth"]):
         out = invoke(emu, tmp_path / "data", *command, env_file=str(path))

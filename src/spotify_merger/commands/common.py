@@ -14,7 +14,7 @@ from typer._click.exceptions import UsageError as ClickUsageError
 
 from spotify_merger.commands import _params as params
 from spotify_merger.context import Environment
-from spotify_merger.display import clean_block, quote, shorten, styled
+from spotify_merger.display import clean_block, shorten, styled
 from spotify_merger.errors import ExitCode, MergerError, UsageError
 from spotify_merger.logs import SafeFormatter
 from spotify_merger.redaction import redact
