@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.panel import Panel
@@ -19,7 +20,6 @@ from rich.table import Table
 from spotify_merger.context import Environment
 from spotify_merger.display import lines, shorten, styled
 from spotify_merger.errors import NotConfirmedError
-from spotify_merger.report.exports import REPORT_JSON
 from spotify_merger.write.journal import MAX_BATCH
 from spotify_merger.write.summary import MasterPlaylist, Verification
 
@@ -48,6 +48,7 @@ class WritePreview:
     page_limit: int = 50
     seconds_per_call: float = DEFAULT_SECONDS_PER_CALL
     resuming: bool = False
+    report_file: Path | None = None  # where the dry-run report was saved, for the refusal's hint
 
     @property
     def songs(self) -> int:
@@ -150,7 +151,8 @@ def confirm_write(env: Environment, preview: WritePreview, *, yes: bool, dry_run
         env,
         styled("[bold]Do you want to proceed?[/bold]"),
         refused="the write was not confirmed, so nothing was written to Spotify",
-        hint=f"your data is saved: review {env.exports_dir / REPORT_JSON} (or the notebooks), and re-run when ready",
+        hint=f"your data is saved: review {preview.report_file or env.exports_dir} (or the notebooks), "
+        "and re-run when ready",
     )
 
 

@@ -112,6 +112,7 @@ def execute_plan(
         page_limit=client.page_limit,
         seconds_per_call=_seconds_per_call(db, client),
         resuming=existing is not None and any(p.playlist_id for p in planned),
+        report_file=report.files.get("json") if report else None,
     )
     if not confirm_write(env, preview, yes=yes, dry_run=dry_run):
         return WriteOutcome(WriteStatus.DRY_RUN, existing.run_id if existing else None)
