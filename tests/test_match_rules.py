@@ -5,6 +5,7 @@ fetched for real from the emulator."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -177,7 +178,7 @@ def test_an_exclusions_playlist_keeps_its_songs_out(data: AnalysisData) -> None:
 def _cli(args: list[str], data_dir: Path) -> Result:
     base = {"PLAYLIST_1_ID": "", "PLAYLIST_2_ID": "", "SPOTIFY_MERGER_DATA_DIR": ""}
     return CliRunner().invoke(
-        app, ["--data-dir", str(data_dir), "--env-file", str(data_dir / "none.env"), *args], env=base
+        app, ["--data-dir", str(data_dir), "--env-file", os.devnull, *args], env=base
     )
 
 

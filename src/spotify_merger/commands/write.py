@@ -118,7 +118,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
         profile: Annotated[
             str,
-            typer.Option("--profile", help="Emulated API: dev-2026 (today's Development Mode) or extended."),
+            typer.Option(
+                "--profile",
+                metavar="PROFILE",
+                help="Emulated API: dev-2026 (today's Development Mode) or extended.",
+            ),
         ] = "dev-2026",
         sizes: SizesOption = "9000,9000",
     ) -> None:

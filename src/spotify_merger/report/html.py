@@ -6,6 +6,7 @@ from collections.abc import Callable
 from html import escape
 
 from spotify_merger.analyze.results import DryRunReport, ScopeMetadata
+from spotify_merger.display import clean
 from spotify_merger.report import _charts as charts
 
 Cell = str | int | float | None
@@ -50,7 +51,8 @@ footer { color:var(--muted); font-size:12px; text-align:center; margin-top:30px;
 
 
 def _e(value: object) -> str:
-    return escape("" if value is None else str(value))
+    # Cleaned first: a report opened with `cat` or `less` must not drive the terminal either.
+    return escape(clean("" if value is None else str(value)))
 
 
 def _num(value: object) -> str:
