@@ -19,6 +19,7 @@ from spotify_merger.context import Environment
 from spotify_merger.errors import NotConfirmedError
 from spotify_merger.write.journal import MAX_BATCH
 from spotify_merger.write.summary import MasterPlaylist
+from spotify_merger.write.verify import READ_CONCURRENCY
 
 DEFAULT_SECONDS_PER_CALL = 0.25  # used until this run has timed some calls of its own
 
@@ -40,8 +41,10 @@ class WritePreview:
     duplicates_removed: int | None = None
     source_names: Sequence[str] = ()
     page_limit: int = 50
-    seconds_per_call: float = DEFAULT_SECONDS_PER_CALL
+    seconds_per_call: float = DEFAULT_SECONDS_PER_CALL  # the link's latency, as measured so far
+    pacing_interval: float = 0.0  # > 0 once a rate limit paces the calls: then calls are the cost
     resuming: bool = False
+    verify: str = "full"  # full: read every part back; quick: one snapshot check per part
 
     @property
     def songs(self) -> int:
@@ -61,6 +64,8 @@ class WritePreview:
 
     @property
     def verify_calls(self) -> int:
+        if self.verify == "quick" and not self.resuming:
+            return len(self.parts)
         return sum(max(1, math.ceil(p.songs / self.page_limit)) for p in self.parts)
 
     @property
@@ -69,7 +74,11 @@ class WritePreview:
 
     @property
     def seconds(self) -> float:
-        return self.calls * self.seconds_per_call
+        """Parts are written at once, each in order, and read back several pages at a time; under a
+        rate limit the number of calls sets the pace instead."""
+        longest = max((math.ceil((p.songs - p.already_added) / MAX_BATCH) for p in self.parts), default=0)
+        round_trips = min(1, self.creates) + longest + math.ceil(self.verify_calls / READ_CONCURRENCY)
+        return max(round_trips * self.seconds_per_call, self.calls * self.pacing_interval)
 
 
 def human_duration(seconds: float) -> str:
@@ -117,9 +126,13 @@ def show_preview(env: Environment, preview: WritePreview) -> None:
         f"  2. Add {preview.to_add:,} songs in {preview.add_calls:,} batches of up to {MAX_BATCH}",
         highlight=False,
     )
+    check = (
+        "Read everything back to verify it"
+        if preview.verify == "full" or preview.resuming
+        else "Compare each playlist's snapshot with the last add's to verify it"
+    )
     console.print(
-        f"  3. Read everything back to verify it: {preview.calls:,} API calls in all, "
-        f"taking {human_duration(preview.seconds)}\n",
+        f"  3. {check}: {preview.calls:,} API calls in all, taking {human_duration(preview.seconds)}\n",
         highlight=False,
     )
 
