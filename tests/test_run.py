@@ -82,6 +82,31 @@ def test_dry_run_previews_and_without_a_terminal_run_asks_for_yes(emulator: Emul
     assert not (tmp_path / "data" / "exports" / "run_summary.json").exists()
 
 
+def test_an_unknown_verify_mode_is_refused_before_any_call(emulator: Emulator, tmp_path: Path) -> None:
+    result = invoke(emulator, tmp_path, "run", "--yes", "--verify", "bogus")
+    assert result.exit_code == ExitCode.USAGE, result.output
+    lines = result.output.strip().splitlines()
+    assert lines == [
+        "error: --verify 'bogus' is not one of full, quick",
+        "hint: use --verify full (the default: read everything back) or --verify quick (compare snapshots)",
+    ]
+    assert api_calls(emulator) == 0
+
+
+def test_run_with_quick_verify_and_the_report_page_written_alongside(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    result = invoke(emulator, tmp_path, "run", "--yes", "--verify", "quick", "--name", "Quick")
+    assert result.exit_code == 0, result.output
+    assert "Compare each playlist's snapshot with the last add's" in result.output
+    assert emulator.calls("GET", ITEMS) == 2 * math.ceil(300 / 50)  # the fetch's pages, no read-back
+    exports = tmp_path / "data" / "exports"
+    # Rendered in another process while the write ran; complete by the time `run` returns.
+    html = (exports / "report.html").read_text()
+    assert html.rstrip().endswith("</html>") and html.count("data:image/png;base64,") == 5
+    assert json.loads((exports / "run_summary.json").read_text())["verified"] is True
+
+
 def test_the_same_playlist_twice_is_refused_before_any_call(emulator: Emulator, tmp_path: Path) -> None:
     p1, _ = emulator.playlist_ids
     result = invoke(emulator, tmp_path, "run", "--yes", p1, f"https://open.spotify.com/playlist/{p1}?si=abc")
