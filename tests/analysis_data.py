@@ -54,6 +54,7 @@ class TrackFields(TypedDict, total=False):
     type: str
     album: str
     album_type: str
+    artists: list[str] | None
 
 
 @dataclass
@@ -80,9 +81,21 @@ class AnalysisData:
         self.db = db
         self.tracks: dict[str, dict[str, Any]] = {}
         self._pending: list[dict[str, Any]] = []
+        self._credits: list[list[Any]] = []
 
     def flush(self) -> None:
         """Write the tracks defined so far in one statement (row-by-row inserts are slow in DuckDB)."""
+        if self._credits:
+            from spotify_merger.store.database import insert_rows
+
+            with self.db.lock:
+                insert_rows(
+                    self.db.conn,
+                    "INSERT OR REPLACE INTO track_artists",
+                    self._credits,
+                    ["VARCHAR", "INTEGER", "VARCHAR", "VARCHAR"],
+                )
+            self._credits = []
         if not self._pending:
             return
         import pandas as pd
@@ -118,8 +131,13 @@ class AnalysisData:
         type: str = "track",
         album: str = "Album",
         album_type: str = "album",
+        artists: list[str] | None = None,
     ) -> str:
+        """A track; `artists` (the full credit list, in order) is stored like the fetcher stores it."""
         tid = id or new_id()
+        if artists:
+            artist = artists[0]
+            self._credits.extend([tid, i, "a_" + name, name] for i, name in enumerate(artists))
         year = int(release_date[:4]) if release_date else None
         row = {
             "id": tid,
@@ -128,7 +146,7 @@ class AnalysisData:
             "name": name,
             "primary_artist_id": "a_" + artist,
             "primary_artist_name": artist,
-            "artist_names": artist,
+            "artist_names": ", ".join(artists) if artists else artist,
             "album_id": "al_" + album,
             "album_name": album,
             "album_type": album_type,

@@ -70,7 +70,7 @@ def test_the_cli_has_the_documented_commands() -> None:
 
 @pytest.mark.parametrize("name", command_names())
 def test_every_command_has_help_text(name: str) -> None:
-    result = CliRunner().invoke(app, [name, "--help"])
+    result = CliRunner().invoke(app, [*name.split(), "--help"])
     assert result.exit_code == 0, result.output
     usage, _, rest = result.output.partition("\n\n")
     assert f"spotify-merger {name}" in usage or name in usage

@@ -54,17 +54,17 @@ def reasons(
         ("Hey Jude [2015 Remaster]", "hey jude"),
         ("Hey Jude - 2009 Digital Remaster", "hey jude"),
         ("Café  Olé ", "cafe ole"),
-        ("Hey Jude - Live", "hey jude - live"),
-        ("Hey Jude - Remix", "hey jude - remix"),
+        ("Hey Jude - Live", "hey jude (live)"),
+        ("Hey Jude - Remix", "hey jude (remix)"),
         ("Hey Jude (Acoustic)", "hey jude (acoustic)"),
-        ("Hey Jude - Radio Edit", "hey jude - radio edit"),
-        ("Hey Jude - Demo", "hey jude - demo"),
-        ("Hey Jude - Instrumental", "hey jude - instrumental"),
-        ("Hey Jude - Live - 2011 Remaster", "hey jude - live"),
+        ("Hey Jude - Radio Edit", "hey jude (radio edit)"),
+        ("Hey Jude - Demo", "hey jude (demo)"),
+        ("Hey Jude - Instrumental", "hey jude (instrumental)"),
+        ("Hey Jude - Live - 2011 Remaster", "hey jude (live)"),
         ("Remastered Dreams", "remastered dreams"),
     ],
 )
-def test_normalization_strips_only_remaster_annotations(title: str, expected: str) -> None:
+def test_normalization_drops_remasters_and_keeps_versions(title: str, expected: str) -> None:
     assert normalize_title(title) == expected
 
 
@@ -77,6 +77,7 @@ def test_titles_in_any_script_survive_normalization(title: str) -> None:
 
 def test_artist_normalization_folds_case_accents_and_spaces() -> None:
     assert normalize_artist("  Beyoncé ") == normalize_artist("BEYONCE") == "beyonce"
+    assert normalize_artist("Simon and Garfunkel") == normalize_artist("Simon & Garfunkel")
     assert normalize_artist(None) == ""
 
 

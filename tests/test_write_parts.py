@@ -4,6 +4,7 @@ soon as it is done, under one pacer; and `--verify quick` with its fallback to a
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import threading
 
@@ -12,7 +13,7 @@ import pytest
 from emulator_fixtures import EmulatorFactory
 from fixtures import SourcesOf, WriteCase, WriteCaseOf
 from spotify_merger.emulator import Emulator, TimedRequest
-from spotify_merger.errors import LostResponseError, VerifyError
+from spotify_merger.errors import ExitCode, LostResponseError, VerifyError
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.spotify.models import CreatedPlaylist, ItemsPage, PlaylistInfo
 from spotify_merger.spotify.policy import CallPolicy
@@ -215,8 +216,9 @@ def test_a_part_edited_between_write_and_verify_is_named_with_its_first_differen
     case = write_case(emulator_factory(playlist_sizes=(600, 600)))
     with SpotifyClient.connect(case.env) as client, pytest.raises(VerifyError) as failed:
         write(case, EditsPartTwoByHand(client, case.emu), verify=mode)
+    assert failed.value.exit_code == ExitCode.VERIFY_FAILED  # exit 12
     message = failed.value.message
-    assert message.startswith("1 of 4 master playlist(s) do not match the plan: M (2/4): position 5: ")
+    assert message.startswith("1 of 4 master playlist(s) do not match the plan: 'M (2/4)': position 5: ")
     assert f"expected {case.plan.uris[CAP + 4]}, found {case.plan.uris[CAP + 5]}" in message
 
 
@@ -243,3 +245,5 @@ def test_quick_verify_reads_everything_back_when_an_answer_was_in_doubt(
     reads = sum(math.ceil(p.tracks / 50) for p in outcome.playlists)
     # Every page, plus the read-back of the batch in doubt (songs 200..300, and song 199 as an anchor).
     assert case.emu.calls("GET", ITEMS) == reads + math.ceil(101 / 50)
+    assert outcome.summary_path is not None  # and what the summary says it proved is a read-back
+    assert json.loads(outcome.summary_path.read_text())["this_run"]["verified"] == "read-back"

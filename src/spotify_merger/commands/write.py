@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from spotify_merger.commands.common import (
+    ExcludePlaylistOption,
     GlobalOptions,
     KeepOption,
     KeepWeightsOption,
@@ -46,6 +47,7 @@ def register(app: typer.Typer) -> None:
         keep: KeepOption = "most-weighted",
         order: OrderOption = "first-added",
         keep_weights: KeepWeightsOption = False,
+        exclude_playlist: ExcludePlaylistOption = None,
         new_master: Annotated[
             bool,
             typer.Option(
@@ -87,6 +89,7 @@ def register(app: typer.Typer) -> None:
             new_master=new_master,
             features=not no_features,
             verify=verify,
+            exclude_playlist=exclude_playlist,
         )
         run_command(env, lambda: run_merge(env, options))
 
@@ -125,7 +128,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
         profile: Annotated[
             str,
-            typer.Option("--profile", help="Emulated API: dev-2026 (today's Development Mode) or extended."),
+            typer.Option(
+                "--profile",
+                metavar="PROFILE",
+                help="Emulated API: dev-2026 (today's Development Mode) or extended.",
+            ),
         ] = "dev-2026",
         sizes: SizesOption = "9000,9000",
     ) -> None:

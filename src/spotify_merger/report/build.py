@@ -48,6 +48,7 @@ def analyse(analyzer: SpotifyAnalyzer, *, master_name: str, cap: int | None = No
         planned_master=planned,
         match_review=analyzer.match_review(limit=REVIEW_LIMIT),
         excluded=analyzer.excluded_entries(limit=EXCLUDED_LIMIT),
+        match_rules=analyzer.rule_report(),
         dna=analyzer.musical_dna(),
         generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )

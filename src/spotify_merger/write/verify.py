@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from spotify_merger.context import Environment
+from spotify_merger.display import quote, styled
 from spotify_merger.errors import NotFoundError, NothingToDoError, UsageError, VerifyError
 from spotify_merger.write.journal import SENT, Journal, PartRecord, RunRecord, RunStatus
+from spotify_merger.write.summary import Verification
 from spotify_merger.write.writer import WriteClient
 
 VerifyMode = Literal["full", "quick"]
@@ -33,7 +35,7 @@ def verify_mode(text: str) -> VerifyMode:
         if text == mode:
             return mode
     raise UsageError(
-        f"--verify {text!r} is not one of {', '.join(VERIFY_MODES)}",
+        f"--verify {quote(text)} is not one of {', '.join(VERIFY_MODES)}",
         "use --verify full (the default: read everything back) or --verify quick (compare snapshots)",
     )
 
@@ -61,6 +63,11 @@ class VerifyResult:
     @property
     def ok(self) -> bool:
         return all(p.ok for p in self.parts)
+
+    @property
+    def proof(self) -> Verification:
+        """What a passing result proves: a read-back only if every part was read back."""
+        return Verification.READ_BACK if all(p.how == "full" for p in self.parts) else Verification.LAST_ADD
 
 
 def first_difference(expected: Sequence[str], actual: Sequence[str | None], offset: int = 0) -> str | None:
@@ -177,21 +184,26 @@ def verify_run(
     return result
 
 
+def show_problems(env: Environment, result: VerifyResult) -> None:
+    """The details of a failed verification, part by part, above the one error line."""
+    for check in (p for p in result.parts if not p.ok):
+        env.stderr.print(
+            styled("[red]✗[/red] {name} ({id}):", name=check.name, id=check.playlist_id or "not created")
+        )
+        for problem in check.problems:
+            env.stderr.print(f"    {problem}")
+
+
 def raise_for(result: VerifyResult, env: Environment) -> None:
     """Print the details of a failed verification, then raise the one-line VerifyError."""
     if result.ok:
         return
+    show_problems(env, result)
     bad = [p for p in result.parts if not p.ok]
-    for check in bad:
-        env.stderr.print(
-            f"[red]✗[/red] {check.name} ({check.playlist_id or 'not created'}):", highlight=False
-        )
-        for problem in check.problems:
-            env.stderr.print(f"    {problem}", highlight=False)
     first = bad[0]
     raise VerifyError(
         f"{len(bad)} of {len(result.parts)} master playlist(s) do not match the plan: "
-        f"{first.name}: {first.problems[0]}",
+        f"{quote(first.name)}: {first.problems[0]}",
         "re-run `spotify-merger run` to resume an unfinished write; if the playlist was edited by hand, "
         "`spotify-merger run --new-master` builds a fresh one",
     )
@@ -200,6 +212,13 @@ def raise_for(result: VerifyResult, env: Environment) -> None:
 def last_written_run(journal: Journal) -> RunRecord:
     run = journal.latest_run(statuses=SENT)
     if run is None or not run.playlist_ids:
+        last = journal.latest_run()
+        if last is not None and last.status == "undone":
+            raise NothingToDoError(
+                f"the master {quote(last.master_name)} of the last run was removed with `spotify-merger undo`, "
+                "so there is nothing to verify",
+                "`spotify-merger run` writes a new master playlist",
+            )
         raise NothingToDoError(
             "no master playlist has been written yet, so there is nothing to verify",
             "run `spotify-merger run` first",
