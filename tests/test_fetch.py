@@ -229,3 +229,17 @@ def test_features_are_fetched_once_or_recorded_unavailable(
     emu.reset_counter()
     fetch_sources(env)
     assert emu.calls(route="/v1/audio-features") == 0 and emu.calls(route="/v1/artists") == 0
+
+
+def test_audio_features_and_artist_lookups_go_out_together(
+    emulator_factory: EmulatorFactory, env_for: EnvFor
+) -> None:
+    emu = emulator_factory(profile="extended", playlist_sizes=(300, 200), latency_ms=200)
+    log = emu.timings()
+    fetch_sources(env_for(emu))
+    audio = [r for r in log if r.template.startswith("/v1/audio-features")]
+    artists = [r for r in log if r.template.startswith("/v1/artists")]
+    assert audio and artists
+    # Independent lookups: some artist lookup is already out before the last audio answer is back.
+    assert min(r.arrived for r in artists) < max(r.answered for r in audio)
+    assert min(r.arrived for r in audio) < max(r.answered for r in artists)
