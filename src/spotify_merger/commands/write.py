@@ -62,6 +62,7 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option(
                 "--verify",
+                metavar="MODE",
                 help="How to check the master after writing: full (read every song back) or quick "
                 "(one call per playlist: its snapshot must be the last add's; falls back to full "
                 "whenever an answer was lost or the run resumed).",
