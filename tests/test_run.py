@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 
 import pytest
@@ -101,8 +102,14 @@ def test_run_with_quick_verify_and_the_report_page_written_alongside(
     assert "Compare each playlist's snapshot with the last add's" in result.output
     assert emulator.calls("GET", ITEMS) == 2 * math.ceil(300 / 50)  # the fetch's pages, no read-back
     exports = tmp_path / "data" / "exports"
-    # Rendered in another process while the write ran; complete by the time `run` returns.
-    html = (exports / "report.html").read_text()
+    # Rendered in another process while the write ran; `run` never waits for it, so it may
+    # land a moment after `run` returns (atomically: never a partial page).
+    page = exports / "report.html"
+    for _ in range(600):
+        if page.exists():
+            break
+        time.sleep(0.1)
+    html = page.read_text()
     assert html.rstrip().endswith("</html>") and html.count("data:image/png;base64,") == 5
     summary = json.loads((exports / "run_summary.json").read_text())
     # Said for what it is: a snapshot check, never "read back".

@@ -100,7 +100,7 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
         renderer.abandon()
         raise
     except BaseException:
-        _finish_html(env, renderer)  # the report is worth having even when the write stopped
+        _finish_html(env, renderer, failed=True)  # the report is worth having even when the write stopped
         raise
     _finish_html(env, renderer)
     return outcome
@@ -174,8 +174,14 @@ def _say_signed_in(env: Environment, me: cf.Future[SpotifyUser]) -> None:
         env.say(styled("Signed in as [green]{name}[/green]", name=me.result().name))
 
 
-def _finish_html(env: Environment, renderer: HtmlRenderer) -> None:
-    """Wait for report.html (long done, unless the write was very short); a failure only warns."""
+def _finish_html(env: Environment, renderer: HtmlRenderer, *, failed: bool = False) -> None:
+    """report.html is usually long done; if not (a very short write, a busy machine), `run` does
+    not wait for it. A failure only warns: the JSON and CSV are already written."""
+    if renderer.path is not None and not renderer.done:
+        renderer.detach()
+        if not failed:  # after a failure, the error and its hint are the last word
+            env.say(f"report.html is still being drawn; it will be at {renderer.path} in a few seconds.")
+        return
     try:
         renderer.wait()
     except Exception as exc:  # the page is a convenience: the JSON and CSV are already written

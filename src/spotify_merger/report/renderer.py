@@ -5,7 +5,8 @@ threads need between their requests. `run` starts the `HtmlRenderer` first thing
 imports matplotlib while the playlists are fetched; `render()` then hands it the report's JSON
 export (already written) and the page's path, and it writes the page atomically. It shares
 nothing else with the run, and exits at end of input if it is never asked for a page (a run that
-stopped early, or was killed).
+stopped early, or was killed). It runs at a lower CPU priority than the run it serves, and a run
+that ends before the page is drawn does not wait for it (`detach`): the page appears moments later.
 
     python -m spotify_merger.report.renderer [REPORT_JSON REPORT_HTML]
 """
@@ -13,6 +14,7 @@ stopped early, or was killed).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +54,15 @@ class HtmlRenderer:
         self.render(report.files["json"], path)
         return path
 
+    @property
+    def done(self) -> bool:
+        return self._proc.poll() is not None
+
+    def detach(self) -> None:
+        """Stop waiting for a page still being drawn: the process finishes it on its own."""
+        _DETACHED.append(self)  # kept, so nothing warns about a child still running
+        self.abandon()
+
     def wait(self) -> Path | None:
         if self.path is None:
             self.abandon()
@@ -71,11 +82,16 @@ class HtmlRenderer:
                 stream.close()
 
 
+_DETACHED: list[HtmlRenderer] = []
+
+
 def main(argv: list[str] | None = None) -> None:
     """The renderer process: the slow imports first, then one JSON pair of paths on stdin (or the
     two paths as arguments); end of input without one means there is nothing to render."""
     args = argv if argv is not None else sys.argv[1:]
     if not args:
+        if hasattr(os, "nice"):
+            os.nice(5)  # the run it serves comes first on a busy machine
         from matplotlib import figure, ticker  # noqa: F401  (the slow imports, done while run fetches)
         from matplotlib.backends import backend_agg  # noqa: F401
 
