@@ -225,7 +225,7 @@ def measure(cfg: Config, work: Workload, *, charts: bool = False) -> dict[str, A
     verify_s = verify_span[1] - verify_span[0] if verify_span else 0.0
     last_add = max((r.answered for r in phases.write if r.method == "POST"), default=t0) - t0
     last_answer = max((r.answered for r in requests), default=t0) - t0
-    html_at = (data / "exports" / "report.html").stat().st_mtime - epoch0
+    html_at = _written_at(data / "exports" / "report.html") - epoch0
     return {
         "workload": work.label,
         "entries": list(work.sizes),
@@ -257,6 +257,16 @@ def measure(cfg: Config, work: Workload, *, charts: bool = False) -> dict[str, A
             "stopped": seed.stopped, "calls_by_endpoint": seed_calls,
         },
     }  # fmt: skip
+
+
+def _written_at(page: Path, patience_s: float = 120.0) -> float:
+    """When `page` was written: `run` does not wait for report.html, so it may land after the exit."""
+    deadline = time.monotonic() + patience_s
+    while not page.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{page.name} never appeared")
+        time.sleep(0.05)
+    return page.stat().st_mtime
 
 
 def chart_cpu_seconds(report_json: Path) -> float:
