@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import threading
+import contextvars
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -321,24 +321,24 @@ class _PhaseLogs:
     """The write stage's call log: each thread's calls are logged under its current phase.
 
     A part's read-back runs in its own thread while other parts are still adding, so the phase
-    is per thread, not per stretch of time.
+    belongs to the context, not to a stretch of time; verify's page reads carry their caller's
+    context into the threads that send them.
     """
 
     def __init__(self) -> None:
         self.logs = {name: CallLog(name) for name in ("write", "verify")}
-        self._local = threading.local()
+        self._phase: contextvars.ContextVar[str] = contextvars.ContextVar("phase", default="write")
 
     def record(self, method: str, endpoint: str, status: int | None, ms: float, nbytes: int) -> None:
-        self.logs[getattr(self._local, "phase", "write")].record(method, endpoint, status, ms, nbytes)
+        self.logs[self._phase.get()].record(method, endpoint, status, ms, nbytes)
 
     @contextlib.contextmanager
     def phase(self, name: str) -> Iterator[None]:
-        saved = getattr(self._local, "phase", "write")
-        self._local.phase = name
+        token = self._phase.set(name)
         try:
             yield
         finally:
-            self._local.phase = saved
+            self._phase.reset(token)
 
     def flush(self, db: Database) -> None:
         for log in self.logs.values():

@@ -13,6 +13,7 @@ in doubt (a lost answer, a resume, a part found again by its marker) falls back 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextvars
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -95,7 +96,11 @@ def read_part(
     with cf.ThreadPoolExecutor(
         max_workers=min(concurrency, len(offsets)), thread_name_prefix="verify"
     ) as pool:
-        futures = {pool.submit(client.uri_page, playlist_id, o, limit): o for o in offsets}
+        # Each read runs in the caller's context, so the call log files it under the caller's phase.
+        futures = {
+            pool.submit(contextvars.copy_context().run, client.uri_page, playlist_id, o, limit): o
+            for o in offsets
+        }
         try:
             for future in cf.as_completed(futures):
                 if future.cancelled():
@@ -173,7 +178,9 @@ def verify_run(
 
     if len(todo) > 1:
         with cf.ThreadPoolExecutor(max_workers=len(todo), thread_name_prefix="verify-part") as pool:
-            for check in pool.map(one, todo):
+            futures = [pool.submit(contextvars.copy_context().run, one, part) for part in todo]
+            for future in futures:
+                check = future.result()
                 checks[check.part_index] = check
     else:
         for part in todo:
