@@ -4,7 +4,15 @@
 
 from analysis_data import data, db
 from emulator_fixtures import emulator, emulator_factory
-from fixtures import env_for, fetched_library, plan_from_emulator, sources_of, virtual_time, write_case
+from fixtures import (
+    env_for,
+    fetched_library,
+    plan_from_emulator,
+    sources_of,
+    user_dirs,
+    virtual_time,
+    write_case,
+)
 
 __all__ = [
     "data",
@@ -15,6 +23,7 @@ __all__ = [
     "fetched_library",
     "plan_from_emulator",
     "sources_of",
+    "user_dirs",
     "virtual_time",
     "write_case",
 ]

@@ -6,21 +6,86 @@ one user-facing line with a hint and a documented exit code (see `errors.ExitCod
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from spotify_merger import __version__
-from spotify_merger.commands import emulator, fetch, match, report, write
+from spotify_merger.commands import config, emulator, fetch, match, report, write
 from spotify_merger.commands.common import GlobalOptions
+from spotify_merger.errors import ExitCode
+
+# The global options, by name, and whether each takes a value. They may follow the command too.
+GLOBAL_OPTIONS = {"--data-dir": True, "--env-file": True, "--verbose": False, "--quiet": False}
+GLOBAL_SHORT_FLAGS = {"v": "--verbose", "q": "--quiet"}
+
+
+class GlobalOptionsAnywhere(TyperGroup):
+    """Accepts `spotify-merger report -q` as `spotify-merger -q report`.
+
+    Global options found after the command name move in front of it, unless the command has an
+    option of the same name (`emulator -v` stays the emulator's own), or they follow `--`.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(self, ctx, list(args)))
+
+
+def hoist_global_options(group: TyperGroup, ctx: Any, args: list[str]) -> list[str]:
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        i += 1 + (args[i] in GLOBAL_OPTIONS and GLOBAL_OPTIONS[args[i]])
+    if i >= len(args):
+        return args
+    command = group.get_command(ctx, args[i])
+    if command is None:
+        return args
+    own: dict[str, bool] = {}
+    for param in command.params:
+        if getattr(param, "param_type_name", "") == "option":
+            takes_value = not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+            for name in (*param.opts, *param.secondary_opts):
+                own[name] = takes_value
+    hoisted: list[str] = []
+    kept: list[str] = []
+    rest = args[i + 1 :]
+    j = 0
+    while j < len(rest):
+        token = rest[j]
+        name = token.split("=", 1)[0]
+        if token == "--":
+            kept += rest[j:]
+            break
+        if name in own:
+            step = 2 if own[name] and "=" not in token else 1
+            kept += rest[j : j + step]
+            j += step
+            continue
+        if name in GLOBAL_OPTIONS:
+            step = 2 if GLOBAL_OPTIONS[name] and "=" not in token else 1
+            hoisted += rest[j : j + step]
+            j += step
+            continue
+        short = token[1:] if token.startswith("-") and not token.startswith("--") else ""
+        if short and all(c in GLOBAL_SHORT_FLAGS for c in short) and not any(f"-{c}" in own for c in short):
+            hoisted.append(token)
+        else:
+            kept.append(token)
+        j += 1
+    return [*args[:i], *hoisted, args[i], *kept]
+
 
 app = typer.Typer(
     name="spotify-merger",
+    cls=GlobalOptionsAnywhere,
     help="Merge large Spotify playlists into one deduplicated master playlist, safely, "
     "with deep analytics of your library.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -32,14 +97,18 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(
+    epilog="Global options may also follow the command: `spotify-merger report -q` works. "
+    "`spotify-merger config` shows where the data and settings live."
+)
 def root(
     ctx: typer.Context,
     data_dir: Annotated[
         Path | None,
         typer.Option(
             "--data-dir",
-            help="Where the database, token cache and exports live [env: SPOTIFY_MERGER_DATA_DIR; default: data].",
+            help="Where the database, token cache and exports live [env: SPOTIFY_MERGER_DATA_DIR; "
+            "default: the platform's user data dir, see `spotify-merger config`].",
             show_default=False,
         ),
     ] = None,
@@ -49,7 +118,9 @@ def root(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or status lines.")] = False,
     env_file: Annotated[
         Path | None,
-        typer.Option("--env-file", help="Settings file to load [default: .env].", show_default=False),
+        typer.Option(
+            "--env-file", help="Settings file to load [default: .env in this folder].", show_default=False
+        ),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
@@ -59,9 +130,16 @@ def root(
     ctx.obj = GlobalOptions(data_dir, -1 if quiet else verbose, env_file)
 
 
-for _area in (emulator, fetch, report, write, match):
+for _area in (emulator, fetch, report, write, match, config):
     _area.register(app)
 
 
-def main() -> None:
-    app()
+def main() -> Any:
+    try:
+        return app()
+    except BrokenPipeError:
+        # The reader went away (`spotify-merger playlists | head -3`): stop quietly, like any
+        # Unix tool would, and keep Python from complaining while it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(int(ExitCode.PIPE_CLOSED))

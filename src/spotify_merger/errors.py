@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
     VERIFY_FAILED = 12  # the master playlist does not match the plan
     NOTHING_TO_DO = 13  # nothing to add or nothing fetched yet
     INTERRUPTED = 130  # Ctrl-C; progress made so far is kept
+    PIPE_CLOSED = 141  # stdout's reader went away (`| head`): stopped quietly, as a shell reports SIGPIPE
 
 
 class MergerError(Exception):

@@ -53,7 +53,8 @@ class SpotifyAnalyzer:
     """Weights, overlap, smart deduplication and musical DNA over fetched playlists.
 
     `sources` are playlist ids in the user's order ('liked' = Liked Songs); None means every
-    playlist whose fetch completed, in the order they were first stored.
+    playlist whose fetch completed, in the order they were last fetched in (so `report` with no
+    sources names them p1, p2... as the `run` that fetched them did).
     """
 
     def __init__(
@@ -85,7 +86,11 @@ class SpotifyAnalyzer:
         complete = {pid for pid, done in rows if done}
         known = {pid for pid, _ in rows}
         if sources is None:
-            resolved = [pid for pid, done in rows if done]
+            from spotify_merger.store.pages import source_order
+
+            order = {pid: i for i, pid in enumerate(source_order(self.db))}
+            stored = [pid for pid, done in rows if done]
+            resolved = sorted(stored, key=lambda pid: (order.get(pid, len(order)), stored.index(pid)))
             if not resolved:
                 raise NothingToDoError("nothing has been fetched yet", "run `spotify-merger fetch` first")
             return resolved

@@ -1,15 +1,26 @@
-"""What every command shares: building the Environment and turning errors into exit codes."""
+"""What every command shares: building the Environment, turning errors into exit codes, --json.
+
+The JSON convention (documented in the README's "Scripting" section, for every command that takes
+`--json`): stdout carries exactly one JSON object, `{"command": ..., "ok": true, ...}` on success
+or `{"command": ..., "ok": false, "error": {"code", "name", "message", "hint"}}` on failure, with
+the same exit code as without --json; tables, progress and prompts go to stderr, and nothing
+prompts (a question needing an answer fails with exit 10 unless --yes was given).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from spotify_merger.analyze.model import Keep, Match, Order
 from spotify_merger.context import Environment
 from spotify_merger.errors import ExitCode, MergerError
 from spotify_merger.redaction import redact
@@ -17,8 +28,9 @@ from spotify_merger.redaction import redact
 T = TypeVar("T")
 
 # The merge options `report` and `run` share, declared once so their help cannot drift apart.
+# Typed with the library's choices, so --help lists them and shell completion offers them.
 MatchOption = Annotated[
-    str,
+    Match,
     typer.Option(
         "--match",
         help="How far matching goes: id (same track or relinked), isrc (+ same ISRC), "
@@ -26,16 +38,22 @@ MatchOption = Annotated[
     ),
 ]
 KeepOption = Annotated[
-    str,
+    Keep,
     typer.Option(
         "--keep",
-        help="Which copy of a song to keep: most-weighted, earliest-added, newest-release, oldest-release.",
+        help="Which copy of a song to keep (ties: earliest added, then lowest id).",
     ),
 ]
 OrderOption = Annotated[
-    str,
+    Order,
+    typer.Option("--order", help="Master order: earliest added across sources, weight, or source order."),
+]
+JsonOption = Annotated[
+    bool,
     typer.Option(
-        "--order", help="Master order: first-added (earliest added across sources), weight, or source."
+        "--json",
+        help="Print one JSON document on stdout (fields in the README); tables, progress and "
+        "prompts go to stderr, and nothing is asked: pass --yes where a command would ask.",
     ),
 ]
 KeepWeightsOption = Annotated[
@@ -75,7 +93,7 @@ NameOption = Annotated[
 
 
 class GlobalOptions:
-    """Options given before the command name, kept on the Typer context."""
+    """The global options (before or after the command name), kept on the Typer context."""
 
     def __init__(self, data_dir: Path | None, verbosity: int, env_file: Path | None) -> None:
         self.data_dir = data_dir
@@ -83,14 +101,46 @@ class GlobalOptions:
         self.env_file = env_file
 
 
-def build_env(ctx: typer.Context, *, max_wait: float | None = None) -> Environment:
+def global_options(ctx: typer.Context) -> GlobalOptions:
     opts = ctx.find_root().obj
-    if not isinstance(opts, GlobalOptions):
-        opts = GlobalOptions(None, 0, None)
-    env = Environment.from_env(env_file=opts.env_file, data_dir=opts.data_dir, verbosity=opts.verbosity)
+    return opts if isinstance(opts, GlobalOptions) else GlobalOptions(None, 0, None)
+
+
+def build_env(
+    ctx: typer.Context,
+    *,
+    max_wait: float | None = None,
+    json_output: bool = False,
+    check_home: bool = True,
+) -> Environment:
+    """The Environment from the global options, the settings and the data dir (see `home`).
+
+    A data dir that is ambiguous (an earlier ./data beside the new home) or is a file ends the
+    command here, with its error line; `check_home=False` (config, demo) lets them through."""
+    opts = global_options(ctx)
+    _configure_logging(opts.verbosity)
+    try:
+        env = Environment.from_env(
+            env_file=opts.env_file,
+            data_dir=opts.data_dir,
+            verbosity=opts.verbosity,
+            check_legacy=check_home,
+        )
+        if check_home:
+            from spotify_merger.home import check_not_a_file
+
+            check_not_a_file(env.data_dir)
+    except MergerError as exc:
+        bare = Environment.for_cli(verbosity=opts.verbosity, json_output=json_output)
+        fail(bare, exc, ctx.info_name)
+    env.json_output = json_output
+    env.command = ctx.info_name or ""
+    if json_output:
+        env.interactive = False
     if max_wait is not None:
         env.max_wait = max_wait
-    _configure_logging(opts.verbosity)
+    for note in env.layout.notes if env.layout else []:
+        env.say(f"[yellow]note:[/yellow] {note}")
     return env
 
 
@@ -104,16 +154,26 @@ def _configure_logging(verbosity: int) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def run_command(env: Environment, action: Callable[[], T]) -> T:
-    """Run `action`; a domain error becomes one line plus a hint, and its documented exit code."""
+def run_command(
+    env: Environment, action: Callable[[], T], *, to_json: Callable[[T], dict[str, Any]] | None = None
+) -> T:
+    """Run `action`; a domain error becomes one line plus a hint, and its documented exit code.
+
+    With --json, `to_json(result)` is printed on stdout (errors print a JSON error document)."""
     try:
-        return action()
+        result = action()
+        if env.json_output and to_json is not None:
+            emit_json({"command": env.command, "ok": True, **to_json(result)})
+        return result
     except MergerError as exc:
-        report_error(env, exc)
-        raise typer.Exit(int(exc.exit_code)) from None
+        fail(env, exc)
     except KeyboardInterrupt:
         env.stderr.print("[yellow]interrupted:[/yellow] stopped by Ctrl-C; the progress made so far is kept")
+        if env.json_output:
+            emit_json(error_document(env.command, MergerError("interrupted by Ctrl-C"), ExitCode.INTERRUPTED))
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except BrokenPipeError:
+        closed_pipe()
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:
@@ -121,14 +181,51 @@ def run_command(env: Environment, action: Callable[[], T]) -> T:
         if env.verbosity >= 2:
             env.stderr.print(redact(traceback.format_exc()), markup=False, highlight=False)
         what = redact(f"{type(exc).__name__}: {exc}".splitlines()[0])[:300]
-        report_error(
+        fail(
             env,
             MergerError(
                 f"internal error ({what})",
                 "progress made so far is kept; re-run with -vv for details and please report it",
             ),
         )
-        raise typer.Exit(int(ExitCode.ERROR)) from None
+
+
+def fail(env: Environment, exc: MergerError, command: str | None = None) -> NoReturn:
+    """The error line and hint on stderr (and the JSON error document with --json), then exit."""
+    report_error(env, exc)
+    if env.json_output:
+        emit_json(error_document(command or env.command, exc, exc.exit_code))
+    raise typer.Exit(int(exc.exit_code))
+
+
+def error_document(command: str, exc: MergerError, code: ExitCode) -> dict[str, Any]:
+    return {
+        "command": command,
+        "ok": False,
+        "error": {"code": int(code), "name": code.name, "message": exc.message, "hint": exc.hint or None},
+    }
+
+
+def emit_json(doc: dict[str, Any]) -> None:
+    """The one JSON document of a --json command, on stdout."""
+    from spotify_merger.report.exports import jsonable
+
+    try:
+        sys.stdout.write(json.dumps(jsonable(doc), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        closed_pipe()
+
+
+def closed_pipe() -> NoReturn:
+    """stdout's reader went away (`| head`): stop quietly with the documented code."""
+    # Python would complain again while flushing stdout at exit: point it at /dev/null first.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. a test runner's buffer)
+        pass
+    raise typer.Exit(int(ExitCode.PIPE_CLOSED))
 
 
 def report_error(env: Environment, exc: MergerError) -> None:

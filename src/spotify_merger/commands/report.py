@@ -44,7 +44,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Dry run: analyse the fetched playlists and show what the merge would create.
 
-        Writes nothing to Spotify: the report goes to the terminal and to data/exports/.
+        Writes nothing to Spotify: the report goes to the terminal and to exports/ in the data dir
+        (dry_run_report.json, merge_plan.csv, report.html).
         """
         # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import report_only

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from spotify_merger.commands.common import (
     ExcludePlaylistOption,
-    GlobalOptions,
     KeepOption,
     KeepWeightsOption,
     MatchOption,
@@ -19,14 +17,14 @@ from spotify_merger.commands.common import (
     SizesOption,
     SourcesArgument,
     build_env,
+    global_options,
     run_command,
 )
 from spotify_merger.context import DEFAULT_MAX_WAIT
+from spotify_merger.home import demo_dir
 
 # The library (and rich, spotipy, DuckDB) is imported inside the commands, not here, so that
 # `spotify-merger --help` stays fast; see commands/__init__.py.
-
-DEMO_DATA_DIR = Path("data/demo")
 
 
 def register(app: typer.Typer) -> None:
@@ -125,14 +123,13 @@ def register(app: typer.Typer) -> None:
         """Run the whole flow offline against the built-in Spotify emulator: sign in (OAuth PKCE), fetch,
         analyse, report, confirm, write and verify.
 
-        Uses its own data dir (data/demo unless --data-dir is given), wiped at the start, so your
-        real data is never touched.
+        Uses its own scratch data dir (see `spotify-merger config`; --data-dir picks another), wiped
+        at the start, so your real data is never touched.
         """
         # Imported when the command runs, so --help stays fast.
         from spotify_merger.demo import parse_sizes, run_demo
 
-        env = build_env(ctx)
-        root = ctx.find_root().obj
-        given = root.data_dir if isinstance(root, GlobalOptions) else None
-        env.data_dir = given or DEMO_DATA_DIR
+        env = build_env(ctx, check_home=False)
+        if global_options(ctx).data_dir is None:
+            env.data_dir = demo_dir()
         run_command(env, lambda: run_demo(env, profile=profile, sizes=parse_sizes(sizes), yes=yes))

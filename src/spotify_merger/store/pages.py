@@ -280,3 +280,28 @@ def begin_playlist(db: Database, meta: PlaylistRow, page_size: int, *, force_wip
 def stored_entries(db: Database, playlist_id: str) -> int:
     row = db.fetchone("SELECT count(*) FROM entries WHERE playlist_id = ?", [playlist_id])
     return int(row[0]) if row else 0
+
+
+SOURCE_ORDER_KEY = "source_order"
+
+
+def remember_source_order(db: Database, ids: list[str]) -> None:
+    """Record the order the user gave these sources in (the latest fetch first, then older ones).
+
+    Playlists are stored in whatever order their first page arrives; analysing "every fetched
+    playlist" in that order would swap p1 and p2 between `run` and a later `report`."""
+    import json
+
+    order = list(ids) + [pid for pid in source_order(db) if pid not in ids]
+    db.set_meta(SOURCE_ORDER_KEY, json.dumps(order))
+
+
+def source_order(db: Database) -> list[str]:
+    import json
+
+    try:
+        value = db.get_meta(SOURCE_ORDER_KEY)
+        order = json.loads(value) if value else []
+    except ValueError:
+        return []
+    return [str(pid) for pid in order] if isinstance(order, list) else []

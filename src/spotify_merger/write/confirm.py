@@ -142,6 +142,11 @@ def confirm_write(env: Environment, preview: WritePreview, *, yes: bool, dry_run
 
 def ask(env: Environment, question: str, *, refused: str) -> bool:
     """Confirm (default No) on a terminal; without one, refuse and say why. Never returns False."""
+    if env.json_output:
+        raise NotConfirmedError(
+            "--json never asks for confirmation and --yes was not given, so nothing was written",
+            "review the report, then re-run with --yes to confirm in advance",
+        )
     if not env.interactive:
         raise NotConfirmedError(
             "there is no terminal to confirm the write and --yes was not given, so nothing was written",
@@ -151,7 +156,7 @@ def ask(env: Environment, question: str, *, refused: str) -> bool:
         return True
     raise NotConfirmedError(
         refused,
-        "your data is saved: review data/exports/dry_run_report.json (or the notebooks), "
+        f"your data is saved: review {env.exports_dir / 'report.html'} (or the notebooks), "
         "and re-run when ready",
     )
 
