@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from spotify_merger import __version__
-from spotify_merger.commands import config, emulator, fetch, match, report, write
+from spotify_merger.commands import config, emulator, export, fetch, match, report, write
 from spotify_merger.commands.common import GlobalOptions
 from spotify_merger.errors import ExitCode
 
@@ -130,7 +130,7 @@ def root(
     ctx.obj = GlobalOptions(data_dir, -1 if quiet else verbose, env_file)
 
 
-for _area in (emulator, fetch, report, write, match, config):
+for _area in (fetch, report, write, match, export, config, emulator):
     _area.register(app)
 
 

@@ -30,6 +30,7 @@ from spotify_merger.analyze.results import (
     WeightedSong,
 )
 from spotify_merger.errors import NothingToDoError, UsageError
+from spotify_merger.safe_csv import copy_to_csv
 from spotify_merger.spotify.ids import parse_source
 
 if TYPE_CHECKING:
@@ -217,14 +218,15 @@ class SpotifyAnalyzer:
 
     def copy_plan_csv(self, target: Path) -> None:
         """Write the planned master to `target` as CSV (position, uri, name, artist, weights, reason),
-        streamed by DuckDB, so any size costs about the same memory."""
+        streamed by DuckDB, so any size costs about the same memory; atomic, and formula-safe."""
         weight_cols = ", ".join(f"weight_p{i + 1}" for i in range(len(self.sources)))
-        path = str(target).replace("'", "''")
         self._ensure()
         with self.db.lock:
-            self.db.conn.execute(
-                f"COPY (SELECT position, uri, name, artist, {weight_cols}, reason FROM ({self._dedup_sql()})) "
-                f"TO '{path}' (HEADER, DELIMITER ',')"
+            copy_to_csv(
+                self.db.conn,
+                f"SELECT position, uri, name, artist, {weight_cols}, reason FROM ({self._dedup_sql()})",
+                target,
+                ["uri", "name", "artist", "reason"],
             )
 
     def _dedup_sql(self) -> str:

@@ -35,12 +35,13 @@ _ENTRY_TYPES += ("VARCHAR", "VARCHAR")
 _TRACK_TYPES = (
     "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR",
     "VARCHAR", "VARCHAR", "INTEGER", "INTEGER", "BOOLEAN", "VARCHAR", "INTEGER", "VARCHAR", "BOOLEAN",
-    "TIMESTAMP",
+    "TIMESTAMP", "INTEGER", "INTEGER", "VARCHAR[]", "VARCHAR[]", "VARCHAR", "VARCHAR",
 )  # fmt: skip
 _TRACK_COLS = (
     "id, uri, type, name, primary_artist_id, primary_artist_name, artist_names, album_id, album_name, "
     "album_type, release_date, release_year, duration_ms, explicit, isrc, popularity, linked_from_id, "
-    "is_playable, fetched_at"
+    "is_playable, fetched_at, disc_number, track_number, album_artist_ids, album_artist_names, "
+    "album_image_url, album_thumb_url"
 )
 
 
@@ -56,6 +57,23 @@ def _year(date: object) -> int | None:
         year = int(date[:4])
         return year if year > 0 else None
     return None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _widest_and_narrowest(images: Any) -> tuple[str | None, str | None]:
+    """Album art: the widest image (what Exportify exports) and the narrowest (a thumbnail)."""
+    sized = [
+        (int(i.get("width") or 0), str(i["url"]))
+        for i in images or []
+        if isinstance(i, dict) and isinstance(i.get("url"), str)
+    ]
+    if not sized:
+        return None, None
+    sized.sort()
+    return sized[-1][1], sized[0][1]
 
 
 def _rows_for(
@@ -119,10 +137,11 @@ def _rows_for(
             tracks[item_id] = (
                 item_id, uri, "episode", item.get("name"), show.get("id"), show.get("name"), show.get("name"),
                 None, None, None, release, _year(release), item.get("duration_ms"), item.get("explicit"),
-                None, None, None, None, fetched,
+                None, None, None, None, fetched, None, None, None, None, None, None,
             )  # fmt: skip
             continue
         album = item.get("album") or {}
+        album_people = [a for a in album.get("artists") or [] if isinstance(a, dict)]
         release = album.get("release_date")
         first = people[0] if people else {}
         isrc = (item.get("external_ids") or {}).get("isrc")
@@ -132,6 +151,10 @@ def _rows_for(
             album.get("id"), album.get("name"), album.get("album_type"), release, _year(release),
             item.get("duration_ms"), item.get("explicit"), isrc, item.get("popularity"),
             (item.get("linked_from") or {}).get("id"), item.get("is_playable"), fetched,
+            _int(item.get("disc_number")), _int(item.get("track_number")),
+            [str(a.get("id") or "") for a in album_people] or None,
+            [str(a.get("name") or "") for a in album_people] or None,
+            *_widest_and_narrowest(album.get("images")),
         )  # fmt: skip
         for pos, person in enumerate(people):
             credits[(item_id, pos)] = (item_id, pos, person.get("id"), person.get("name"))
