@@ -302,3 +302,46 @@ def describe(layout: Layout, cwd: Path | None = None) -> dict[str, Any]:
         f"{DATA_DIR_KEY} > ./{LEGACY_DATA_DIR} of an earlier version > platform default",
         "problems": problems,
     }
+
+
+def repository_root(start: Path) -> Path | None:
+    """The clone `start` is in (the folder holding pyproject.toml), if any."""
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").is_file() and (folder / "notebooks").is_dir():
+            return folder
+    return None
+
+
+@dataclass
+class NotebookData:
+    path: Path
+    which: str  # said in words: the notebooks' outputs never show a path of the machine
+    sources: list[str] | None  # PLAYLIST_1_ID / PLAYLIST_2_ID for your data; None: every fetched one
+
+
+def notebook_database(start: Path | None = None) -> NotebookData:
+    """The database the notebooks read, and which one it is, wherever the kernel was started.
+
+    SPOTIFY_MERGER_DB if set; else your data (settings resolved from the repository root, as the
+    command line run there would); else the demo's. FileNotFoundError says what to run first."""
+    start = start or Path.cwd()
+    root = repository_root(start) or start
+    try:
+        layout = resolve(cwd=root)
+    except UsageError:
+        layout = resolve(cwd=root, check_legacy=False)
+    configured = [layout.settings[k] for k in ("PLAYLIST_1_ID", "PLAYLIST_2_ID") if k in layout.settings]
+    explicit = os.environ.get("SPOTIFY_MERGER_DB", "").strip()
+    if explicit:  # a database named outright: only sources named outright (the environment) apply
+        given = [os.environ.get(k, "").strip() for k in ("PLAYLIST_1_ID", "PLAYLIST_2_ID")]
+        return NotebookData(Path(explicit).expanduser(), "SPOTIFY_MERGER_DB", [s for s in given if s] or None)
+    own = layout.data_dir / DATABASE_NAME
+    if _is_file(own):
+        return NotebookData(own, "your data (`spotify-merger fetch`)", configured or None)
+    demo = demo_dir() / DATABASE_NAME
+    if _is_file(demo):
+        return NotebookData(demo, "the demo's (`spotify-merger demo`)", None)
+    raise FileNotFoundError(
+        f"no database yet in {layout.data_dir} nor in the demo dir: run `spotify-merger fetch` "
+        "(or `spotify-merger demo --yes`) first, or set SPOTIFY_MERGER_DB"
+    )
