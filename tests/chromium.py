@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +121,11 @@ class Page:
         out = []
         for event in self.events:
             params = event.get("params", {})
-            if event["method"] == "Runtime.consoleAPICalled" and params.get("type") in ("error", "warning", "assert"):
+            if event["method"] == "Runtime.consoleAPICalled" and params.get("type") in (
+                "error",
+                "warning",
+                "assert",
+            ):
                 out.append(f"console.{params['type']}: {params.get('args')}")
             elif event["method"] == "Runtime.exceptionThrown":
                 out.append(f"exception: {params.get('exceptionDetails')}")
@@ -153,7 +157,7 @@ def chromium(tmp_path: Path) -> Iterator[Page]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         pass_fds=(3, 4),
-        preexec_fn=wire,  # noqa: PLW1509
+        preexec_fn=wire,
     )
     os.close(to_browser_r)
     os.close(from_browser_w)
@@ -161,10 +165,8 @@ def chromium(tmp_path: Path) -> Iterator[Page]:
     try:
         yield page
     finally:
-        try:
+        with suppress(RuntimeError, TimeoutError, OSError):
             page.call("Browser.close", session=False)
-        except (RuntimeError, TimeoutError, OSError):
-            pass
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -120,3 +120,36 @@ def test_a_closed_pipe_exits_quietly(tmp_path: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == ExitCode.PIPE_CLOSED
     assert err == ""
+
+
+def test_a_json_error_is_one_document_on_stdout_and_the_lines_on_stderr(tmp_path: Path) -> None:
+    import json
+
+    result = CliRunner().invoke(
+        app, ["--data-dir", str(tmp_path), "export", "--all", "--json"], env=dict.fromkeys(SETTINGS)
+    )
+    assert result.exit_code == ExitCode.NOTHING_TO_DO
+    doc = json.loads(result.stdout)
+    assert doc == {
+        "command": "export",
+        "ok": False,
+        "error": {
+            "code": 13,
+            "name": "NOTHING_TO_DO",
+            "message": "nothing has been fetched yet",
+            "hint": "run `spotify-merger fetch` first",
+        },
+    }
+    assert result.stderr.startswith("error: nothing has been fetched yet\nhint: ")
+
+
+def test_json_before_the_settings_are_read_still_answers_in_json(tmp_path: Path) -> None:
+    import json
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(
+        app, ["export", "--all", "--json", "--data-dir", str(blocker)], env=dict.fromkeys(SETTINGS)
+    )
+    assert result.exit_code == ExitCode.STORAGE
+    assert json.loads(result.stdout)["error"]["name"] == "STORAGE"
