@@ -118,7 +118,7 @@ def test_the_master_exports_in_its_written_order(tmp_path: Path) -> None:
     rows = read_csv(tmp_path / "master.csv")
     planned = [r["uri"] for r in read_csv(env.exports_dir / "merge_plan.csv")]
     assert [r["Track URI"] for r in rows] == planned
-    assert len(rows) == outcome.playlists[0]["tracks"]
+    assert len(rows) == outcome.playlists[0].tracks
     assert all(r["Added At"] for r in rows) and all(r["Track Name"] for r in rows)
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.core import TyperGroup
@@ -18,6 +19,10 @@ from spotify_merger import __version__
 from spotify_merger.commands import config, emulator, export, fetch, match, report, write
 from spotify_merger.commands.common import GlobalOptions
 from spotify_merger.errors import ExitCode
+
+if TYPE_CHECKING:
+    # Typer vendors click: its Context is what a group's parse_args receives.
+    from typer._click import Context as ClickContext
 
 # The global options, by name, and whether each takes a value. They may follow the command too.
 GLOBAL_OPTIONS = {"--data-dir": True, "--env-file": True, "--verbose": False, "--quiet": False}
@@ -31,52 +36,57 @@ class GlobalOptionsAnywhere(TyperGroup):
     option of the same name (`emulator -v` stays the emulator's own), or they follow `--`.
     """
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
         return super().parse_args(ctx, hoist_global_options(self, ctx, list(args)))
 
 
-def hoist_global_options(group: TyperGroup, ctx: Any, args: list[str]) -> list[str]:
+def hoist_global_options(group: TyperGroup, ctx: ClickContext, args: list[str]) -> list[str]:
     i = 0
     while i < len(args) and args[i].startswith("-") and args[i] != "--":
         i += 1 + (args[i] in GLOBAL_OPTIONS and GLOBAL_OPTIONS[args[i]])
-    if i >= len(args):
-        return args
-    command = group.get_command(ctx, args[i])
+    command = group.get_command(ctx, args[i]) if i < len(args) else None
     if command is None:
         return args
+    hoisted, kept = _split(args[i + 1 :], _own_options(command.params))
+    return [*args[:i], *hoisted, args[i], *kept]
+
+
+def _own_options(params: Sequence[object]) -> dict[str, bool]:
+    """A command's option names, each with whether it takes a value."""
     own: dict[str, bool] = {}
-    for param in command.params:
+    for param in params:
         if getattr(param, "param_type_name", "") == "option":
             takes_value = not (getattr(param, "is_flag", False) or getattr(param, "count", False))
-            for name in (*param.opts, *param.secondary_opts):
+            for name in (*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ())):
                 own[name] = takes_value
+    return own
+
+
+def _split(rest: list[str], own: dict[str, bool]) -> tuple[list[str], list[str]]:
+    """The global options after the command (hoisted) and everything else (kept), in order."""
     hoisted: list[str] = []
     kept: list[str] = []
-    rest = args[i + 1 :]
     j = 0
     while j < len(rest):
         token = rest[j]
         name = token.split("=", 1)[0]
         if token == "--":
-            kept += rest[j:]
-            break
-        if name in own:
-            step = 2 if own[name] and "=" not in token else 1
-            kept += rest[j : j + step]
+            return hoisted, kept + rest[j:]
+        if name in own or name in GLOBAL_OPTIONS:
+            takes_value = own[name] if name in own else GLOBAL_OPTIONS[name]
+            step = 2 if takes_value and "=" not in token else 1
+            (kept if name in own else hoisted).extend(rest[j : j + step])
             j += step
             continue
-        if name in GLOBAL_OPTIONS:
-            step = 2 if GLOBAL_OPTIONS[name] and "=" not in token else 1
-            hoisted += rest[j : j + step]
-            j += step
-            continue
-        short = token[1:] if token.startswith("-") and not token.startswith("--") else ""
-        if short and all(c in GLOBAL_SHORT_FLAGS for c in short) and not any(f"-{c}" in own for c in short):
-            hoisted.append(token)
-        else:
-            kept.append(token)
+        (hoisted if _short_globals(token, own) else kept).append(token)
         j += 1
-    return [*args[:i], *hoisted, args[i], *kept]
+    return hoisted, kept
+
+
+def _short_globals(token: str, own: dict[str, bool]) -> bool:
+    """`-q`, `-vv`, `-vq`: short global flags only, none of them the command's own."""
+    short = token[1:] if token.startswith("-") and not token.startswith("--") else ""
+    return bool(short) and all(c in GLOBAL_SHORT_FLAGS and f"-{c}" not in own for c in short)
 
 
 app = typer.Typer(
@@ -134,9 +144,9 @@ for _area in (fetch, report, write, match, export, config, emulator):
     _area.register(app)
 
 
-def main() -> Any:
+def main() -> None:
     try:
-        return app()
+        app()
     except BrokenPipeError:
         # The reader went away (`spotify-merger playlists | head -3`): stop quietly, like any
         # Unix tool would, and keep Python from complaining while it flushes stdout at exit.

@@ -16,6 +16,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from spotify_merger.errors import ExitCode
+
 # Wide enough that no table row or message wraps when nothing sets COLUMNS.
 PIPE_WIDTH = 10_000
 
@@ -23,8 +25,6 @@ PIPE_WIDTH = 10_000
 class MergerConsole(Console):
     def on_broken_pipe(self) -> None:
         """The reader went away (`| head`): stop quietly with the documented exit code."""
-        from spotify_merger.errors import ExitCode
-
         self.quiet = True
         # Python would complain again while flushing stdout at exit: point it at /dev/null first.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -18,11 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import duckdb
+
 from spotify_merger.errors import NotFoundError, NothingToDoError, StorageError, UsageError
+from spotify_merger.safe_csv import copy_to_csv
+from spotify_merger.spotify.ids import parse_source
+from spotify_merger.store.database import Database
+from spotify_merger.store.files import atomic_path
+from spotify_merger.store.pages import source_order
+from spotify_merger.write.journal import Journal, RunStatus
 
 if TYPE_CHECKING:
     from spotify_merger.context import Environment
-    from spotify_merger.store.database import Database
 
 Format = Literal["csv", "parquet"]
 MASTER = "master"
@@ -104,8 +111,6 @@ def export_playlists(
     features: bool = False,
 ) -> list[ExportedFile]:
     """Write one file per source (ids, URIs, links, names, 'liked', 'master'), or per fetched playlist."""
-    from spotify_merger.store.database import Database
-
     if every and sources:
         raise UsageError("give sources or --all, not both", "e.g. `spotify-merger export --all`")
     if not every and not sources:
@@ -122,8 +127,6 @@ def export_playlists(
 
 
 def _all_targets(db: Database) -> list[Target]:
-    from spotify_merger.store.pages import source_order
-
     rows = db.fetchall("SELECT id FROM playlists WHERE complete ORDER BY rowid")
     order = {pid: i for i, pid in enumerate(source_order(db))}
     ids = sorted((r[0] for r in rows), key=lambda pid: order.get(pid, len(order)))
@@ -135,8 +138,6 @@ def _all_targets(db: Database) -> list[Target]:
 
 
 def _target(db: Database, text: str) -> Target:
-    from spotify_merger.spotify.ids import parse_source
-
     if text.strip().lower() == MASTER:
         return _master(db)
     try:
@@ -167,9 +168,7 @@ def _target(db: Database, text: str) -> Target:
 
 
 def _master(db: Database) -> Target:
-    from spotify_merger.write.journal import Journal
-
-    run = Journal(db).latest_run(statuses=("verified", "written"))
+    run = Journal(db).latest_run(statuses=(RunStatus.VERIFIED, RunStatus.WRITTEN))
     if run is None:
         raise NothingToDoError(
             "no master playlist has been written from this data dir yet",
@@ -217,11 +216,6 @@ def _select(target: Target, features: bool) -> str:
 
 
 def _write(db: Database, target: Target, path: Path, fmt: Format, features: bool) -> ExportedFile:
-    import duckdb
-
-    from spotify_merger.store.files import atomic_path
-    from spotify_merger.safe_csv import copy_to_csv
-
     select = _select(target, features)
     try:
         with db.lock:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spotify_merger import __version__
 from spotify_merger.errors import StorageError, UsageError
 
 APP_NAME = "spotify-merger"
@@ -44,6 +45,10 @@ SETTINGS = (
     "PLAYLIST_2_ID",
 )
 SECRETS = frozenset({"SPOTIFY_CLIENT_SECRET", "SPOTIFY_REFRESH_TOKEN"})
+
+
+# platformdirs and python-dotenv are imported where used: `--help` imports this module (through
+# the Environment) and never needs a directory or a settings file.
 
 
 def user_data_dir() -> Path:
@@ -251,8 +256,6 @@ def _is_file(path: Path) -> bool:
 
 def describe(layout: Layout, cwd: Path | None = None) -> dict[str, Any]:
     """Where everything is and what is set (secrets masked): the `config` command's document."""
-    from spotify_merger import __version__
-
     cwd = cwd or Path.cwd()
     data = layout.data_dir
     database = data / DATABASE_NAME

@@ -18,7 +18,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from spotify_merger.store.files import atomic_path
 
 if TYPE_CHECKING:
     import duckdb
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "＝", "＋", "－", "＠")
 
 
-def safe_cell(value: Any) -> Any:
+def safe_cell(value: object) -> object:
     """A text cell that cannot run as a formula; any other value unchanged."""
     if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
         return "'" + value
@@ -42,10 +44,8 @@ def safe_sql(expression: str) -> str:
     )
 
 
-def write_rows(target: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+def write_rows(target: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     """Write a CSV atomically (temp file, then rename); returns the number of data rows."""
-    from spotify_merger.store.files import atomic_path
-
     count = 0
     with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, quoting=csv.QUOTE_NONNUMERIC)
@@ -56,7 +56,7 @@ def write_rows(target: Path, header: Sequence[str], rows: Iterable[Sequence[Any]
     return count
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     # As DuckDB's COPY writes them: booleans in lower case, NULL as an empty cell.
     if value is None:
         return ""
@@ -70,13 +70,11 @@ def copy_to_csv(
     select: str,
     target: Path,
     text_columns: Sequence[str],
-    params: Sequence[Any] | None = None,
+    params: Sequence[object] | None = None,
 ) -> None:
     """`COPY (select) TO target` as a CSV, atomically, with `text_columns` neutralised and quoted.
 
     `select` must name its columns; the ones in `text_columns` are wrapped in `safe_sql`."""
-    from spotify_merger.store.files import atomic_path
-
     quoted = ", ".join(_ident(c) for c in text_columns)
     wrapped = ", ".join(f"{safe_sql(_ident(c))} AS {_ident(c)}" for c in text_columns)
     outer = f"SELECT * REPLACE ({wrapped}) FROM ({select})" if text_columns else select

@@ -32,6 +32,7 @@ from spotify_merger.analyze.results import (
 from spotify_merger.errors import NothingToDoError, UsageError
 from spotify_merger.safe_csv import copy_to_csv
 from spotify_merger.spotify.ids import parse_source
+from spotify_merger.store.pages import source_order
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -87,8 +88,6 @@ class SpotifyAnalyzer:
         complete = {pid for pid, done in rows if done}
         known = {pid for pid, _ in rows}
         if sources is None:
-            from spotify_merger.store.pages import source_order
-
             order = {pid: i for i, pid in enumerate(source_order(self.db))}
             stored = [pid for pid, done in rows if done]
             resolved = sorted(stored, key=lambda pid: (order.get(pid, len(order)), stored.index(pid)))

@@ -23,6 +23,7 @@ import typer
 from spotify_merger.analyze.model import Keep, Match, Order
 from spotify_merger.context import Environment
 from spotify_merger.errors import ExitCode, MergerError
+from spotify_merger.home import check_not_a_file
 from spotify_merger.redaction import redact
 
 T = TypeVar("T")
@@ -127,8 +128,6 @@ def build_env(
             check_legacy=check_home,
         )
         if check_home:
-            from spotify_merger.home import check_not_a_file
-
             check_not_a_file(env.data_dir)
     except MergerError as exc:
         bare = Environment.for_cli(verbosity=opts.verbosity, json_output=json_output)
@@ -208,6 +207,7 @@ def error_document(command: str, exc: MergerError, code: ExitCode) -> dict[str, 
 
 def emit_json(doc: dict[str, Any]) -> None:
     """The one JSON document of a --json command, on stdout."""
+    # Imported here: the report package loads the analysis; `--help` must not.
     from spotify_merger.report.exports import jsonable
 
     try:

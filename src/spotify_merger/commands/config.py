@@ -6,7 +6,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from spotify_merger import home
 from spotify_merger.commands.common import JsonOption, build_env, run_command
+from spotify_merger.errors import UsageError
+
+# rich is imported inside `show`, not here, so that `spotify-merger --help` stays fast; see
+# commands/__init__.py.
 
 if TYPE_CHECKING:
     from spotify_merger.context import Environment
@@ -40,14 +45,10 @@ def config(
     env = build_env(ctx, json_output=json_output, check_home=False)
 
     def action() -> dict[str, Any]:
-        from spotify_merger import home
-
         changes: dict[str, str | None] = dict.fromkeys(unset or [])
         for item in set_ or []:
             key, sep, value = item.partition("=")
             if not sep:
-                from spotify_merger.errors import UsageError
-
                 raise UsageError(f"--set {item!r} is not KEY=VALUE", "e.g. --set SPOTIFY_CLIENT_ID=abc123")
             changes[key.strip()] = value.strip()
         if changes:

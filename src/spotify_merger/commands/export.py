@@ -9,6 +9,9 @@ import typer
 
 from spotify_merger.commands.common import JsonOption, build_env, run_command
 
+# The library (and DuckDB) is imported inside the command, not here, so that `spotify-merger
+# --help` stays fast; see commands/__init__.py.
+
 
 def export(
     ctx: typer.Context,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from spotify_merger.analyze import SpotifyAnalyzer
 from spotify_merger.store import files
-from spotify_merger.store.files import atomic_path, write_text_atomic
+from spotify_merger.store.files import write_text_atomic
 
 __all__ = [
     "PLAN_CSV",

@@ -8,6 +8,7 @@ a page is either fully stored or absent; resuming fetches exactly the absent one
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,15 +60,15 @@ def _year(date: object) -> int | None:
     return None
 
 
-def _int(value: Any) -> int | None:
+def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _widest_and_narrowest(images: Any) -> tuple[str | None, str | None]:
+def _widest_and_narrowest(images: object) -> tuple[str | None, str | None]:
     """Album art: the widest image (what Exportify exports) and the narrowest (a thumbnail)."""
     sized = [
         (int(i.get("width") or 0), str(i["url"]))
-        for i in images or []
+        for i in (images if isinstance(images, list) else [])
         if isinstance(i, dict) and isinstance(i.get("url"), str)
     ]
     if not sized:
@@ -313,15 +314,11 @@ def remember_source_order(db: Database, ids: list[str]) -> None:
 
     Playlists are stored in whatever order their first page arrives; analysing "every fetched
     playlist" in that order would swap p1 and p2 between `run` and a later `report`."""
-    import json
-
     order = list(ids) + [pid for pid in source_order(db) if pid not in ids]
     db.set_meta(SOURCE_ORDER_KEY, json.dumps(order))
 
 
 def source_order(db: Database) -> list[str]:
-    import json
-
     try:
         value = db.get_meta(SOURCE_ORDER_KEY)
         order = json.loads(value) if value else []
