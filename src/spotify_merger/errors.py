@@ -37,10 +37,14 @@ class MergerError(Exception):
     exit_code: ExitCode = ExitCode.ERROR
     default_hint: str = ""
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, hint: str | None = None, *, details: dict[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint if hint is not None else self.default_hint
+        # What a --json error document carries besides the message (e.g. verify's per-part results).
+        self.details = details or {}
 
     def __str__(self) -> str:
         return self.message

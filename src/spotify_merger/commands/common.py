@@ -202,6 +202,7 @@ def error_document(command: str, exc: MergerError, code: ExitCode) -> dict[str, 
         "command": command,
         "ok": False,
         "error": {"code": int(code), "name": code.name, "message": exc.message, "hint": exc.hint or None},
+        **exc.details,
     }
 
 

@@ -8,6 +8,7 @@ import typer
 
 from spotify_merger.commands.common import (
     ExcludePlaylistOption,
+    JsonOption,
     KeepOption,
     KeepWeightsOption,
     MatchOption,
@@ -56,6 +57,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--no-features", help="Skip audio features (metadata-only analysis).")
         ] = False,
         max_wait: MaxWaitOption = DEFAULT_MAX_WAIT,
+        json_output: JsonOption = False,
     ) -> None:
         """Fetch, analyse, preview, confirm, then create the deduplicated master playlist(s) and verify them.
 
@@ -65,7 +67,7 @@ def register(app: typer.Typer) -> None:
         # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import RunOptions, run_merge
 
-        env = build_env(ctx, max_wait=max_wait)
+        env = build_env(ctx, max_wait=max_wait, json_output=json_output)
         options = RunOptions(
             sources=list(sources or []),
             name=name,
@@ -79,10 +81,10 @@ def register(app: typer.Typer) -> None:
             features=not no_features,
             exclude_playlist=exclude_playlist,
         )
-        run_command(env, lambda: run_merge(env, options))
+        run_command(env, lambda: run_merge(env, options), to_json=lambda outcome: outcome.to_json())
 
     @app.command("verify")
-    def verify(ctx: typer.Context) -> None:
+    def verify(ctx: typer.Context, json_output: JsonOption = False) -> None:
         """Read the master playlist(s) of the last run back from Spotify and compare them with the plan.
 
         Checks the count, the order and every song; exits 12 with the differences if they do not match.
@@ -90,13 +92,14 @@ def register(app: typer.Typer) -> None:
         # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import verify_last
 
-        env = build_env(ctx)
-        run_command(env, lambda: verify_last(env))
+        env = build_env(ctx, json_output=json_output)
+        run_command(env, lambda: verify_last(env), to_json=lambda result: result.to_json())
 
     @app.command("undo")
     def undo(
         ctx: typer.Context,
         yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm the removal in advance.")] = False,
+        json_output: JsonOption = False,
     ) -> None:
         """Remove the master playlist(s) created by the last run from your library, after confirmation.
 
@@ -105,8 +108,8 @@ def register(app: typer.Typer) -> None:
         # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import undo_last
 
-        env = build_env(ctx)
-        run_command(env, lambda: undo_last(env, yes=yes))
+        env = build_env(ctx, json_output=json_output)
+        run_command(env, lambda: undo_last(env, yes=yes), to_json=lambda result: result.to_json())
 
     @app.command("demo")
     def demo(
