@@ -59,7 +59,9 @@ class Page:
         message: dict[str, Any] = json.loads(raw)
         return message
 
-    def call(self, method: str, params: dict[str, Any] | None = None, *, session: bool = True) -> Any:
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, *, session: bool = True
+    ) -> dict[str, Any]:
         self.next_id += 1
         message: dict[str, Any] = {"id": self.next_id, "method": method, "params": params or {}}
         if session and self.session:
@@ -71,7 +73,8 @@ class Page:
             if answer.get("id") == self.next_id:
                 if "error" in answer:
                     raise RuntimeError(f"{method}: {answer['error']}")
-                return answer.get("result", {})
+                result: dict[str, Any] = answer.get("result", {})
+                return result
             if "method" in answer:
                 self.events.append(answer)
 
@@ -103,13 +106,14 @@ class Page:
         self.call("Page.navigate", {"url": path.resolve().as_uri()})
         self.wait_for("Page.loadEventFired")
 
-    def evaluate(self, expression: str) -> Any:
+    def evaluate(self, expression: str) -> object:
         result = self.call(
             "Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True}
         )
         if "exceptionDetails" in result:
             raise RuntimeError(result["exceptionDetails"])
-        return result["result"].get("value")
+        value: object = result["result"].get("value")
+        return value
 
     def settle(self) -> None:
         """Drain the events already sent (a round trip: everything before it has arrived)."""

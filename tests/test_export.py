@@ -12,8 +12,9 @@ import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
+from fixtures import FetchedLibrary, LibraryOf
 from spotify_merger.cli import app
 from spotify_merger.context import SETTINGS, Environment
 from spotify_merger.demo import run_demo
@@ -30,14 +31,14 @@ EXPORTIFY_HEADER = [
 ]  # fmt: skip
 
 
-def copy_of(lib, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def copy_of(lib: FetchedLibrary, tmp_path: Path) -> Path:
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(lib.db_path, data / "spotify.duckdb")
     return data
 
 
-def export(data: Path, *args: str):  # type: ignore[no-untyped-def]
+def export(data: Path, *args: str) -> Result:
     return CliRunner().invoke(app, ["--data-dir", str(data), "export", *args], env=dict.fromkeys(SETTINGS))
 
 
@@ -47,7 +48,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def test_a_playlist_exports_with_exportifys_columns_in_playlist_order(
-    fetched_library, tmp_path: Path
+    fetched_library: LibraryOf, tmp_path: Path
 ) -> None:
     lib = fetched_library("dev-2026")
     data = copy_of(lib, tmp_path)
@@ -78,7 +79,9 @@ def test_a_playlist_exports_with_exportifys_columns_in_playlist_order(
     assert not [p for p in (data / "exports").iterdir() if p.name.startswith(".")]
 
 
-def test_extended_apps_fill_popularity_and_the_feature_columns(fetched_library, tmp_path: Path) -> None:
+def test_extended_apps_fill_popularity_and_the_feature_columns(
+    fetched_library: LibraryOf, tmp_path: Path
+) -> None:
     lib = fetched_library("extended")
     data = copy_of(lib, tmp_path)
     out = tmp_path / "p2.csv"
@@ -91,7 +94,7 @@ def test_extended_apps_fill_popularity_and_the_feature_columns(fetched_library, 
     assert any(r["Artist Genres"] for r in tracks)
 
 
-def test_parquet_has_the_same_columns_typed(fetched_library, tmp_path: Path) -> None:
+def test_parquet_has_the_same_columns_typed(fetched_library: LibraryOf, tmp_path: Path) -> None:
     lib = fetched_library("dev-2026")
     data = copy_of(lib, tmp_path)
     result = export(data, "--all", "--format", "parquet", "--out", str(tmp_path / "pq"), "--json")
@@ -122,7 +125,7 @@ def test_the_master_exports_in_its_written_order(tmp_path: Path) -> None:
     assert all(r["Added At"] for r in rows) and all(r["Track Name"] for r in rows)
 
 
-def test_text_that_a_spreadsheet_would_run_is_neutralised(fetched_library, tmp_path: Path) -> None:
+def test_text_that_a_spreadsheet_would_run_is_neutralised(fetched_library: LibraryOf, tmp_path: Path) -> None:
     lib = fetched_library("dev-2026")
     data = copy_of(lib, tmp_path)
     hostile = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "  =1", "＝1", 'a,"b"']
@@ -176,7 +179,9 @@ def test_file_names_never_leave_the_folder() -> None:
         (["P1", "--format", "xlsx"], ExitCode.USAGE, "xlsx"),
     ],
 )
-def test_bad_export_requests(fetched_library, tmp_path: Path, args: list[str], code: int, words: str) -> None:
+def test_bad_export_requests(
+    fetched_library: LibraryOf, tmp_path: Path, args: list[str], code: int, words: str
+) -> None:
     lib = fetched_library("dev-2026")
     data = copy_of(lib, tmp_path)
     args = [lib.sources[0] if a == "P1" else a for a in args]
@@ -188,7 +193,9 @@ def test_bad_export_requests(fetched_library, tmp_path: Path, args: list[str], c
     assert not (data / "exports").exists() or not list((data / "exports").iterdir())
 
 
-def test_an_unwritable_destination_is_one_error_and_leaves_nothing(fetched_library, tmp_path: Path) -> None:
+def test_an_unwritable_destination_is_one_error_and_leaves_nothing(
+    fetched_library: LibraryOf, tmp_path: Path
+) -> None:
     lib = fetched_library("dev-2026")
     data = copy_of(lib, tmp_path)
     blocker = tmp_path / "a-file"

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
+from fixtures import UserDirs
 from spotify_merger import home
 from spotify_merger.cli import app
 from spotify_merger.context import SETTINGS
@@ -30,7 +31,7 @@ def cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> SimpleNames
     return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
 
 
-def test_the_defaults_are_the_platform_user_dirs(user_dirs, tmp_path: Path) -> None:
+def test_the_defaults_are_the_platform_user_dirs(user_dirs: UserDirs, tmp_path: Path) -> None:
     layout = home.resolve(environ={}, cwd=tmp_path)
     assert layout.data_dir == user_dirs.data
     assert layout.settings_file == user_dirs.config / "settings.env"
@@ -39,7 +40,7 @@ def test_the_defaults_are_the_platform_user_dirs(user_dirs, tmp_path: Path) -> N
     assert layout.settings == {} and layout.notes == []
 
 
-def test_settings_file_then_dotenv_then_environment(user_dirs, tmp_path: Path) -> None:
+def test_settings_file_then_dotenv_then_environment(user_dirs: UserDirs, tmp_path: Path) -> None:
     home.update_settings_file(
         home.settings_file(),
         {"SPOTIFY_CLIENT_ID": "from-file", "PLAYLIST_1_ID": "file-p1", "PLAYLIST_2_ID": "file-p2"},
@@ -57,7 +58,7 @@ def test_settings_file_then_dotenv_then_environment(user_dirs, tmp_path: Path) -
     assert layout.env_file == tmp_path / ".env"
 
 
-def test_data_dir_flag_beats_the_setting_which_beats_the_default(user_dirs, tmp_path: Path) -> None:
+def test_data_dir_flag_beats_the_setting_which_beats_the_default(user_dirs: UserDirs, tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("SPOTIFY_MERGER_DATA_DIR=from-dotenv\n")
     by_setting = home.resolve(environ={}, cwd=tmp_path)
     assert by_setting.data_dir == tmp_path / "from-dotenv"
@@ -66,7 +67,7 @@ def test_data_dir_flag_beats_the_setting_which_beats_the_default(user_dirs, tmp_
     assert by_flag.data_dir == tmp_path / "flag" and by_flag.data_dir_from == "--data-dir"
 
 
-def test_an_earlier_versions_data_folder_is_used_with_a_note(user_dirs, tmp_path: Path) -> None:
+def test_an_earlier_versions_data_folder_is_used_with_a_note(user_dirs: UserDirs, tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "spotify.duckdb").write_bytes(b"")
     layout = home.resolve(environ={}, cwd=tmp_path)
@@ -75,7 +76,9 @@ def test_an_earlier_versions_data_folder_is_used_with_a_note(user_dirs, tmp_path
     assert len(layout.notes) == 1 and "SPOTIFY_MERGER_DATA_DIR=" in layout.notes[0]
 
 
-def test_an_earlier_data_folder_beside_the_new_home_stops_commands(user_dirs, tmp_path: Path) -> None:
+def test_an_earlier_data_folder_beside_the_new_home_stops_commands(
+    user_dirs: UserDirs, tmp_path: Path
+) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "spotify.duckdb").write_bytes(b"old")
     user_dirs.data.mkdir(parents=True)
@@ -127,7 +130,7 @@ def test_a_read_only_data_dir_is_one_clear_error(tmp_path: Path) -> None:
         locked.chmod(0o755)
 
 
-def test_config_shows_where_everything_is_with_secrets_hidden(user_dirs, tmp_path: Path) -> None:
+def test_config_shows_where_everything_is_with_secrets_hidden(user_dirs: UserDirs, tmp_path: Path) -> None:
     done = cli(
         tmp_path,
         "config",
@@ -151,7 +154,7 @@ def test_config_shows_where_everything_is_with_secrets_hidden(user_dirs, tmp_pat
     assert str(user_dirs.data) in table.stdout
 
 
-def test_config_set_and_unset_edit_a_private_settings_file(user_dirs, tmp_path: Path) -> None:
+def test_config_set_and_unset_edit_a_private_settings_file(user_dirs: UserDirs, tmp_path: Path) -> None:
     done = cli(tmp_path, "config", "--set", "SPOTIFY_CLIENT_ID=abc123", "--set", "PLAYLIST_1_ID=liked")
     assert done.returncode == 0, done.stderr
     path = user_dirs.config / "settings.env"
@@ -169,7 +172,7 @@ def test_config_set_and_unset_edit_a_private_settings_file(user_dirs, tmp_path: 
     assert bad.returncode == ExitCode.USAGE and bad.stderr.startswith("error: unknown setting")
 
 
-def test_a_config_dir_that_is_a_file_is_one_clear_error(user_dirs, tmp_path: Path) -> None:
+def test_a_config_dir_that_is_a_file_is_one_clear_error(user_dirs: UserDirs, tmp_path: Path) -> None:
     user_dirs.config.parent.mkdir(parents=True)
     user_dirs.config.write_text("in the way")
     assert home.resolve(environ={}, cwd=tmp_path).settings == {}  # reading: nothing there

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from emulator_fixtures import EmulatorFactory
+from fixtures import UserDirs
 from spotify_merger.demo import free_port
 
 REPO = Path(__file__).resolve().parents[1]
@@ -101,8 +103,8 @@ def test_the_installed_copy_has_no_dev_or_notebook_packages(installed: Installed
 
 
 def test_an_installed_copy_signs_in_fetches_reports_and_exports_from_an_empty_folder(
-    installed: Installed, emulator_factory, tmp_path: Path, user_dirs
-) -> None:  # type: ignore[no-untyped-def]
+    installed: Installed, emulator_factory: EmulatorFactory, tmp_path: Path, user_dirs: UserDirs
+) -> None:
     emu = emulator_factory(profile="dev-2026", playlist_sizes=(120, 90))
     redirect = f"http://127.0.0.1:{free_port()}/callback"
     emu.register_redirect_uri(redirect)

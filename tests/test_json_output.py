@@ -9,12 +9,15 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from emulator_fixtures import EmulatorFactory
 from spotify_merger.cli import app
 from spotify_merger.context import SETTINGS
+from spotify_merger.emulator import Emulator
 from spotify_merger.errors import ExitCode
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -29,24 +32,26 @@ def documented_fields(command: str) -> set[str]:
 
 
 class Cli:
-    def __init__(self, emu, data: Path) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, emu: Emulator, data: Path) -> None:
         self.settings: dict[str, str | None] = dict.fromkeys(SETTINGS)
         self.settings.update(emu.env())
         self.data = data
 
-    def __call__(self, *args: str) -> tuple[int, dict[str, object], str]:
+    def __call__(self, *args: str) -> tuple[int, dict[str, Any], str]:
         result = CliRunner().invoke(app, ["--data-dir", str(self.data), *args], env=self.settings)
         doc = json.loads(result.stdout)  # the whole of stdout is one JSON document
         return result.exit_code, doc, result.stderr
 
 
-def check_shape(doc: dict[str, object], command: str) -> None:
+def check_shape(doc: dict[str, Any], command: str) -> None:
     assert doc["command"] == command and doc["ok"] is True
     extra = set(doc) - {"command", "ok"}
     assert extra <= documented_fields(command), extra - documented_fields(command)
 
 
-def test_every_command_answers_in_json_as_documented(emulator_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_command_answers_in_json_as_documented(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
     emu = emulator_factory(profile="dev-2026", playlist_sizes=(120, 90))
     p1, p2 = emu.playlist_ids
     cli = Cli(emu, tmp_path / "data")
@@ -54,7 +59,7 @@ def test_every_command_answers_in_json_as_documented(emulator_factory, tmp_path:
     code, doc, _ = cli("playlists", "--json")
     assert code == 0
     check_shape(doc, "playlists")
-    listed = {p["id"]: p for p in doc["playlists"]}  # type: ignore[attr-defined]
+    listed = {p["id"]: p for p in doc["playlists"]}
     assert {p1, p2, emu.other_playlist_id} <= set(listed)
     assert listed[p1]["readable"] is True and listed[emu.other_playlist_id]["readable"] is False
     assert listed[p1]["url"] == f"https://open.spotify.com/playlist/{p1}"
@@ -66,33 +71,33 @@ def test_every_command_answers_in_json_as_documented(emulator_factory, tmp_path:
     assert code == 0, stderr
     check_shape(doc, "run")
     assert doc["outcome"] == "written" and doc["verified"] is True
-    [master] = doc["playlists"]  # type: ignore[misc]
+    [master] = doc["playlists"]
     assert master["url"].endswith(master["id"]) and master["uri"] == f"spotify:playlist:{master['id']}"
-    assert doc["summary"]["songs"] == master["tracks"]  # type: ignore[index]
+    assert doc["summary"]["songs"] == master["tracks"]
     assert "SUCCESS" in stderr  # the human panel went to stderr, not into the JSON
 
     code, doc, _ = cli("report", "--json", "-q")
     assert code == 0
     check_shape(doc, "report")
-    assert [s["id"] for s in doc["dry_run"]["report"]["sources"]] == [p1, p2]  # type: ignore[index]
-    assert all(Path(p).exists() for p in doc["files"].values())  # type: ignore[attr-defined]
+    assert [s["id"] for s in doc["dry_run"]["report"]["sources"]] == [p1, p2]
+    assert all(Path(p).exists() for p in doc["files"].values())
 
     code, doc, _ = cli("verify", "--json")
     assert code == 0
     check_shape(doc, "verify")
-    assert doc["verified"] is True and doc["parts"][0]["on_spotify"] == master["tracks"]  # type: ignore[index]
+    assert doc["verified"] is True and doc["parts"][0]["on_spotify"] == master["tracks"]
 
     emu.edit_playlist(master["id"], remove_positions=[0])  # someone edits the master by hand
     code, doc, stderr = cli("verify", "--json")
     assert code == ExitCode.VERIFY_FAILED
-    assert doc["ok"] is False and doc["error"]["name"] == "VERIFY_FAILED"  # type: ignore[index]
-    assert doc["verified"] is False and doc["parts"][0]["problems"]  # type: ignore[index]
+    assert doc["ok"] is False and doc["error"]["name"] == "VERIFY_FAILED"
+    assert doc["verified"] is False and doc["parts"][0]["problems"]
     assert stderr.startswith("✗") or "error: " in stderr
 
     code, doc, _ = cli("undo", "--json", "--yes")
     assert code == 0
     check_shape(doc, "undo")
-    assert [r["id"] for r in doc["removed"]] == [master["id"]]  # type: ignore[attr-defined]
+    assert [r["id"] for r in doc["removed"]] == [master["id"]]
     assert master["id"] not in emu.user_playlist_ids()
 
     code, doc, _ = cli("config", "--json")
@@ -103,8 +108,8 @@ def test_every_command_answers_in_json_as_documented(emulator_factory, tmp_path:
 
 @pytest.mark.parametrize("command", ["run", "undo"])
 def test_json_at_a_terminal_never_prompts_and_writes_nothing(
-    emulator_factory, tmp_path: Path, command: str
-) -> None:  # type: ignore[no-untyped-def]
+    emulator_factory: EmulatorFactory, tmp_path: Path, command: str
+) -> None:
     """A real terminal on stdin, where the command would ask: with --json it answers exit 10 in JSON."""
     emu = emulator_factory(profile="dev-2026", playlist_sizes=(60, 50))
     data = tmp_path / "data"

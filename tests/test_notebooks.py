@@ -14,6 +14,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from fixtures import LibraryOf, UserDirs
 from spotify_merger.home import notebook_database
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -56,8 +57,8 @@ def test_notebooks_are_committed_executed_with_small_outputs(name: str) -> None:
 
 
 def test_the_default_database_is_found_from_the_repository_root(
-    tmp_path: Path, monkeypatch, user_dirs
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, user_dirs: UserDirs
+) -> None:
     repo = tmp_path / "clone"
     (repo / "notebooks").mkdir(parents=True)
     (repo / "pyproject.toml").write_text("[project]\nname = 'x'\n")
@@ -82,9 +83,14 @@ def test_the_default_database_is_found_from_the_repository_root(
 
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("profile", ["dev-2026"])
-def test_notebook_runs_against_the_demo_database(  # type: ignore[no-untyped-def]
-    fetched_library, tmp_path, monkeypatch, user_dirs, name, profile
-):
+def test_notebook_runs_against_the_demo_database(
+    fetched_library: LibraryOf,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    user_dirs: UserDirs,
+    name: str,
+    profile: str,
+) -> None:
     lib = fetched_library(profile)
     # The demo's database where `spotify-merger demo` leaves it; no data of one's own.
     demo = user_dirs.cache / "demo"

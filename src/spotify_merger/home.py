@@ -47,23 +47,22 @@ SETTINGS = (
 SECRETS = frozenset({"SPOTIFY_CLIENT_SECRET", "SPOTIFY_REFRESH_TOKEN"})
 
 
-# platformdirs and python-dotenv are imported where used: `--help` imports this module (through
-# the Environment) and never needs a directory or a settings file.
-
-
 def user_data_dir() -> Path:
+    # Imported here, as in the two below: `--help` imports this module and needs no directory.
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False)
 
 
 def user_config_dir() -> Path:
+    # Imported here: see user_data_dir.
     from platformdirs import user_config_path
 
     return user_config_path(APP_NAME, appauthor=False)
 
 
 def user_cache_dir() -> Path:
+    # Imported here: see user_data_dir.
     from platformdirs import user_cache_path
 
     return user_cache_path(APP_NAME, appauthor=False)
@@ -157,6 +156,7 @@ def read_settings(path: Path) -> dict[str, str]:
     """KEY=value lines of a dotenv file; a missing or unreadable file holds nothing."""
     if not _is_file(path):
         return {}
+    # Imported here: `--help` imports this module and reads no settings file.
     from dotenv import dotenv_values
 
     try:
@@ -199,6 +199,7 @@ def check_data_dir(path: Path) -> None:
 
 def update_settings_file(path: Path, changes: Mapping[str, str | None]) -> None:
     """Set (or, with None, remove) keys in the user settings file: atomic, mode 0600 (it may hold secrets)."""
+    # Imported here: only `config --set` writes settings.
     from dotenv.main import DotEnv
 
     unknown = sorted(set(changes) - set(SETTINGS))

@@ -66,6 +66,7 @@ def config(
 
 
 def show(env: Environment, doc: dict[str, Any]) -> None:
+    # Imported here, so --help stays fast.
     from rich.table import Table
 
     places = Table(title=f"spotify-merger {doc['version']}: files", show_header=True)

@@ -55,6 +55,7 @@ def export(
     env = build_env(ctx, json_output=json_output)
 
     def action() -> list[Any]:
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.export import export_playlists
 
         files = export_playlists(env, list(sources or []), every=every, out=out, fmt=fmt, features=features)
