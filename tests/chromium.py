@@ -32,6 +32,7 @@ FLAGS = [
     "--disable-sync",
     "--disable-extensions",
     "--remote-debugging-pipe",
+    "--window-size=1280,900",
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -76,9 +77,15 @@ def test_build_report_writes_json_csv_and_html(fetched_copy: FetchedCopy) -> Non
     assert {r["reason"] for r in rows} >= {"unique", "same-id"}
 
     html = (exports / "report.html").read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == 5  # weights, overlap, DNA, lengths, timeline
-    for forbidden in ("http://", "https://", "<script", "<link"):
-        assert forbidden not in html
+    assert html.count('<svg class="chart"') == 5  # weights, overlap, DNA, lengths, timeline
+    # Self-contained: nothing loaded from anywhere (album art only on request, from data-src);
+    # the only addresses are links to open.spotify.com and the thumbnails' own.
+    text = re.sub(r'xmlns(:\w+)?="[^"]*"', "", html)  # the SVG namespaces name, they do not fetch
+    for forbidden in ("http://", "<script src", "<link", ' src="http', "url(http"):
+        assert forbidden not in text
+    addresses = set(re.findall(r"https://[a-z.]+/", text))
+    assert addresses <= {"https://open.spotify.com/", "https://i.scdn.co/"}, addresses
+    assert "<script>" in html  # the inline one: sorting, filtering, art on request
     # No temp files left behind by the atomic writes.
     assert not [p for p in exports.iterdir() if p.name.startswith(".")]
 

@@ -9,6 +9,7 @@ emulator.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,13 +27,14 @@ from spotify_merger.context import Environment
 from spotify_merger.errors import AuthError, NothingToDoError
 from spotify_merger.fetch import fetch_sources, resolve_sources
 from spotify_merger.report import build_report, print_report
+from spotify_merger.report.run_page import MasterPart, RunPage, write_run_page
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.spotify.ids import parse_source, parse_track
 from spotify_merger.spotify.signin import login
 from spotify_merger.store.database import Database
 from spotify_merger.write.execute import execute_plan
 from spotify_merger.write.journal import Journal
-from spotify_merger.write.summary import WriteOutcome
+from spotify_merger.write.summary import WriteOutcome, WriteStatus
 from spotify_merger.write.undo import UndoResult, run_to_undo, undo_last_run
 from spotify_merger.write.verify import VerifyResult, last_written_run, raise_for, verify_run
 
@@ -95,7 +97,7 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
         print_report(env, report)
         names = {p.id: p.name or p.id for p in fetched.playlists}
         env.say("[bold]Step 4: Writing the master playlist[/bold]")
-        return execute_plan(
+        outcome = execute_plan(
             env,
             api,
             db,
@@ -108,6 +110,28 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
             source_names=names,
             cap=options.cap,
         )
+    if outcome.status is not WriteStatus.DRY_RUN:
+        page = write_run_page(env.exports_dir, _run_page(outcome, report))
+        env.say(f"[dim]The master's page: {page}[/dim]")
+    return outcome
+
+
+def _run_page(outcome: WriteOutcome, report: DryRunReport) -> RunPage:
+    """run.html's content: the written master (with its verification) and the plan it came from."""
+    summary = json.loads(outcome.summary_path.read_text(encoding="utf-8")) if outcome.summary_path else {}
+    return RunPage(
+        master_name=str(summary.get("master_name") or report.planned_master["name"]),
+        outcome=outcome.status.value,
+        parts=[
+            MasterPart(p.id, p.name, p.tracks, p.tracks if outcome.verified else None)
+            for p in outcome.playlists
+        ],
+        verified=outcome.verified,
+        verified_at=summary.get("verified_at"),
+        api_calls=int(summary.get("api_calls_total") or 0),
+        generated_at=str(summary.get("generated_at") or report.generated_at),
+        report=report,
+    )
 
 
 def report_only(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -214,6 +215,18 @@ class SpotifyAnalyzer:
             cursor = self.db.conn.execute(f"{self._dedup_sql()} LIMIT {int(limit)}")
             names = [d[0] for d in cursor.description or []]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def album_art(self, track_ids: Iterable[str]) -> dict[str, str]:
+        """The album thumbnail (the narrowest image Spotify served) of each of these tracks that has one."""
+        wanted = sorted(set(track_ids))
+        if not wanted:
+            return {}
+        rows = self.db.fetchall(
+            "SELECT id, album_thumb_url FROM tracks WHERE album_thumb_url IS NOT NULL AND id IN "
+            "(SELECT unnest(?::VARCHAR[]))",
+            [wanted],
+        )
+        return {str(tid): str(url) for tid, url in rows}
 
     def copy_plan_csv(self, target: Path) -> None:
         """Write the planned master to `target` as CSV (position, uri, name, artist, weights, reason),

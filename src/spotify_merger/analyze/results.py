@@ -304,6 +304,7 @@ class DryRunReport:
     generated_at: str  # ISO timestamp, UTC
     match_rules: list[RuleEffect] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
+    album_art: dict[str, str] = field(default_factory=dict)  # track id -> album thumbnail URL
 
     @property
     def total_entries(self) -> int:
@@ -326,4 +327,5 @@ class DryRunReport:
             "excluded": self.excluded,
             "match_rules": self.match_rules,
             "dna": self.dna,
+            "album_art": self.album_art,
         }
