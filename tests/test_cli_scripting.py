@@ -6,14 +6,17 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
 from spotify_merger.cli import app, hoist_global_options
+from spotify_merger.commands.common import Profile
 from spotify_merger.context import SETTINGS
 from spotify_merger.errors import ExitCode
+from spotify_merger.spotify.client import ApiProfile
 
 BOX = set("│┃─━┏┓┗┛╭╮╰╯┡┩├┤")
 
@@ -60,6 +63,9 @@ def test_a_global_option_after_the_command_takes_effect(tmp_path: Path) -> None:
         ("report", "--match", "smart|isrc|id"),
         ("run", "--keep", "most-weighted|earliest-added|newest-release|oldest-release"),
         ("run", "--order", "first-added|weight|source"),
+        ("demo", "--profile", "dev-2026|extended"),
+        ("emulator", "--profile", "dev-2026|extended"),
+        ("export", "--format", "csv|parquet"),
     ],
 )
 def test_choices_are_listed_in_help(command: str, option: str, choices: str) -> None:
@@ -153,3 +159,7 @@ def test_json_before_the_settings_are_read_still_answers_in_json(tmp_path: Path)
     )
     assert result.exit_code == ExitCode.STORAGE
     assert json.loads(result.stdout)["error"]["name"] == "STORAGE"
+
+
+def test_the_profile_choices_are_the_clients_profiles() -> None:
+    assert set(get_args(Profile)) == {p.value for p in ApiProfile}

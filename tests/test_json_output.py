@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 
 from emulator_fixtures import EmulatorFactory
 from spotify_merger.cli import app
-from spotify_merger.context import SETTINGS
+from spotify_merger.context import SETTINGS, Environment
 from spotify_merger.emulator import Emulator
 from spotify_merger.errors import ExitCode
+from spotify_merger.pipeline import RunOptions, run_merge
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -116,11 +117,7 @@ def test_json_at_a_terminal_never_prompts_and_writes_nothing(
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
     env.update(emu.env())
     if command == "undo":  # something to undo first
-        done = subprocess.run(
-            [sys.executable, "-m", "spotify_merger", "--data-dir", str(data), "-q", "run", "--yes"],
-            env=env, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
+        assert run_merge(Environment.for_tests(data, emu.env()), RunOptions(yes=True)).verified
     before = emu.user_playlist_ids()
     controller, terminal = pty.openpty()
     try:

@@ -16,7 +16,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
 import typer
 
@@ -49,6 +49,9 @@ OrderOption = Annotated[
     Order,
     typer.Option("--order", help="Master order: earliest added across sources, weight, or source order."),
 ]
+# The API profiles (spotify.client.ApiProfile's values; a test keeps them equal), spelled out here
+# so that --help lists them without loading the Spotify client.
+Profile = Literal["dev-2026", "extended"]
 JsonOption = Annotated[
     bool,
     typer.Option(

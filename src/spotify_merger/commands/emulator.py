@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from spotify_merger.commands.common import SizesOption, build_env, run_command
+from spotify_merger.commands.common import Profile, SizesOption, build_env, run_command
 from spotify_merger.errors import UsageError
 
 # The library (and rich, spotipy, DuckDB) is imported inside the commands, not here, so that
@@ -29,7 +29,7 @@ def emulator(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8765,
     profile: Annotated[
-        str, typer.Option(help="API profile: dev-2026 (Development Mode) or extended.")
+        Profile, typer.Option(help="API profile: dev-2026 (Development Mode) or extended.")
     ] = "dev-2026",
     seed: Annotated[int, typer.Option(help="Seed of the synthetic library and of every random knob.")] = 42,
     sizes: SizesOption = "9000,9000",

@@ -15,6 +15,7 @@ from spotify_merger.commands.common import (
     MaxWaitOption,
     NameOption,
     OrderOption,
+    Profile,
     SizesOption,
     SourcesArgument,
     build_env,
@@ -118,7 +119,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--yes", "-y", help="Confirm the demo's write in advance.")
         ] = False,
         profile: Annotated[
-            str,
+            Profile,
             typer.Option("--profile", help="Emulated API: dev-2026 (today's Development Mode) or extended."),
         ] = "dev-2026",
         sizes: SizesOption = "9000,9000",
