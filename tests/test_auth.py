@@ -91,21 +91,28 @@ def test_scopes_are_only_what_the_job_needs() -> None:
 @pytest.mark.parametrize(
     ("uri", "words"),
     [
-        ("http://localhost:8888/callback", "`localhost`"),
-        ("http://example.com/callback", "not a loopback IP"),
-        ("ftp://127.0.0.1/cb", "not a valid http(s) URL"),
+        ("http://localhost:8888/callback", "uses `localhost`"),
+        ("http://example.com/callback", "not on a loopback IP"),
+        ("ftp://127.0.0.1/cb", "not an http URL"),
+        ("https://127.0.0.1:8888/callback", "uses https"),
+        ("https://example.com/callback", "uses https"),
+        ("http://127.0.0.1/callback", "has no port"),
+        ("http://[::1]/callback", "has no port"),
+        ("http://127.0.0.1:99999/callback", "invalid port"),
     ],
 )
 def test_redirect_uri_rules(uri: str, words: str, emulator: Emulator, env_for: EnvFor) -> None:
     with pytest.raises(UsageError) as info:
         validate_redirect_uri(uri)
     assert words in info.value.message
+    assert "must be http://127.0.0.1:PORT/PATH" in info.value.message  # the rule is named
     env = env_for(emulator, settings={"SPOTIFY_REDIRECT_URI": uri})
+    opened: list[str] = []
     with pytest.raises(UsageError):
-        login(env, open_url=browser)
+        login(env, open_url=opened.append, timeout=300)
+    assert opened == []  # refused up front: no browser, no 300 s wait
     validate_redirect_uri("http://127.0.0.1:8888/callback")
     validate_redirect_uri("http://[::1]:8888/callback")
-    validate_redirect_uri("https://example.com/callback")
 
 
 def test_state_mismatch_is_refused(emulator: Emulator, env_for: EnvFor) -> None:
@@ -160,7 +167,7 @@ def test_tokens_never_reach_output_or_logs(
     caplog.set_level(logging.DEBUG)
     result = CliRunner().invoke(
         app,
-        ["-vv", "--data-dir", str(tmp_path / "data"), "--env-file", str(tmp_path / "x.env"), "fetch"],
+        ["-vv", "--data-dir", str(tmp_path / "data"), "--env-file", os.devnull, "fetch"],
         env=env,
     )
     assert result.exit_code == 0, result.output

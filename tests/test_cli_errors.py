@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import typer
-from rich.console import Console
 
 from spotify_merger.commands.common import run_command
 from spotify_merger.context import Environment
@@ -17,7 +16,7 @@ from spotify_merger.errors import ExitCode, QuotaExceededError
 def env_with_capture(tmp_path: Path, verbosity: int = 0) -> tuple[Environment, io.StringIO]:
     env = Environment.for_tests(tmp_path)
     err = io.StringIO()
-    env._stderr = Console(file=err, width=200)
+    env.capture(None, err, width=200)
     env.verbosity = verbosity
     return env, err
 

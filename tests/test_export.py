@@ -130,8 +130,13 @@ def test_text_that_a_spreadsheet_would_run_is_neutralised(fetched_library: Libra
     data = copy_of(lib, tmp_path)
     hostile = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "  =1", "＝1", 'a,"b"']
     with Database(data / "spotify.duckdb") as db:
-        ids = [r[0] for r in db.fetchall("SELECT item_id FROM entries WHERE playlist_id = ? AND item_type = 'track' "
-                                           "ORDER BY position LIMIT ?", [lib.sources[0], len(hostile)])]  # fmt: skip
+        # Distinct tracks: a playlist may hold a track twice, and each name must land on its own.
+        rows = db.fetchall(
+            "SELECT item_id FROM entries WHERE playlist_id = ? AND item_type = 'track' "
+            "GROUP BY item_id ORDER BY min(position) LIMIT ?",
+            [lib.sources[0], len(hostile)],
+        )
+        ids = [r[0] for r in rows]
         for tid, name in zip(ids, hostile, strict=True):
             db.execute("UPDATE tracks SET name = ? WHERE id = ?", [name, tid])
     out = tmp_path / "hostile.csv"

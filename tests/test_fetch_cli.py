@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,9 +24,7 @@ def invoke(emu: Emulator | None, tmp_path: Path, *args: str, **settings: str | N
         env.update(emu.env())
     env.update(settings)
     data = tmp_path / "data"
-    return runner.invoke(
-        app, ["--data-dir", str(data), "--env-file", str(tmp_path / "none.env"), *args], env=env
-    )
+    return runner.invoke(app, ["--data-dir", str(data), "--env-file", os.devnull, *args], env=env)
 
 
 def stored_playlists(tmp_path: Path) -> list[str]:

@@ -15,8 +15,9 @@ one another (the cycle check keeps them honest).
 - analyze: deduplication and the merge plan, from the stored library;
 - fetch, safe_csv: reading the sources from Spotify into the store; the one rule for CSV cells;
 - store, spotify: the DuckDB file, and the Web API client with its auth and call policy;
-- base: the Environment, the domain errors and exit codes, secret redaction, progress display, the
-  consoles, and where the data and settings live (home).
+- base: the Environment, the domain errors and exit codes, secret redaction, progress display,
+  the rule for outside text (display, the safe console, safe log lines) and settings checks that
+  every layer above prints or reads through, and where the data and settings live (home).
 
 The emulator stands outside the layers: it imports nothing of the package but itself, and only the
 demo and the `emulator` command import it (tests and benchmarks may too), so the product never
@@ -49,7 +50,18 @@ LAYERS: list[tuple[str, ...]] = [
     ("analyze",),
     ("fetch", "safe_csv"),
     ("store", "spotify"),
-    ("context", "errors", "redaction", "progress", "console", "home", "__init__"),
+    (
+        "context",
+        "errors",
+        "redaction",
+        "progress",
+        "display",
+        "console",
+        "logs",
+        "settings",
+        "home",
+        "__init__",
+    ),
 ]
 BASE = LAYERS[-1]
 # (importer, imported) within one layer, with the reason it is not a layer violation.

@@ -5,6 +5,7 @@ fetched for real from the emulator."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,9 +177,7 @@ def test_an_exclusions_playlist_keeps_its_songs_out(data: AnalysisData) -> None:
 
 def _cli(args: list[str], data_dir: Path) -> Result:
     base = {"PLAYLIST_1_ID": "", "PLAYLIST_2_ID": "", "SPOTIFY_MERGER_DATA_DIR": ""}
-    return CliRunner().invoke(
-        app, ["--data-dir", str(data_dir), "--env-file", str(data_dir / "none.env"), *args], env=base
-    )
+    return CliRunner().invoke(app, ["--data-dir", str(data_dir), "--env-file", os.devnull, *args], env=base)
 
 
 def test_match_commands_change_the_report_end_to_end(fetched_library: LibraryOf, tmp_path: Path) -> None:

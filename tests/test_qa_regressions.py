@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _thread
+import os
 import threading
 from pathlib import Path
 
@@ -106,7 +107,7 @@ def _invoke(emu: Emulator, tmp_path: Path, *args: str, **settings: str | None) -
     env: dict[str, str | None] = dict.fromkeys(SETTINGS)
     env.update(emu.env())
     env.update(settings)
-    argv = ["--data-dir", str(tmp_path / "data"), "--env-file", str(tmp_path / "none.env"), *args]
+    argv = ["--data-dir", str(tmp_path / "data"), "--env-file", os.devnull, *args]
     return CliRunner().invoke(app, argv, env=env)
 
 
@@ -142,13 +143,11 @@ def test_eta_is_never_shorter_than_the_rate_limit_pause(tmp_path: Path) -> None:
     # rich's ETA column showed "0:00:01" through a 20 s Retry-After pause.
     import io
 
-    from rich.console import Console
-
     from spotify_merger.context import Environment
     from spotify_merger.progress import TaskProgress
 
     env = Environment.for_tests(tmp_path, {}, verbosity=0)
-    env._stderr = Console(file=io.StringIO(), force_terminal=True, width=200)
+    env.capture(None, io.StringIO(), force_terminal=True, width=200)
     with TaskProgress(env) as bars:
         bars.add("p1", "Playlist", 1000)
         bars.update("p1", advance=500)
@@ -183,14 +182,12 @@ def test_verbose_log_lines_print_above_the_progress_bars(tmp_path: Path) -> None
     import logging
     import sys
 
-    from rich.console import Console
-
     from spotify_merger.context import Environment
     from spotify_merger.progress import TaskProgress
 
     env = Environment.for_tests(tmp_path, {}, verbosity=0)
     screen = io.StringIO()
-    env._stderr = Console(file=screen, force_terminal=True, width=200)
+    env.capture(None, screen, force_terminal=True, width=200)
     handler = logging.StreamHandler(sys.__stderr__)
     log = logging.getLogger("spotify_merger.http")
     root = logging.getLogger()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -91,16 +92,16 @@ def test_build_report_writes_json_csv_and_html(fetched_copy: FetchedCopy) -> Non
 
 
 def test_print_report_shows_every_section(fetched_copy: FetchedCopy) -> None:
-    from rich.console import Console
+    import io
 
     lib, data_dir = fetched_copy
     env = Environment.for_tests(data_dir)
     with Database(data_dir / "spotify.duckdb") as db:
         doc = build_report(env, SpotifyAnalyzer(db, lib.sources), master_name="M", html=False)
-    console = Console(record=True, width=160)
-    env._stdout = console
+    screen = io.StringIO()
+    env.capture(screen, None, width=160)
     print_report(env, doc)
-    text = console.export_text()
+    text = screen.getvalue()
     for title in (
         "Operation Summary",
         "Weight Analysis",
@@ -141,7 +142,7 @@ def _cli(args: list[str], data_dir: Path, env: dict[str, str] | None = None) -> 
     base = {"PLAYLIST_1_ID": "", "PLAYLIST_2_ID": "", "SPOTIFY_MERGER_DATA_DIR": ""}
     return CliRunner().invoke(
         app,
-        ["--data-dir", str(data_dir), "--env-file", str(data_dir / "none.env"), *args],
+        ["--data-dir", str(data_dir), "--env-file", os.devnull, *args],
         env={**base, **(env or {})},
     )
 

@@ -10,14 +10,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer._click import Context
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from spotify_merger import __version__
 from spotify_merger.commands import config, emulator, export, fetch, match, report, write
-from spotify_merger.commands.common import GlobalOptions
+from spotify_merger.commands.common import GlobalOptions, report_cli_failure
 from spotify_merger.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -89,9 +90,52 @@ def _short_globals(token: str, own: dict[str, bool]) -> bool:
     return bool(short) and all(c in GLOBAL_SHORT_FLAGS and f"-{c}" not in own for c in short)
 
 
+class _Group(GlobalOptionsAnywhere):
+    """The root command: a bad option or value is one `error:` line and one `hint:` line, exit 2.
+
+    Click would print a usage block and "Error: ..." instead; and nothing, not even a bug outside a
+    command, may end in a raw traceback.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> object:
+        try:
+            outcome = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except Exception as exc:
+            if not standalone_mode:
+                raise
+            code = report_cli_failure(exc)
+        else:
+            code = outcome if isinstance(outcome, int) else 0
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+class _Argument(TyperArgument):
+    def display_type_rich(self, ctx: Context) -> str | None:
+        return None  # the metavar and the help say what it takes; "<list[str]>" says nothing
+
+
+class _Command(TyperCommand):
+    """A command whose help shows no Python types (`<list[str]>`) for its arguments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is TyperArgument:
+                param.__class__ = _Argument
+
+
 app = typer.Typer(
+    cls=_Group,
     name="spotify-merger",
-    cls=GlobalOptionsAnywhere,
     help="Merge large Spotify playlists into one deduplicated master playlist, safely, "
     "with deep analytics of your library.",
     no_args_is_help=True,
@@ -117,19 +161,32 @@ def root(
         Path | None,
         typer.Option(
             "--data-dir",
+            metavar="DIR",
             help="Where the database, token cache and exports live [env: SPOTIFY_MERGER_DATA_DIR; "
             "default: the platform's user data dir, see `spotify-merger config`].",
             show_default=False,
         ),
     ] = None,
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="-v logs each API request; -vv debugs.")
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            show_default=False,
+            help="-v logs each API request (method, path, status, ms, bytes); -vv also logs why: "
+            "pacing and retry decisions, what each fetch reads or reuses, every write batch, and "
+            "tracebacks of internal errors.",
+        ),
     ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or status lines.")] = False,
     env_file: Annotated[
         Path | None,
         typer.Option(
-            "--env-file", help="Settings file to load [default: .env in this folder].", show_default=False
+            "--env-file",
+            metavar="FILE",
+            help="Settings file to load [default: .env in this folder, if present]; a given file must exist.",
+            show_default=False,
         ),
     ] = None,
     version: Annotated[
@@ -142,6 +199,9 @@ def root(
 
 for _area in (fetch, report, write, match, export, config, emulator):
     _area.register(app)
+for _info in app.registered_commands:
+    if _info.cls in (None, TyperCommand):
+        _info.cls = _Command
 
 
 def main() -> None:

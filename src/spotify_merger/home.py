@@ -25,6 +25,7 @@ from typing import Any
 
 from spotify_merger import __version__
 from spotify_merger.errors import StorageError, UsageError
+from spotify_merger.settings import read_settings_file
 
 APP_NAME = "spotify-merger"
 DATABASE_NAME = "spotify.duckdb"
@@ -108,7 +109,10 @@ def resolve(
     origins: dict[str, str] = {}
     layers = (
         (read_settings(config), f"settings file ({config})"),
-        (read_settings(dotenv), "--env-file" if env_file is not None else ".env here"),
+        (
+            read_settings_file(dotenv, given=env_file is not None),
+            "--env-file" if env_file is not None else ".env here",
+        ),
         ({k: environ.get(k, "") for k in SETTINGS}, "environment"),
     )
     for values, origin in layers:
@@ -153,16 +157,10 @@ def resolve(
 
 
 def read_settings(path: Path) -> dict[str, str]:
-    """KEY=value lines of a dotenv file; a missing or unreadable file holds nothing."""
+    """KEY=value lines of the user settings file (missing: nothing); UsageError when it is not text."""
     if not _is_file(path):
-        return {}
-    # Imported here: `--help` imports this module and reads no settings file.
-    from dotenv import dotenv_values
-
-    try:
-        return {k: v for k, v in dotenv_values(path).items() if v is not None}
-    except (OSError, UnicodeDecodeError):
-        return {}
+        return {}  # a config dir that is a file: `config` reports it, and writing it says why not
+    return read_settings_file(path, given=False)
 
 
 def masked(key: str, value: str | None) -> str:

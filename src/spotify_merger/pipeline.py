@@ -24,6 +24,7 @@ from spotify_merger.analyze.parts import default_master_name, validate_master_na
 from spotify_merger.analyze.results import DryRunReport
 from spotify_merger.analyze.rules import load as load_rules
 from spotify_merger.context import Environment
+from spotify_merger.display import quote, styled
 from spotify_merger.errors import AuthError, NothingToDoError
 from spotify_merger.fetch import fetch_sources, resolve_sources
 from spotify_merger.report import build_report, print_report
@@ -82,21 +83,21 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
     env.ensure_dirs()
     _banner(env)
     with Database(env.db_path) as db, _client(env, client) as api:
-        env.say("[bold]Step 1: Authentication[/bold]")
+        env.say(styled("[bold]Step 1: Authentication[/bold]"))
         me = api.me()
-        env.say(f"Signed in as [green]{me.name}[/green]")
-        env.say("[bold]Step 2: Fetching playlists[/bold]")
+        env.say(styled("Signed in as [green]{name}[/green]", name=me.name))
+        env.say(styled("[bold]Step 2: Fetching playlists[/bold]"))
         to_fetch = ids + ([exclusions] if exclusions and exclusions not in ids else [])
         fetched = fetch_sources(env, to_fetch, client=api, db=db, features=options.features)
         entries = " + ".join(f"{p.entries:,}" for p in fetched.playlists)
         env.say(f"Fetched {entries} entries ({fetched.total_calls:,} API calls)")
-        env.say("[bold]Step 3: Analysis and dry-run report[/bold]")
+        env.say(styled("[bold]Step 3: Analysis and dry-run report[/bold]"))
         with SpotifyAnalyzer(db, ids, merge_options, rules=rules, exclude_playlist=exclusions) as analyzer:
             plan = analyzer.plan()
             report = build_report(env, analyzer, master_name=name or default_master_name(), cap=options.cap)
         print_report(env, report)
         names = {p.id: p.name or p.id for p in fetched.playlists}
-        env.say("[bold]Step 4: Writing the master playlist[/bold]")
+        env.say(styled("[bold]Step 4: Writing the master playlist[/bold]"))
         outcome = execute_plan(
             env,
             api,
@@ -112,7 +113,7 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
         )
     if outcome.status is not WriteStatus.DRY_RUN:
         page = write_run_page(env.exports_dir, _run_page(outcome, report))
-        env.say(f"[dim]The master's page: {page}[/dim]")
+        env.say(styled("[dim]The master's page: {page}[/dim]", page=page))
     return outcome
 
 
@@ -155,12 +156,11 @@ def report_only(
         raise NothingToDoError("nothing has been fetched yet", "run `spotify-merger fetch` first")
     # No sources and no PLAYLIST_1_ID/2_ID: analyse every playlist whose fetch completed.
     chosen = resolve_sources(env, sources) if (sources or env.default_sources) else None
-    with (
-        Database(env.db_path) as db,
-        SpotifyAnalyzer(db, chosen, options, rules=rules, exclude_playlist=exclusions) as analyzer,
-    ):
-        env.say("analysing…")
-        report = build_report(env, analyzer, master_name=master_name, html=html)
+    with Database(env.db_path) as db:
+        db.check_readable()  # a damaged page stops the report here (exit 9), not half-way through it
+        with SpotifyAnalyzer(db, chosen, options, rules=rules, exclude_playlist=exclusions) as analyzer:
+            env.say("analysing…")
+            report = build_report(env, analyzer, master_name=master_name, html=html)
     print_report(env, report)
     return report
 
@@ -169,6 +169,7 @@ def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> Ver
     """Read back the master(s) of the last run and compare with its plan; VerifyError on mismatch."""
     _require_db(env)
     with Database(env.db_path) as db:
+        db.check_readable()
         journal = Journal(db)
         run = last_written_run(journal)
         with _client(env, client) as api:
@@ -182,6 +183,7 @@ def undo_last(env: Environment, *, yes: bool, client: SpotifyClient | None = Non
     """Unfollow the master(s) of the last run after confirmation."""
     _require_db(env)
     with Database(env.db_path) as db:
+        db.check_readable()
         journal = Journal(db)
         run_to_undo(journal)  # nothing to undo: say so before signing in
         with _client(env, client) as api:
@@ -216,7 +218,7 @@ def _banner(env: Environment) -> None:
         return
     env.stderr.print(
         Panel.fit(
-            "[bold cyan]SPOTIFY LIBRARY MERGER[/bold cyan]\nDeep Analytics & Smart Deduplication",
+            styled("[bold cyan]SPOTIFY LIBRARY MERGER[/bold cyan]\nDeep Analytics & Smart Deduplication"),
             border_style="cyan",
         )
     )
@@ -233,7 +235,9 @@ def _print_verify(env: Environment, result: VerifyResult) -> None:
             part.name,
             f"{part.planned:,}",
             f"{part.actual:,}",
-            "[green]matches the plan[/green]" if part.ok else f"[red]{part.problems[0]}[/red]",
+            styled("[green]matches the plan[/green]")
+            if part.ok
+            else styled("[red]{problem}[/red]", problem=part.problems[0]),
         )
     env.stdout.print(table)
 
@@ -279,7 +283,8 @@ def forget_match_rule(env: Environment, refs: list[str]) -> None:
     removed = match_rules.forget(env.data_dir, tracks)
     if not removed:
         raise NothingToDoError(
-            f"no rule names exactly {' and '.join(refs)}", "see the rules with `spotify-merger match list`"
+            f"no rule names exactly {' and '.join(quote(r) for r in refs)}",
+            "see the rules with `spotify-merger match list`",
         )
     for r in removed:
         env.say(f"Forgot `{r}`")

@@ -30,6 +30,7 @@ from spotify_merger.analyze.results import (
     SourceStats,
     WeightedSong,
 )
+from spotify_merger.display import quote
 from spotify_merger.errors import NothingToDoError, UsageError
 from spotify_merger.safe_csv import copy_to_csv
 from spotify_merger.spotify.ids import parse_source
@@ -172,7 +173,7 @@ class SpotifyAnalyzer:
             if alias and 1 <= int(alias.group(1)) <= len(self.sources):
                 return int(alias.group(1)) - 1
         raise UsageError(
-            f"{playlist!r} is not one of the analysed sources",
+            f"{quote(playlist)} is not one of the analysed sources",
             f"use a playlist id among {', '.join(self.sources)}, or p1..p{len(self.sources)}",
         )
 

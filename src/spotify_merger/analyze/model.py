@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
+from spotify_merger.display import quote
 from spotify_merger.errors import UsageError
 
 Match = Literal["smart", "isrc", "id"]
@@ -121,6 +122,6 @@ def _choice(label: str, value: str, choices: tuple[_Choice, ...]) -> _Choice:
         if value == choice:
             return choice
     raise UsageError(
-        f"{label} {value!r} is not one of {', '.join(choices)}",
+        f"{label} {quote(value)} is not one of {', '.join(choices)}",
         f"use {label} {choices[0]} (the default) or another listed value",
     )

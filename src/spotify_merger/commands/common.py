@@ -5,11 +5,13 @@ The JSON convention (documented in the README's "Scripting" section, for every c
 or `{"command": ..., "ok": false, "error": {"code", "name", "message", "hint"}}` on failure, with
 the same exit code as without --json; tables, progress and prompts go to stderr, and nothing
 prompts (a question needing an answer fails with exit 10 unless --yes was given).
+
+A command gets all of that by passing `json_output=` to `build_env` and `to_json=` to
+`run_command`: `to_json(result)` returns the command's own fields, and nothing else is needed.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -19,11 +21,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer._click.exceptions import UsageError as ClickUsageError
 
 from spotify_merger.analyze.model import Keep, Match, Order
+from spotify_merger.commands import _params as params
 from spotify_merger.context import Environment
-from spotify_merger.errors import ExitCode, MergerError
-from spotify_merger.home import check_not_a_file
+from spotify_merger.display import clean_block, json_dumps, shorten, styled
+from spotify_merger.errors import ExitCode, MergerError, UsageError
+from spotify_merger.logs import SafeFormatter
 from spotify_merger.redaction import redact
 
 T = TypeVar("T")
@@ -67,6 +73,7 @@ ExcludePlaylistOption = Annotated[
     str | None,
     typer.Option(
         "--exclude-playlist",
+        metavar="PLAYLIST",
         help="A playlist (id, URI or link) whose songs stay out of the master, like an 'Exclusions' playlist.",
         show_default=False,
     ),
@@ -79,19 +86,30 @@ MaxWaitOption = Annotated[
     float,
     typer.Option(
         "--max-wait",
-        help="Longest single rate-limit wait to sit out, in seconds; past it, progress is saved and "
-        "the command stops, saying when to retry.",
+        parser=params.MAX_WAIT,
+        metavar="SECONDS",
+        help="Longest single rate-limit wait to sit out, in seconds (1 to 86400); past it, progress "
+        "is saved and the command stops, saying when to retry.",
     ),
 ]
-SourcesArgument = Annotated[list[str] | None, typer.Argument(help=SOURCES_HELP, show_default=False)]
+SourcesArgument = Annotated[
+    list[str] | None, typer.Argument(help=SOURCES_HELP, show_default=False, metavar="SOURCE")
+]
 SizesOption = Annotated[
     str,
-    typer.Option("--sizes", help="Entries in the two seeded playlists, comma-separated (0 to 10,000 each)."),
+    typer.Option(
+        "--sizes",
+        metavar="N1,N2",
+        help="Entries in the two seeded playlists, comma-separated (0 to 10,000 each).",
+    ),
 ]
 NameOption = Annotated[
     str | None,
     typer.Option(
-        "--name", help="Master playlist name [default: 'Master Library YYYY-MM-DD'].", show_default=False
+        "--name",
+        metavar="NAME",
+        help="Master playlist name [default: 'Master Library YYYY-MM-DD'].",
+        show_default=False,
     ),
 ]
 
@@ -119,10 +137,11 @@ def build_env(
 ) -> Environment:
     """The Environment from the global options, the settings and the data dir (see `home`).
 
-    A data dir that is ambiguous (an earlier ./data beside the new home) or is a file ends the
-    command here, with its error line; `check_home=False` (config, demo) lets them through."""
+    A settings problem (a bad --env-file, URL or value) exits 2, and a data dir that is ambiguous
+    (an earlier ./data beside the new home) ends the command here, with its error line;
+    `check_home=False` (config, demo) lets the ambiguity through."""
     opts = global_options(ctx)
-    _configure_logging(opts.verbosity)
+    configure_logging(opts.verbosity)
     try:
         env = Environment.from_env(
             env_file=opts.env_file,
@@ -130,8 +149,6 @@ def build_env(
             verbosity=opts.verbosity,
             check_legacy=check_home,
         )
-        if check_home:
-            check_not_a_file(env.data_dir)
     except MergerError as exc:
         bare = Environment.for_cli(verbosity=opts.verbosity, json_output=json_output)
         fail(bare, exc, ctx.info_name)
@@ -142,27 +159,42 @@ def build_env(
     if max_wait is not None:
         env.max_wait = max_wait
     for note in env.layout.notes if env.layout else []:
-        env.say(f"[yellow]note:[/yellow] {note}")
+        env.say(styled("[yellow]note:[/yellow] {note}", note=note))
     return env
 
 
-def _configure_logging(verbosity: int) -> None:
+def configure_logging(verbosity: int) -> None:
     # Third-party debug logs (spotipy's in particular) print request headers, bearer tokens
     # included, so they stay at WARNING whatever -v says; our own request log redacts.
     level = logging.DEBUG if verbosity >= 2 else logging.INFO if verbosity == 1 else logging.WARNING
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(SafeFormatter())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     logging.getLogger("spotify_merger").setLevel(level)
     for noisy in ("spotipy", "urllib3", "requests"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def run_command(
-    env: Environment, action: Callable[[], T], *, to_json: Callable[[T], dict[str, Any]] | None = None
+    env: Environment,
+    action: Callable[[], T],
+    *,
+    to_json: Callable[[T], dict[str, Any]] | None = None,
+    uses_data_dir: bool = True,
 ) -> T:
     """Run `action`; a domain error becomes one line plus a hint, and its documented exit code.
 
-    With --json, `to_json(result)` is printed on stdout (errors print a JSON error document)."""
+    With --json, `to_json(result)` is printed on stdout (errors print a JSON error document).
+    Storage faults from anywhere (a full disk, an unwritable data dir, a damaged database) are
+    mapped to exit 9 here, once, rather than at every place that writes; a data dir that cannot
+    be one is refused before `action` starts.
+    """
+    # Imported here: the store package loads DuckDB, which `--help` must not wait for.
+    from spotify_merger.store.faults import check_data_dir, storage_error
+
     try:
+        if uses_data_dir:
+            check_data_dir(env.data_dir)
         result = action()
         if env.json_output and to_json is not None:
             emit_json({"command": env.command, "ok": True, **to_json(result)})
@@ -170,7 +202,9 @@ def run_command(
     except MergerError as exc:
         fail(env, exc)
     except KeyboardInterrupt:
-        env.stderr.print("[yellow]interrupted:[/yellow] stopped by Ctrl-C; the progress made so far is kept")
+        env.stderr.print(
+            styled("[yellow]interrupted:[/yellow] stopped by Ctrl-C; the progress made so far is kept")
+        )
         if env.json_output:
             emit_json(error_document(env.command, MergerError("interrupted by Ctrl-C"), ExitCode.INTERRUPTED))
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
@@ -179,17 +213,8 @@ def run_command(
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:
-        # A bug, not a user error: one line (secrets redacted), the traceback only with -vv.
-        if env.verbosity >= 2:
-            env.stderr.print(redact(traceback.format_exc()), markup=False, highlight=False)
-        what = redact(f"{type(exc).__name__}: {exc}".splitlines()[0])[:300]
-        fail(
-            env,
-            MergerError(
-                f"internal error ({what})",
-                "progress made so far is kept; re-run with -vv for details and please report it",
-            ),
-        )
+        _traceback(env)
+        fail(env, storage_error(exc, env.db_path) or internal_error(exc))
 
 
 def fail(env: Environment, exc: MergerError, command: str | None = None) -> NoReturn:
@@ -209,16 +234,20 @@ def error_document(command: str, exc: MergerError, code: ExitCode) -> dict[str, 
     }
 
 
-def emit_json(doc: dict[str, Any]) -> None:
-    """The one JSON document of a --json command, on stdout."""
+def json_text(doc: object) -> str:
+    """`doc` as JSON text: outside text exact, but never terminal control (see `display.json_dumps`)."""
     # Imported here: the report package loads the analysis; `--help` must not.
     from spotify_merger.report.exports import jsonable
 
-    try:
-        sys.stdout.write(json.dumps(jsonable(doc), indent=2, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:
-        closed_pipe()
+    return json_dumps(jsonable(doc))
+
+
+def emit_json(doc: dict[str, Any]) -> None:
+    """The one JSON document of a --json command, on stdout (a closed pipe exits 141 quietly)."""
+    # Imported here: the console brings rich, loaded only once something is printed.
+    from spotify_merger.console import make_console
+
+    make_console().write_document(json_text(doc) + "\n")
 
 
 def closed_pipe() -> NoReturn:
@@ -232,7 +261,57 @@ def closed_pipe() -> NoReturn:
     raise typer.Exit(int(ExitCode.PIPE_CLOSED))
 
 
+def report_cli_failure(exc: Exception) -> int:
+    """What escaped the command line: a usage error as one `error:` and one `hint:` line (exit 2,
+    instead of click's usage block), anything else as an internal error (exit 1). The exit code."""
+    if isinstance(exc, NoArgsIsHelpError):
+        exc.show()  # `spotify-merger` alone: the help, as click shows it
+        return exc.exit_code
+    if isinstance(exc, ClickUsageError):
+        where = exc.ctx.command_path if exc.ctx is not None else "spotify-merger"
+        # A choice the option's type refused comes through pydantic, which prefixes "Value error, ".
+        message = exc.format_message().replace("Value error, ", "")
+        report_error(
+            Environment.for_cli(),
+            UsageError(message[:1].lower() + message[1:], f"`{where} --help` lists the options"),
+        )
+        return int(ExitCode.USAGE)
+    if isinstance(exc, ClickException):
+        report_error(
+            Environment.for_cli(),
+            MergerError(exc.format_message(), "`spotify-merger --help` lists the commands"),
+        )
+        return exc.exit_code
+    env = Environment.for_cli()
+    _traceback(env)
+    report_error(env, internal_error(exc))
+    return int(ExitCode.ERROR)
+
+
+def internal_error(exc: BaseException) -> MergerError:
+    """A bug, not a user error: one line (secrets redacted); the traceback is shown only with -vv."""
+    what = redact(f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__)
+    return MergerError(
+        f"internal error ({shorten(what, 300)})",
+        "progress made so far is kept; re-run with -vv for details and please report it",
+    )
+
+
+def _traceback(env: Environment) -> None:
+    if env.verbosity >= 2:
+        # Imported here: rich is loaded only once something is printed (`--help` stays fast).
+        from rich.text import Text
+
+        env.stderr.print(Text(clean_block(redact(traceback.format_exc()))), soft_wrap=True)
+
+
+ERROR_LIMIT = 1000  # characters of one error or hint line; values in it are shortened already
+
+
 def report_error(env: Environment, exc: MergerError) -> None:
-    env.stderr.print(f"[bold red]error:[/bold red] {exc.message}", highlight=False, soft_wrap=True)
-    if exc.hint:
-        env.stderr.print(f"[dim]hint:[/dim] {exc.hint}", highlight=False, soft_wrap=True)
+    """The one `error:` line and the one `hint:` line (always shown, even with --quiet)."""
+    env.stderr.print(
+        styled("[bold red]error:[/bold red] {m}", m=shorten(exc.message, ERROR_LIMIT)), soft_wrap=True
+    )
+    hint = exc.hint or "re-run with -vv for details"
+    env.stderr.print(styled("[dim]hint:[/dim] {h}", h=shorten(hint, ERROR_LIMIT)), soft_wrap=True)

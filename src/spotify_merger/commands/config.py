@@ -8,6 +8,7 @@ import typer
 
 from spotify_merger import home
 from spotify_merger.commands.common import JsonOption, build_env, run_command
+from spotify_merger.display import quote, styled
 from spotify_merger.errors import UsageError
 
 # rich is imported inside `show`, not here, so that `spotify-merger --help` stays fast; see
@@ -49,12 +50,14 @@ def config(
         for item in set_ or []:
             key, sep, value = item.partition("=")
             if not sep:
-                raise UsageError(f"--set {item!r} is not KEY=VALUE", "e.g. --set SPOTIFY_CLIENT_ID=abc123")
+                raise UsageError(
+                    f"--set {quote(item)} is not KEY=VALUE", "e.g. --set SPOTIFY_CLIENT_ID=abc123"
+                )
             changes[key.strip()] = value.strip()
         if changes:
             assert env.layout is not None
             home.update_settings_file(env.layout.settings_file, changes)
-            env.say(f"Saved {', '.join(changes)} in {env.layout.settings_file}")
+            env.say(f"Saved {', '.join(changes)} in {env.layout.settings_file}")  # a str: shown as plain text
             global_env = build_env(ctx, json_output=json_output, check_home=False)
             env.layout = global_env.layout
         assert env.layout is not None
@@ -62,7 +65,8 @@ def config(
         show(env, doc)
         return doc
 
-    run_command(env, action, to_json=lambda doc: doc)
+    # The data dir may be unusable: showing where it is and what is wrong with it is the point.
+    run_command(env, action, to_json=lambda doc: doc, uses_data_dir=False)
 
 
 def show(env: Environment, doc: dict[str, Any]) -> None:
@@ -102,11 +106,11 @@ def show(env: Environment, doc: dict[str, Any]) -> None:
     settings.add_column("value", overflow="fold")
     settings.add_column("from")
     for key, item in doc["settings"].items():
-        settings.add_row(key, item["value"] or "[dim](not set)[/dim]", item["from"] or "")
+        settings.add_row(key, item["value"] or styled("[dim](not set)[/dim]"), item["from"] or "")
     env.stdout.print(settings)
-    env.stdout.print(f"[dim]Order: {doc['order']}[/dim]", highlight=False)
+    env.stdout.print(styled("[dim]Order: {order}[/dim]", order=doc["order"]))
     for problem in doc["problems"]:
-        env.stdout.print(f"[yellow]problem:[/yellow] {problem}", highlight=False)
+        env.stdout.print(styled("[yellow]problem:[/yellow] {problem}", problem=problem))
 
 
 def register(app: typer.Typer) -> None:

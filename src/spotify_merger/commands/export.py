@@ -32,6 +32,7 @@ def export(
         Path | None,
         typer.Option(
             "--out",
+            metavar="PATH",
             help="The file to write (one source) or the folder (several, or --all) "
             "[default: exports/ in the data dir].",
             show_default=False,

@@ -46,8 +46,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Dry run: analyse the fetched playlists and show what the merge would create.
 
-        Writes nothing to Spotify: the report goes to the terminal and to exports/ in the data dir
-        (dry_run_report.json, merge_plan.csv, report.html).
+        Writes nothing to Spotify: the report goes to the terminal and to the exports folder of the
+        data dir (dry_run_report.json, merge_plan.csv, report.html; `spotify-merger config` shows where).
         """
         # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import report_only

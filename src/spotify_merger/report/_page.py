@@ -4,15 +4,21 @@ Pages are self-contained: inline CSS, inline SVG charts, one small inline script
 fetched. Without JavaScript they are complete (every row, every link, `<details>` to open); the
 script only adds sorting by any column, a filter box on long tables, and, on request, album art
 thumbnails (the one thing loaded from elsewhere, Spotify's image server, only when asked).
-Every value is escaped: names come from Spotify and from other people.
+Every value is cleaned and escaped (`e`): names come from Spotify and from other people, and a page
+opened with `cat` or `less` must not drive the terminal either. Links are built only from ids of
+Spotify's own alphabet, and album art only from https URLs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
+from urllib.parse import urlsplit
+
+from spotify_merger.display import clean
 
 OPEN_SPOTIFY = "https://open.spotify.com"
 Cell = str | int | float | None
@@ -144,9 +150,13 @@ SCRIPT = """
 """
 
 
+# Spotify ids are base62; the emulator's and Liked Songs' ids stay within this alphabet too.
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
+
 def e(value: object) -> str:
-    """Escaped text (None shows as nothing)."""
-    return escape("" if value is None else str(value))
+    """Cleaned, escaped text, safe in content and in quoted attributes (None shows as nothing)."""
+    return escape(clean("" if value is None else str(value)))
 
 
 def num(value: object) -> str:
@@ -167,7 +177,7 @@ def spotify_url(uri_or_kind: str | None, item_id: str | None = None) -> str | No
         if len(parts) != 3 or parts[0] != "spotify" or parts[1] not in ("track", "episode", "playlist"):
             return None
         uri_or_kind, item_id = parts[1], parts[2]
-    if not item_id or not uri_or_kind:
+    if not item_id or not uri_or_kind or not _ID.match(item_id):
         return None
     if item_id == "liked":
         return f"{OPEN_SPOTIFY}/collection/tracks"
@@ -175,12 +185,22 @@ def spotify_url(uri_or_kind: str | None, item_id: str | None = None) -> str | No
 
 
 def art_cell(url: str | None) -> str:
-    """A thumbnail that loads only when asked (the "Show album art" button): nothing is fetched before."""
+    """A thumbnail that loads only when asked (the "Show album art" button): nothing is fetched before.
+
+    Only an https URL becomes an image: the URL comes from the API, and no other scheme belongs there."""
     return (
         f'<td class="art"><img data-src="{e(url)}" alt="" width="32" height="32"></td>'
-        if url
+        if url and _is_https(url)
         else '<td class="art"></td>'
     )
+
+
+def _is_https(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname) and url == clean(url) and " " not in url
 
 
 def human_time(iso: str) -> str:
@@ -269,12 +289,21 @@ def plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
+# The browser enforces what the page promises: its own inline style and script, and images only
+# from https (album art, when asked); no other request, form or frame.
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src https: data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
 def page(title: str, header: str, sections: Sequence[str], footer: str) -> str:
     """The whole document: head with the inline style, header, sections, footer, inline script."""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
 <title>{e(title)}</title><style>{CSS}</style></head>
 <body><header><h1>{e(title)}</h1>{header}</header>
 <main>{"".join(sections)}<footer>{footer}</footer></main>

@@ -22,6 +22,7 @@ from spotify_merger.analyze.results import (
     WeightedSong,
 )
 from spotify_merger.context import Environment
+from spotify_merger.display import styled
 
 MAX_REVIEW_ROWS = 15
 MAX_EXCLUDED_ROWS = 10
@@ -37,13 +38,15 @@ def print_report(env: Environment, report: DryRunReport) -> None:
     r = report.summary
     console.print(
         Panel.fit(
-            "[bold cyan]DRY RUN REPORT[/bold cyan]\n"
-            "[dim]Nothing has been written to your Spotify account.[/dim]",
+            styled(
+                "[bold cyan]DRY RUN REPORT[/bold cyan]\n"
+                "[dim]Nothing has been written to your Spotify account.[/dim]"
+            ),
             border_style="cyan",
         )
     )
     for line in r["warnings"]:
-        console.print(f"[yellow]note:[/yellow] {line}", highlight=False)
+        console.print(styled("[yellow]note:[/yellow] {line}", line=line))
     _print_summary(console, r)
     _print_weights(console, r["sources"])
     _print_top_weighted(console, report.top_weighted_by_source)
@@ -55,7 +58,7 @@ def print_report(env: Environment, report: DryRunReport) -> None:
     _print_dna(console, report.dna)
     if report.files:
         saved = ", ".join(str(p) for p in report.files.values())
-        console.print(f"[dim]Saved: {saved}[/dim]", highlight=False)
+        console.print(styled("[dim]Saved: {saved}[/dim]", saved=saved))
 
 
 def _print_summary(console: Console, r: DryRunSummary) -> None:
@@ -145,7 +148,7 @@ def _print_review(console: Console, review: MatchReview) -> None:
         kept = song["kept"]
         table.add_row(
             str(song["position"]),
-            f"[bold]{kept['name']}[/bold]",
+            styled("[bold]{name}[/bold]", name=kept["name"]),
             kept["artist"] or "?",
             f"{kept['album'] or '?'} ({kept['release_date'] or '?'})",
             _length(kept["duration_ms"]),
@@ -165,7 +168,9 @@ def _print_review(console: Console, review: MatchReview) -> None:
         console.print(table)
     more = review["songs_with_several_ids"] - min(len(review["songs"]), MAX_REVIEW_ROWS)
     if more > 0:
-        console.print(f"[dim]… and {more:,} more in dry_run_report.json and report.html[/dim]")
+        console.print(
+            styled("[dim]… and {more:,} more in dry_run_report.json and report.html[/dim]", more=more)
+        )
 
 
 def _length(ms: int | None) -> str:
@@ -187,8 +192,13 @@ def _print_plan(console: Console, planned: PlannedMaster) -> None:
     console.print(table)
     opts = planned["options"]
     console.print(
-        f"[dim]match={opts['match']} keep={opts['keep']} order={opts['order']}"
-        f"{' keep-weights' if opts['keep_weights'] else ''}; the sources are never modified[/dim]"
+        styled(
+            "[dim]match={match} keep={keep} order={order}{weights}; the sources are never modified[/dim]",
+            match=opts["match"],
+            keep=opts["keep"],
+            order=opts["order"],
+            weights=" keep-weights" if opts["keep_weights"] else "",
+        )
     )
 
 

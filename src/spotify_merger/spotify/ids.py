@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
+from spotify_merger.display import quote
 from spotify_merger.errors import UsageError
 
 LIKED = "liked"
@@ -59,12 +60,12 @@ def parse_source(text: str) -> str:
         path = urlsplit(raw if "://" in raw else f"https://{raw}").path
         if [s for s in path.split("/") if s][-2:] == ["collection", "tracks"]:
             return LIKED
-    raise UsageError(f"{text!r} is not a playlist I can read", f"give {_ACCEPTED}")
+    raise UsageError(f"{quote(text)} is not a playlist I can read", f"give {_ACCEPTED}")
 
 
 def parse_track(text: str) -> str:
     """The track id that `text` names; UsageError when it names none (an album, a playlist…)."""
     found = parse_ref(text, "track")
     if found is None:
-        raise UsageError(f"{text!r} is not a track", f"give {TRACK_ACCEPTED}")
+        raise UsageError(f"{quote(text)} is not a track", f"give {TRACK_ACCEPTED}")
     return found

@@ -4,10 +4,12 @@
 - `pages`: fetched playlist pages, one transaction per page, and resume bookkeeping.
 - `calllog`: the log of every API call, committed with the data it belongs to.
 - `files`: exports written atomically (temp file, then one rename).
+- `faults`: which OS and DuckDB failures are storage faults (exit 9), and how to say them.
 """
 
 from spotify_merger.store.calllog import CallLog, average_call_seconds
 from spotify_merger.store.database import Database, shield_ctrl_c, utc_now
+from spotify_merger.store.faults import check_data_dir, storage_error
 from spotify_merger.store.files import atomic_path, write_json, write_text_atomic
 from spotify_merger.store.pages import Page, PlaylistRow, begin_playlist, store_pages, stored_entries
 
@@ -19,7 +21,9 @@ __all__ = [
     "atomic_path",
     "average_call_seconds",
     "begin_playlist",
+    "check_data_dir",
     "shield_ctrl_c",
+    "storage_error",
     "store_pages",
     "stored_entries",
     "utc_now",

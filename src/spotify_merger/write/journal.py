@@ -205,9 +205,25 @@ class Journal:
         return run
 
     def latest_run(
-        self, *, statuses: Sequence[RunStatus] | None = None, plan_hash: str | None = None
+        self,
+        *,
+        statuses: Sequence[RunStatus] | None = None,
+        plan_hash: str | None = None,
+        master_name: str | None = None,
     ) -> RunRecord | None:
-        """The most recent run, optionally restricted to some statuses and/or one plan."""
+        """The most recent run, optionally restricted to some statuses, one plan and/or one name."""
+        runs = self.runs(statuses=statuses, plan_hash=plan_hash, master_name=master_name, limit=1)
+        return runs[0] if runs else None
+
+    def runs(
+        self,
+        *,
+        statuses: Sequence[RunStatus] | None = None,
+        plan_hash: str | None = None,
+        master_name: str | None = None,
+        limit: int | None = None,
+    ) -> list[RunRecord]:
+        """Runs, newest first, optionally restricted to some statuses, one plan and/or one name."""
         sql = "SELECT run_id FROM write_runs WHERE TRUE"
         params: list[Any] = []
         if statuses:
@@ -216,8 +232,13 @@ class Journal:
         if plan_hash is not None:
             sql += " AND plan_hash = ?"
             params.append(plan_hash)
-        row = self.db.fetchone(sql + " ORDER BY created_at DESC, run_id LIMIT 1", params)
-        return None if row is None else self.get_run(row[0])
+        if master_name is not None:
+            sql += " AND master_name = ?"
+            params.append(master_name)
+        sql += " ORDER BY created_at DESC, run_id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [run for row in self.db.fetchall(sql, params) if (run := self.get_run(row[0])) is not None]
 
     def set_status(self, run_id: str, status: RunStatus) -> None:
         status = RunStatus(status)
