@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 
 import duckdb
 
+from spotify_merger.display import quote
 from spotify_merger.errors import NotFoundError, NothingToDoError, StorageError, UsageError
 from spotify_merger.safe_csv import copy_to_csv
 from spotify_merger.spotify.ids import parse_source
@@ -146,7 +147,7 @@ def _target(db: Database, text: str) -> Target:
         named = db.fetchall("SELECT id FROM playlists WHERE name = ? ORDER BY rowid", [text.strip()])
         if not named:
             raise NotFoundError(
-                f"no fetched playlist is called or has the id {text!r}",
+                f"no fetched playlist is called or has the id {quote(text)}",
                 "give a playlist id, spotify:playlist: URI or link, its exact name, 'liked' or 'master'; "
                 "`spotify-merger playlists` lists yours",
             ) from None
@@ -235,7 +236,7 @@ def _write(db: Database, target: Target, path: Path, fmt: Format, features: bool
     except (OSError, duckdb.IOException) as exc:
         reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
         raise StorageError(
-            f"cannot write {path}: {reason}", "choose a folder you can write to with --out"
+            f"cannot write {quote(path, 120)}: {reason}", "choose a folder you can write to with --out"
         ) from None
     return ExportedFile(target.key, target.name, path, int(count[0]) if count else 0, fmt)
 
@@ -259,12 +260,12 @@ def _paths(env: Environment, targets: list[Target], out: Path | None, fmt: Forma
 
 def _check_folder(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
-        raise StorageError(f"{folder} is a file, not a folder", "choose another --out")
+        raise StorageError(f"{quote(folder, 120)} is a file, not a folder", "choose another --out")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(
-            f"cannot create the folder {folder}: {exc.strerror or exc}",
+            f"cannot create the folder {quote(folder, 120)}: {exc.strerror or exc}",
             "choose a folder you can write to with --out",
         ) from None
 

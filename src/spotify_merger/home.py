@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from spotify_merger import __version__
+from spotify_merger.display import quote
 from spotify_merger.errors import StorageError, UsageError
 from spotify_merger.settings import read_settings_file
 
@@ -173,7 +174,7 @@ def masked(key: str, value: str | None) -> str:
 def check_not_a_file(path: Path) -> None:
     if path.exists() and not path.is_dir():
         raise StorageError(
-            f"the data dir {path} is a file, not a folder",
+            f"the data dir {quote(path, 120)} is a file, not a folder",
             "pass another --data-dir (or SPOTIFY_MERGER_DATA_DIR), or move the file aside",
         )
 
@@ -185,12 +186,12 @@ def check_data_dir(path: Path) -> None:
         (path / "exports").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(
-            f"cannot create the data dir {path}: {exc.strerror or exc}",
+            f"cannot create the data dir {quote(path, 120)}: {exc.strerror or exc}",
             "pass a folder you can write to with --data-dir (or SPOTIFY_MERGER_DATA_DIR)",
         ) from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise StorageError(
-            f"the data dir {path} is read-only",
+            f"the data dir {quote(path, 120)} is read-only",
             "pass a folder you can write to with --data-dir (or SPOTIFY_MERGER_DATA_DIR)",
         )
 
@@ -202,10 +203,10 @@ def update_settings_file(path: Path, changes: Mapping[str, str | None]) -> None:
 
     unknown = sorted(set(changes) - set(SETTINGS))
     if unknown:
-        raise UsageError(f"unknown setting {unknown[0]}", f"the settings are: {', '.join(SETTINGS)}")
+        raise UsageError(f"unknown setting {quote(unknown[0])}", f"the settings are: {', '.join(SETTINGS)}")
     if path.parent.exists() and not path.parent.is_dir():
         raise StorageError(
-            f"the config dir {path.parent} is a file, not a folder",
+            f"the config dir {quote(path.parent, 120)} is a file, not a folder",
             "move the file aside, then run the command again",
         )
     current: dict[str, str] = {}
@@ -229,7 +230,7 @@ def update_settings_file(path: Path, changes: Mapping[str, str | None]) -> None:
         with contextlib.suppress(OSError, UnboundLocalError):
             tmp.unlink()
         raise StorageError(
-            f"cannot write the settings file {path}: {exc.strerror or exc}",
+            f"cannot write the settings file {quote(path, 120)}: {exc.strerror or exc}",
             "check that the config dir is a folder you can write to (`spotify-merger config` shows it)",
         ) from None
 
