@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.main import get_command
 from typer.testing import CliRunner
 
 from emulator_fixtures import EmulatorFactory
@@ -134,3 +135,14 @@ def test_json_at_a_terminal_never_prompts_and_writes_nothing(
     assert doc["error"]["name"] == "NOT_CONFIRMED" and "--json" in doc["error"]["message"]
     assert "--yes" in doc["error"]["hint"]
     assert emu.user_playlist_ids() == before  # nothing created, nothing removed
+
+
+def test_every_command_with_json_has_its_fields_in_the_readme() -> None:
+    """A command that gains --json (as `sync` will) must document its fields in the Scripting table."""
+    commands = get_command(app).commands  # type: ignore[attr-defined]
+    with_json = sorted(
+        name for name, command in commands.items() if any("--json" in p.opts for p in command.params)
+    )
+    assert {"config", "export", "playlists", "report", "run", "undo", "verify"} <= set(with_json)
+    for name in with_json:
+        assert documented_fields(name), name
