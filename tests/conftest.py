@@ -1,6 +1,6 @@
 """Shared fixtures, registered here and defined with their types in an area module each:
 `emulator_fixtures.py` (emulator), `fixtures.py` (fetch, write and analysis) and
-`analysis_data.py` (a database built row by row)."""
+`analysis_data.py` (a database built row by row) and `hostile.py` (a library named by strangers)."""
 
 from analysis_data import data, db
 from emulator_fixtures import emulator, emulator_factory
@@ -13,6 +13,7 @@ from fixtures import (
     virtual_time,
     write_case,
 )
+from hostile import hostile_emu
 
 __all__ = [
     "data",
@@ -21,6 +22,7 @@ __all__ = [
     "emulator_factory",
     "env_for",
     "fetched_library",
+    "hostile_emu",
     "plan_from_emulator",
     "sources_of",
     "user_dirs",

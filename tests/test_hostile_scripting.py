@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,6 @@ from hostile import (
     assert_clean,
     assert_one_error,
     copy_tree,
-    hostile_emulator,
     invoke,
 )
 from spotify_merger.display import clean
@@ -41,17 +39,10 @@ P1_NAME = f"{MARKUP} {ESCAPES}"
 
 
 @pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    emulator = hostile_emulator()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture(scope="module")
-def written(emu: Emulator, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+def written(hostile_emu: Emulator, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """A data dir after `run --json --yes --name MARKUP` (copy it before changing it), and its document."""
     data = tmp_path_factory.mktemp("hostile-run") / "data"
-    out = invoke(emu, data, "run", "--json", "--yes", "--name", MARKUP)
+    out = invoke(hostile_emu, data, "run", "--json", "--yes", "--name", MARKUP)
     assert out.code == 0, out.stderr[-3000:]
     return data, document(out)
 
@@ -65,9 +56,9 @@ def document(out: Outcome) -> dict[str, Any]:
 
 @pytest.mark.parametrize("terminal", [False, True], ids=["piped", "terminal"])
 def test_playlists_json_keeps_names_exact_and_prints_no_control(
-    emu: Emulator, tmp_path: Path, terminal: bool
+    hostile_emu: Emulator, tmp_path: Path, terminal: bool
 ) -> None:
-    out = invoke(emu, tmp_path / "data", "playlists", "--json", terminal=terminal)
+    out = invoke(hostile_emu, tmp_path / "data", "playlists", "--json", terminal=terminal)
     assert out.code == 0, out.output
     doc = document(out)
     names = {p["name"] for p in doc["playlists"]}
@@ -88,28 +79,28 @@ def test_run_json_and_both_pages_show_the_names_as_text(written: tuple[Path, dic
 
 
 def test_report_verify_and_undo_json_keep_names_exact(
-    emu: Emulator, written: tuple[Path, dict[str, Any]], tmp_path: Path
+    hostile_emu: Emulator, written: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
     data = copy_tree(written[0], tmp_path / "data")
-    report = document(invoke(emu, data, "report", "--json", "-q", "--name", MARKUP))
+    report = document(invoke(hostile_emu, data, "report", "--json", "-q", "--name", MARKUP))
     assert report["dry_run"]["report"]["sources"][0]["name"] == P1_NAME
-    verify = invoke(emu, data, "verify", "--json")
+    verify = invoke(hostile_emu, data, "verify", "--json")
     assert verify.code == 0, verify.stderr
     assert [p["name"] for p in document(verify)["parts"]] == [MARKUP]
-    undo = invoke(emu, data, "undo", "--json", "--yes")
+    undo = invoke(hostile_emu, data, "undo", "--json", "--yes")
     assert undo.code == 0, undo.stderr
     assert [p["name"] for p in document(undo)["removed"]] == [MARKUP]
 
 
 @pytest.mark.parametrize("terminal", [False, True], ids=["piped", "terminal"])
 def test_export_keeps_names_but_never_as_formulas(
-    emu: Emulator, written: tuple[Path, dict[str, Any]], tmp_path: Path, terminal: bool
+    hostile_emu: Emulator, written: tuple[Path, dict[str, Any]], tmp_path: Path, terminal: bool
 ) -> None:
     data = copy_tree(written[0], tmp_path / "data")
-    out = invoke(emu, data, "export", "--all", "master", terminal=terminal)
+    out = invoke(hostile_emu, data, "export", "--all", "master", terminal=terminal)
     assert out.code == ExitCode.USAGE  # sources or --all, not both: one clean line
     assert_one_error(out, ExitCode.USAGE, "not both", terminal=terminal)
-    out = invoke(emu, data, "export", "--all", "--out", str(tmp_path / "csv"), terminal=terminal)
+    out = invoke(hostile_emu, data, "export", "--all", "--out", str(tmp_path / "csv"), terminal=terminal)
     assert out.code == 0, out.output
     assert_clean(out, terminal=terminal)
     files = sorted((tmp_path / "csv").glob("*.csv"))
@@ -127,10 +118,10 @@ def test_export_keeps_names_but_never_as_formulas(
 
 
 def test_an_export_refusal_in_json_is_exact_in_the_document_and_clean_on_stderr(
-    emu: Emulator, written: tuple[Path, dict[str, Any]], tmp_path: Path
+    hostile_emu: Emulator, written: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
     data = copy_tree(written[0], tmp_path / "data")
-    out = invoke(emu, data, "export", "--json", f"{MARKUP} no such")
+    out = invoke(hostile_emu, data, "export", "--json", f"{MARKUP} no such")
     assert out.code == ExitCode.NOT_FOUND
     doc = document(out)
     assert doc["ok"] is False and doc["error"]["name"] == "NOT_FOUND"
@@ -141,11 +132,11 @@ def test_an_export_refusal_in_json_is_exact_in_the_document_and_clean_on_stderr(
 
 
 @pytest.mark.parametrize("terminal", [False, True], ids=["piped", "terminal"])
-def test_config_shows_setting_values_as_text(emu: Emulator, tmp_path: Path, terminal: bool) -> None:
+def test_config_shows_setting_values_as_text(hostile_emu: Emulator, tmp_path: Path, terminal: bool) -> None:
     settings: dict[str, str | None] = {"PLAYLIST_1_ID": MARKUP}
-    out = invoke(emu, tmp_path / "data", "config", terminal=terminal, settings=settings)
+    out = invoke(hostile_emu, tmp_path / "data", "config", terminal=terminal, settings=settings)
     assert out.code == 0, out.output
     assert_clean(out, terminal=terminal)
     assert "[bold]B[/bold]" in re.sub(r"\x1b\[[0-9;]*m", "", out.output)
-    doc = document(invoke(emu, tmp_path / "data", "config", "--json", settings=settings))
+    doc = document(invoke(hostile_emu, tmp_path / "data", "config", "--json", settings=settings))
     assert doc["settings"]["PLAYLIST_1_ID"]["value"] == MARKUP
