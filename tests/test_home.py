@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -118,16 +119,45 @@ def test_a_data_dir_that_is_a_file_is_one_clear_error(tmp_path: Path) -> None:
     assert blocker.read_text() == "x"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into any folder")
-def test_a_read_only_data_dir_is_one_clear_error(tmp_path: Path) -> None:
+@pytest.fixture
+def unwritable(tmp_path: Path) -> Iterator[Path]:
+    """A folder nobody may write into: a locked one, or for root (who may write anywhere) /proc/sys."""
+    if os.geteuid() == 0:
+        locked = Path("/proc/sys")
+        if os.access(locked, os.W_OK) or not locked.is_dir():
+            pytest.skip("no folder here that root cannot write into")
+        yield locked
+        return
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o555)
     try:
-        with pytest.raises(StorageError, match=r"read-only|cannot create"):
-            home.check_data_dir(locked)
+        yield locked
     finally:
         locked.chmod(0o755)
+
+
+def test_a_read_only_data_dir_is_one_clear_error(unwritable: Path, tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match=r"read-only|cannot create"):
+        home.check_data_dir(unwritable)
+    run = ("run", "--yes", "37i9dQZF1DXcBWIGoYBM5M")  # stops at the data dir, before any request
+    done = cli(tmp_path, "--data-dir", str(unwritable), *run)
+    assert done.returncode == ExitCode.STORAGE, done.stderr
+    assert done.stderr.startswith("error: ") and "the data dir" in done.stderr
+    assert len(done.stderr.splitlines()) == 2 and done.stderr.splitlines()[1].startswith("hint: ")
+    json_done = cli(tmp_path, "--data-dir", str(unwritable), *run, "--json")
+    assert json.loads(json_done.stdout)["error"]["name"] == "STORAGE"
+
+
+def test_a_read_only_config_dir_is_one_clear_error(
+    unwritable: Path, user_dirs: UserDirs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(unwritable))
+    done = cli(tmp_path, "config", "--set", "SPOTIFY_CLIENT_ID=abc")
+    assert done.returncode == ExitCode.STORAGE, done.stderr
+    assert done.stderr.startswith("error: cannot write the settings file") and "\nhint: " in done.stderr
+    assert len(done.stderr.splitlines()) == 2
+    assert cli(tmp_path, "config").returncode == 0  # reading it still works: nothing there
 
 
 def test_config_shows_where_everything_is_with_secrets_hidden(user_dirs: UserDirs, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from spotify_merger.display import quote
 from spotify_merger.errors import UsageError
 
-_FILE_HINT = "give a settings file of KEY=value lines (see .env.example), or leave --env-file out"
+_FILE_HINT = "give a settings file of KEY=value lines (`spotify-merger config` lists the settings), or leave --env-file out"
 
 
 def read_settings_file(path: Path, *, given: bool) -> dict[str, str]:
