@@ -1,5 +1,5 @@
 """Shared fixtures, registered here and defined with their types in an area module each:
-`emulator_fixtures.py` (emulator), `fixtures.py` (fetch, write and analysis) and
+`emulator_fixtures.py` (emulator), `fixtures.py` (fetch, write and analysis),
 `analysis_data.py` (a database built row by row) and `hostile.py` (a library named by strangers)."""
 
 import re

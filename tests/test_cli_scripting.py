@@ -107,6 +107,7 @@ def test_piped_tables_have_no_box_drawing_and_do_not_wrap(tmp_path: Path) -> Non
     long_id = "x" * 300
     settings: dict[str, str | None] = dict.fromkeys(SETTINGS)
     settings["PLAYLIST_1_ID"] = long_id
+    settings["COLUMNS"] = None  # nothing sets a width (a test runner's workers may)
     result = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "config"], env=settings)
     assert result.exit_code == 0, result.output
     assert not BOX & set(result.stdout)

@@ -22,6 +22,7 @@ from spotify_merger.errors import ExitCode, StorageError, UsageError
 def cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> SimpleNamespace:
     """The command line, in-process, run from `cwd` with none of the caller's settings."""
     settings: dict[str, str | None] = dict.fromkeys(SETTINGS)
+    settings["COLUMNS"] = None  # piped tables keep every row on one line unless COLUMNS says otherwise
     settings.update(env or {})
     here = Path.cwd()
     os.chdir(cwd)
