@@ -329,6 +329,8 @@ class DryRunReport:
             excluded=doc["excluded"],
             dna=doc["dna"],
             generated_at=doc["generated_at"],
+            match_rules=doc.get("match_rules", []),
+            album_art=doc.get("album_art", {}),
         )
 
     def to_json(self) -> dict[str, object]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         max_wait: MaxWaitOption = DEFAULT_MAX_WAIT,
         verify: Annotated[
-            Literal["full", "quick"],
+            str,
             typer.Option(
                 "--verify",
                 metavar="MODE",
