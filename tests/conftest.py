@@ -1,6 +1,6 @@
 """Shared fixtures, registered here and defined with their types in an area module each:
-`emulator_fixtures.py` (emulator), `fixtures.py` (fetch, write and analysis) and
-`analysis_data.py` (a database built row by row)."""
+`emulator_fixtures.py` (emulator), `fixtures.py` (fetch, write and analysis),
+`analysis_data.py` (a database built row by row) and `hostile.py` (a library named by strangers)."""
 
 import re
 
@@ -8,7 +8,16 @@ import pytest
 
 from analysis_data import data, db
 from emulator_fixtures import emulator, emulator_factory
-from fixtures import env_for, fetched_library, plan_from_emulator, sources_of, virtual_time, write_case
+from fixtures import (
+    env_for,
+    fetched_library,
+    plan_from_emulator,
+    sources_of,
+    user_dirs,
+    virtual_time,
+    write_case,
+)
+from hostile import hostile_emu
 
 __all__ = [
     "data",
@@ -17,8 +26,10 @@ __all__ = [
     "emulator_factory",
     "env_for",
     "fetched_library",
+    "hostile_emu",
     "plan_from_emulator",
     "sources_of",
+    "user_dirs",
     "virtual_time",
     "write_case",
 ]

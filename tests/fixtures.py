@@ -214,3 +214,41 @@ def fetched_library(tmp_path_factory: pytest.TempPathFactory) -> LibraryOf:
         return cache[profile]
 
     return get
+
+
+# ============================================================================================
+# Home (owner: install/home). `user_dirs`, autouse: the platform's user dirs (data, config,
+# cache) point into a per-test temporary folder, so no test, and no CLI subprocess a test starts,
+# ever reads or writes the real user's data or settings.
+# ============================================================================================
+
+
+@dataclass(frozen=True)
+class UserDirs:
+    root: Path
+
+    @property
+    def data(self) -> Path:
+        return self.root / "xdg-data" / "spotify-merger"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "xdg-config" / "spotify-merger"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / "xdg-cache" / "spotify-merger"
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> UserDirs:
+    root = tmp_path_factory.mktemp("home")
+    for var, sub in (
+        ("XDG_DATA_HOME", "xdg-data"),
+        ("XDG_CONFIG_HOME", "xdg-config"),
+        ("XDG_CACHE_HOME", "xdg-cache"),
+        ("XDG_STATE_HOME", "xdg-state"),
+    ):
+        monkeypatch.setenv(var, str(root / sub))
+    monkeypatch.delenv("SPOTIFY_MERGER_DATA_DIR", raising=False)
+    return UserDirs(root)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from spotify_merger.cli import app
@@ -57,6 +59,14 @@ def hostile_emulator(*, sizes: tuple[int, int] = (120, 80), profile: str = "dev-
     for i, album in enumerate(lib.albums.values()):
         album["name"] = f"{names[(i + 5) % len(names)]} al{i}"
     return emu.start()
+
+
+@pytest.fixture(scope="module")
+def hostile_emu() -> Iterator[Emulator]:
+    """The hostile library, served for one test module (see `hostile_emulator`)."""
+    emulator = hostile_emulator()
+    yield emulator
+    emulator.stop()
 
 
 @dataclass

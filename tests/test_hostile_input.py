@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,6 @@ from hostile import (
     assert_one_error,
     assert_shows_hostile_names_as_text,
     copy_tree,
-    hostile_emulator,
     invoke,
 )
 from spotify_merger.emulator import Emulator
@@ -35,24 +33,17 @@ pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    emulator = hostile_emulator()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture(scope="module")
-def fetched(emu: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def fetched(hostile_emu: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir after one `fetch` of the hostile library (copy it before changing it)."""
     data = tmp_path_factory.mktemp("hostile") / "data"
-    out = invoke(emu, data, "fetch")
+    out = invoke(hostile_emu, data, "fetch")
     assert out.code == 0, out.output
     return data
 
 
 @pytest.mark.parametrize("terminal", [False, True], ids=["piped", "terminal"])
-def test_playlists_shows_hostile_names_as_text(emu: Emulator, tmp_path: Path, terminal: bool) -> None:
-    out = invoke(emu, tmp_path / "data", "playlists", terminal=terminal)
+def test_playlists_shows_hostile_names_as_text(hostile_emu: Emulator, tmp_path: Path, terminal: bool) -> None:
+    out = invoke(hostile_emu, tmp_path / "data", "playlists", terminal=terminal)
     assert out.code == 0, out.output
     assert_clean(out, terminal=terminal)
     assert_shows_hostile_names_as_text(out)
@@ -60,20 +51,22 @@ def test_playlists_shows_hostile_names_as_text(emu: Emulator, tmp_path: Path, te
 
 @pytest.mark.parametrize("terminal", [False, True], ids=["piped", "terminal"])
 def test_fetch_and_auth_show_hostile_names_as_text(
-    emu: Emulator, fetched: Path, tmp_path: Path, terminal: bool
+    hostile_emu: Emulator, fetched: Path, tmp_path: Path, terminal: bool
 ) -> None:
     data = copy_tree(fetched, tmp_path / "data")
     for args in (["fetch"], ["-v", "fetch", "--no-features"], ["auth"]):
-        out = invoke(emu, data, *args, terminal=terminal)
+        out = invoke(hostile_emu, data, *args, terminal=terminal)
         assert out.code == 0, out.output
         assert_clean(out, terminal=terminal)
     assert_shows_hostile_names_as_text(out, ("BLINK", "[/]"))  # auth: "Signed in as <display name>"
 
 
 @pytest.mark.parametrize("terminal", [False, True], ids=["piped", "terminal"])
-def test_report_shows_names_as_text(emu: Emulator, fetched: Path, tmp_path: Path, terminal: bool) -> None:
+def test_report_shows_names_as_text(
+    hostile_emu: Emulator, fetched: Path, tmp_path: Path, terminal: bool
+) -> None:
     data = copy_tree(fetched, tmp_path / "data")
-    out = invoke(emu, data, "report", "--name", MARKUP, terminal=terminal)
+    out = invoke(hostile_emu, data, "report", "--name", MARKUP, terminal=terminal)
     assert out.code == 0, out.output
     assert_clean(out, terminal=terminal)
     assert_shows_hostile_names_as_text(out, ("[/]", "[bold]B[/bold]", "BLINK"))
@@ -86,11 +79,11 @@ def test_report_shows_names_as_text(emu: Emulator, fetched: Path, tmp_path: Path
 
 
 def test_the_plan_csv_holds_no_formulas_and_numbers_stay_numbers(
-    emu: Emulator, fetched: Path, tmp_path: Path
+    hostile_emu: Emulator, fetched: Path, tmp_path: Path
 ) -> None:
     pytest.importorskip("spotify_merger.safe_csv")  # the one CSV-cell rule (lands with `export`)
     data = copy_tree(fetched, tmp_path / "data")
-    out = invoke(emu, data, "report", "--no-html")
+    out = invoke(hostile_emu, data, "report", "--no-html")
     assert out.code == 0, out.output
     with open(data / "exports" / "merge_plan.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -107,18 +100,18 @@ def test_the_plan_csv_holds_no_formulas_and_numbers_stay_numbers(
 
 @pytest.mark.parametrize("name", [MARKUP, "[bold]A[/bold]", "[/]"], ids=["markup", "bold", "close"])
 def test_run_writes_and_previews_exactly_the_typed_name(
-    emu: Emulator, fetched: Path, tmp_path: Path, name: str
+    hostile_emu: Emulator, fetched: Path, tmp_path: Path, name: str
 ) -> None:
     data = copy_tree(fetched, tmp_path / "data")
-    before = set(emu.user_playlist_ids())
-    out = invoke(emu, data, "run", "--yes", "--name", name, terminal=True)
+    before = set(hostile_emu.user_playlist_ids())
+    out = invoke(hostile_emu, data, "run", "--yes", "--name", name, terminal=True)
     assert out.code == 0, out.output
     assert_clean(out, terminal=True)
-    [created] = [p for p in emu.user_playlist_ids() if p not in before]
-    assert emu.playlist(created)["name"] == name  # what was written
+    [created] = [p for p in hostile_emu.user_playlist_ids() if p not in before]
+    assert hostile_emu.playlist(created)["name"] == name  # what was written
     assert name in out.output.replace("\n", "")  # what was previewed, character for character
     for args in (["verify"], ["undo", "--yes"]):
-        again = invoke(emu, data, *args, terminal=True)
+        again = invoke(hostile_emu, data, *args, terminal=True)
         assert again.code == 0, again.output
         assert_clean(again, terminal=True)
 
@@ -144,17 +137,23 @@ def test_run_writes_and_previews_exactly_the_typed_name(
         (["fetch", "--max-wait", MARKUP], 2, ["--max-wait", "[bold]B[/bold]"]),
         (["emulator", "--host", f"{MARKUP}{ESCAPES}"], 2, ["--host", "[/]", "not an IP address"]),
         (["emulator", "--host", "203.0.113.1"], 2, ["cannot listen"]),
-        (["emulator", "--profile", ESCAPES], 2, ["unknown profile", "BLINK"]),
-        (["demo", "--profile", MARKUP], 2, ["unknown profile", "[/]"]),
+        (["emulator", "--profile", ESCAPES], 2, ["is not one of 'dev-2026', 'extended'", "BLINK"]),
+        (["demo", "--profile", MARKUP], 2, ["is not one of 'dev-2026', 'extended'", "[/]"]),
     ],
     ids=lambda v: v if isinstance(v, int) else None,
 )
 @pytest.mark.parametrize("terminal", [False, True], ids=["piped", "terminal"])
 def test_hostile_values_typed_by_the_user_are_refused_in_one_clean_line(
-    emu: Emulator, fetched: Path, tmp_path: Path, args: list[str], code: int, words: list[str], terminal: bool
+    hostile_emu: Emulator,
+    fetched: Path,
+    tmp_path: Path,
+    args: list[str],
+    code: int,
+    words: list[str],
+    terminal: bool,
 ) -> None:
     data = copy_tree(fetched, tmp_path / "data")
-    out = invoke(emu, data, *args, terminal=terminal)
+    out = invoke(hostile_emu, data, *args, terminal=terminal)
     error = assert_one_error(out, code, *words, terminal=terminal)
     assert len(error) < 400  # overlong values are shortened, not echoed whole
 
@@ -170,5 +169,5 @@ def test_demo_in_a_hostile_data_dir_path(tmp_path: Path) -> None:
     assert_one_error(slashed, 9, "backslash")
 
 
-def run_piped_and_terminal(emu: Emulator, data: Path, *args: str) -> list[Outcome]:
-    return [invoke(emu, data, *args, terminal=t) for t in (False, True)]
+def run_piped_and_terminal(hostile_emu: Emulator, data: Path, *args: str) -> list[Outcome]:
+    return [invoke(hostile_emu, data, *args, terminal=t) for t in (False, True)]

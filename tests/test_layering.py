@@ -8,16 +8,16 @@ one another (the cycle check keeps them honest).
 
 - entry: `python -m spotify_merger`, then the Typer app, which only wires up the commands;
 - commands: one thin function per command (parse options, call one library function, report errors);
-- pipeline, demo: a whole `run` (fetch, analyze, report, confirm, write, verify), and the demo's run
-  of it against the built-in emulator;
+- pipeline, demo, export: a whole `run` (fetch, analyze, report, confirm, write, verify), the demo's
+  run of it against the built-in emulator, and `export` (playlists and the master, from the store);
 - write, report: the side effects of a plan: writing it to Spotify, and the files and terminal
   report that describe it;
 - analyze: deduplication and the merge plan, from the stored library;
-- fetch: reading the sources from Spotify into the store;
+- fetch, safe_csv: reading the sources from Spotify into the store; the one rule for CSV cells;
 - store, spotify: the DuckDB file, and the Web API client with its auth and call policy;
-- base: the Environment, the domain errors and exit codes, secret redaction, progress display, and
+- base: the Environment, the domain errors and exit codes, secret redaction, progress display,
   the rule for outside text (display, the safe console, safe log lines) and settings checks that
-  every layer above prints or reads through.
+  every layer above prints or reads through, and where the data and settings live (home).
 
 The emulator stands outside the layers: it imports nothing of the package but itself, and only the
 demo and the `emulator` command import it (tests and benchmarks may too), so the product never
@@ -45,12 +45,23 @@ LAYERS: list[tuple[str, ...]] = [
     ("__main__",),
     ("cli",),
     ("commands",),
-    ("pipeline", "demo"),
+    ("pipeline", "demo", "export"),
     ("write", "report"),
     ("analyze",),
-    ("fetch",),
+    ("fetch", "safe_csv"),
     ("store", "spotify"),
-    ("context", "errors", "redaction", "progress", "display", "console", "logs", "settings", "__init__"),
+    (
+        "context",
+        "errors",
+        "redaction",
+        "progress",
+        "display",
+        "console",
+        "logs",
+        "settings",
+        "home",
+        "__init__",
+    ),
 ]
 BASE = LAYERS[-1]
 # (importer, imported) within one layer, with the reason it is not a layer violation.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -77,9 +78,15 @@ def test_build_report_writes_json_csv_and_html(fetched_copy: FetchedCopy) -> Non
     assert {r["reason"] for r in rows} >= {"unique", "same-id"}
 
     html = (exports / "report.html").read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == 5  # weights, overlap, DNA, lengths, timeline
-    for forbidden in ("http://", "https://", "<script", "<link"):
-        assert forbidden not in html
+    assert html.count('<svg class="chart"') == 5  # weights, overlap, DNA, lengths, timeline
+    # Self-contained: nothing loaded from anywhere (album art only on request, from data-src);
+    # the only addresses are links to open.spotify.com and the thumbnails' own.
+    text = re.sub(r'xmlns(:\w+)?="[^"]*"', "", html)  # the SVG namespaces name, they do not fetch
+    for forbidden in ("http://", "<script src", "<link", ' src="http', "url(http"):
+        assert forbidden not in text
+    addresses = set(re.findall(r"https://[a-z.]+/", text))
+    assert addresses <= {"https://open.spotify.com/", "https://i.scdn.co/"}, addresses
+    assert "<script>" in html  # the inline one: sorting, filtering, art on request
     # No temp files left behind by the atomic writes.
     assert not [p for p in exports.iterdir() if p.name.startswith(".")]
 
@@ -197,7 +204,7 @@ def test_report_command_errors_have_a_hint_and_an_exit_code(
 
     result = _cli(["report", lib.sources[0], "--keep", "loudest"], data_dir)
     assert result.exit_code == ExitCode.USAGE
-    assert "--keep 'loudest'" in result.output
+    assert "'--keep'" in result.output and "'loudest' is not one of" in result.output  # --help lists them
 
     result = _cli(["report", lib.sources[0], lib.sources[0]], data_dir)
     assert result.exit_code == ExitCode.USAGE

@@ -6,21 +6,91 @@ one user-facing line with a hint and a documented exit code (see `errors.ExitCod
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer._click import Context
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from spotify_merger import __version__
-from spotify_merger.commands import emulator, fetch, match, report, write
+from spotify_merger.commands import config, emulator, export, fetch, match, report, write
 from spotify_merger.commands.common import GlobalOptions, report_cli_failure
+from spotify_merger.errors import ExitCode
+
+if TYPE_CHECKING:
+    # Typer vendors click: its Context is what a group's parse_args receives.
+    from typer._click import Context as ClickContext
+
+# The global options, by name, and whether each takes a value. They may follow the command too.
+GLOBAL_OPTIONS = {"--data-dir": True, "--env-file": True, "--verbose": False, "--quiet": False}
+GLOBAL_SHORT_FLAGS = {"v": "--verbose", "q": "--quiet"}
 
 
-class _Group(TyperGroup):
+class GlobalOptionsAnywhere(TyperGroup):
+    """Accepts `spotify-merger report -q` as `spotify-merger -q report`.
+
+    Global options found after the command name move in front of it, unless the command has an
+    option of the same name (`emulator -v` stays the emulator's own), or they follow `--`.
+    """
+
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(self, ctx, list(args)))
+
+
+def hoist_global_options(group: TyperGroup, ctx: ClickContext, args: list[str]) -> list[str]:
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        i += 1 + (args[i] in GLOBAL_OPTIONS and GLOBAL_OPTIONS[args[i]])
+    command = group.get_command(ctx, args[i]) if i < len(args) else None
+    if command is None:
+        return args
+    hoisted, kept = _split(args[i + 1 :], _own_options(command.params))
+    return [*args[:i], *hoisted, args[i], *kept]
+
+
+def _own_options(params: Sequence[object]) -> dict[str, bool]:
+    """A command's option names, each with whether it takes a value."""
+    own: dict[str, bool] = {}
+    for param in params:
+        if getattr(param, "param_type_name", "") == "option":
+            takes_value = not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+            for name in (*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ())):
+                own[name] = takes_value
+    return own
+
+
+def _split(rest: list[str], own: dict[str, bool]) -> tuple[list[str], list[str]]:
+    """The global options after the command (hoisted) and everything else (kept), in order."""
+    hoisted: list[str] = []
+    kept: list[str] = []
+    j = 0
+    while j < len(rest):
+        token = rest[j]
+        name = token.split("=", 1)[0]
+        if token == "--":
+            return hoisted, kept + rest[j:]
+        if name in own or name in GLOBAL_OPTIONS:
+            takes_value = own[name] if name in own else GLOBAL_OPTIONS[name]
+            step = 2 if takes_value and "=" not in token else 1
+            (kept if name in own else hoisted).extend(rest[j : j + step])
+            j += step
+            continue
+        (hoisted if _short_globals(token, own) else kept).append(token)
+        j += 1
+    return hoisted, kept
+
+
+def _short_globals(token: str, own: dict[str, bool]) -> bool:
+    """`-q`, `-vv`, `-vq`: short global flags only, none of them the command's own."""
+    short = token[1:] if token.startswith("-") and not token.startswith("--") else ""
+    return bool(short) and all(c in GLOBAL_SHORT_FLAGS and f"-{c}" not in own for c in short)
+
+
+class _Group(GlobalOptionsAnywhere):
     """The root command: a bad option or value is one `error:` line and one `hint:` line, exit 2.
 
     Click would print a usage block and "Error: ..." instead; and nothing, not even a bug outside a
@@ -69,7 +139,7 @@ app = typer.Typer(
     help="Merge large Spotify playlists into one deduplicated master playlist, safely, "
     "with deep analytics of your library.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -81,7 +151,10 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(
+    epilog="Global options may also follow the command: `spotify-merger report -q` works. "
+    "`spotify-merger config` shows where the data and settings live."
+)
 def root(
     ctx: typer.Context,
     data_dir: Annotated[
@@ -89,7 +162,8 @@ def root(
         typer.Option(
             "--data-dir",
             metavar="DIR",
-            help="Where the database, token cache and exports live [env: SPOTIFY_MERGER_DATA_DIR; default: data].",
+            help="Where the database, token cache and exports live [env: SPOTIFY_MERGER_DATA_DIR; "
+            "default: the platform's user data dir, see `spotify-merger config`].",
             show_default=False,
         ),
     ] = None,
@@ -111,7 +185,7 @@ def root(
         typer.Option(
             "--env-file",
             metavar="FILE",
-            help="Settings file to load [default: .env, if present]; a given file must exist.",
+            help="Settings file to load [default: .env in this folder, if present]; a given file must exist.",
             show_default=False,
         ),
     ] = None,
@@ -123,7 +197,7 @@ def root(
     ctx.obj = GlobalOptions(data_dir, -1 if quiet else verbose, env_file)
 
 
-for _area in (emulator, fetch, report, write, match):
+for _area in (fetch, report, write, match, export, config, emulator):
     _area.register(app)
 for _info in app.registered_commands:
     if _info.cls in (None, TyperCommand):
@@ -131,4 +205,11 @@ for _info in app.registered_commands:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except BrokenPipeError:
+        # The reader went away (`spotify-merger playlists | head -3`): stop quietly, like any
+        # Unix tool would, and keep Python from complaining while it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(int(ExitCode.PIPE_CLOSED))

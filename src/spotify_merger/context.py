@@ -1,8 +1,9 @@
 """The one context object every command and library call receives.
 
 It carries the consoles (progress and messages on stderr, data on stdout), the verbosity, the
-paths of the data dir, and the settings read from the environment and `.env`. Tests build a
-quiet one with `Environment.for_tests(...)` instead of patching globals.
+paths of the data dir, and the settings read from the environment, `.env` and the user settings
+file (see `home` for the order). Tests build a quiet one with `Environment.for_tests(...)`
+instead of patching globals.
 """
 
 from __future__ import annotations
@@ -14,35 +15,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from spotify_merger.display import as_text, styled
-from spotify_merger.settings import base_url, load_settings_file, setting
+from spotify_merger.home import SETTINGS, check_data_dir, resolve, user_data_dir
+from spotify_merger.settings import base_url, setting
 
 if TYPE_CHECKING:
     from rich.text import Text
 
     from spotify_merger.console import SafeConsole
+    from spotify_merger.home import Layout
+
+__all__ = ["SETTINGS", "Environment"]
 
 DEFAULT_API_BASE = "https://api.spotify.com/v1"
 DEFAULT_ACCOUNTS_BASE = "https://accounts.spotify.com"
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8888/callback"
 DEFAULT_MAX_WAIT = 120.0
 
-# Settings read from the environment (and `.env`); documented one by one in `.env.example`.
-SETTINGS = (
-    "SPOTIFY_CLIENT_ID",
-    "SPOTIFY_CLIENT_SECRET",
-    "SPOTIFY_REDIRECT_URI",
-    "SPOTIFY_REFRESH_TOKEN",
-    "SPOTIFY_API_BASE",
-    "SPOTIFY_ACCOUNTS_BASE",
-    "SPOTIFY_MERGER_DATA_DIR",
-    "PLAYLIST_1_ID",
-    "PLAYLIST_2_ID",
-)
-
 
 @dataclass
 class Environment:
-    data_dir: Path = field(default_factory=lambda: Path("data"))
+    data_dir: Path = field(default_factory=user_data_dir)
     verbosity: int = 0  # -1 quiet, 0 normal, 1 logs each request (-v), 2 debug (-vv)
     client_id: str | None = None
     client_secret: str | None = None
@@ -54,6 +46,9 @@ class Environment:
     max_wait: float = DEFAULT_MAX_WAIT
     interactive: bool = False  # stdin is a TTY: we may prompt
     open_browser: bool = True
+    layout: Layout | None = None  # where the data dir and each setting came from (`config` shows it)
+    json_output: bool = False  # --json: stdout carries one JSON document; tables go to stderr
+    command: str = ""  # the command being run, named in --json documents
     _stdout: SafeConsole | None = None
     _stderr: SafeConsole | None = None
 
@@ -67,14 +62,17 @@ class Environment:
         data_dir: Path | None = None,
         verbosity: int = 0,
         max_wait: float = DEFAULT_MAX_WAIT,
+        check_legacy: bool = True,
     ) -> Environment:
-        """Read settings from the process environment, after loading `.env` (which never overrides).
+        """Settings from the environment, then `.env` (or `env_file`), then the user settings file.
 
-        A settings file given with --env-file must exist; any settings file must be readable UTF-8
-        text. Problems are UsageErrors (exit 2), like every other bad setting.
-        """
-        load_settings_file(env_file if env_file is not None else Path(".env"), given=env_file is not None)
-        return cls.from_mapping(os.environ, data_dir=data_dir, verbosity=verbosity, max_wait=max_wait)
+        Raises UsageError when an earlier version's ./data competes with the default data dir."""
+        layout = resolve(data_dir=data_dir, env_file=env_file, check_legacy=check_legacy)
+        env = cls.from_mapping(
+            layout.settings, data_dir=layout.data_dir, verbosity=verbosity, max_wait=max_wait
+        )
+        env.layout = layout
+        return env
 
     @classmethod
     def from_mapping(
@@ -91,7 +89,7 @@ class Environment:
 
         sources = tuple(s for s in (get("PLAYLIST_1_ID"), get("PLAYLIST_2_ID")) if s)
         return cls(
-            data_dir=data_dir or Path(get("SPOTIFY_MERGER_DATA_DIR") or "data"),
+            data_dir=data_dir or _path_or_default(get("SPOTIFY_MERGER_DATA_DIR")),
             verbosity=verbosity,
             client_id=get("SPOTIFY_CLIENT_ID"),
             client_secret=get("SPOTIFY_CLIENT_SECRET"),
@@ -105,6 +103,11 @@ class Environment:
             max_wait=max_wait,
             interactive=sys.stdin.isatty() if interactive is None else interactive,
         )
+
+    @classmethod
+    def for_cli(cls, *, verbosity: int = 0, json_output: bool = False) -> Environment:
+        """Consoles only, for reporting an error found before the settings could be read."""
+        return cls(data_dir=Path(), verbosity=verbosity, json_output=json_output)
 
     @classmethod
     def for_tests(
@@ -134,10 +137,14 @@ class Environment:
     def stdout(self) -> SafeConsole:
         if self._stdout is None:
             # Imported here: the console brings rich, loaded only once something is printed.
-            from spotify_merger.console import make_console
+            from spotify_merger.console import make_console, null_console
 
             # Results always print: --quiet hides progress and status lines (stderr), not data.
-            self._stdout = make_console()
+            # With --json the data is the JSON document: the tables go to stderr (none with -q).
+            if not self.json_output:
+                self._stdout = make_console()
+            else:
+                self._stdout = null_console() if self.quiet else self.stderr
         return _checked(self._stdout)
 
     @property
@@ -183,8 +190,12 @@ class Environment:
         return self.data_dir / ".spotify-token-cache.json"
 
     def ensure_dirs(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.exports_dir.mkdir(parents=True, exist_ok=True)
+        """Create the data dir and exports/, or raise StorageError saying why they cannot be used."""
+        check_data_dir(self.data_dir)
+
+
+def _path_or_default(value: str | None) -> Path:
+    return Path(value).expanduser() if value else user_data_dir()
 
 
 def _checked(console: SafeConsole) -> SafeConsole:

@@ -91,7 +91,7 @@ def prepare_demo_dir(path: Path) -> None:
         if any(path.iterdir()) and not (path / DEMO_MARKER).exists():
             raise UsageError(
                 f"refusing to wipe {quote(path, 120)} for the demo: it holds files the demo did not create",
-                "give the demo an empty or new --data-dir (the default is data/demo)",
+                "give the demo an empty or new --data-dir (by default it uses its own scratch dir)",
             )
         shutil.rmtree(path)
     path.mkdir(parents=True)

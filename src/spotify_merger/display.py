@@ -11,7 +11,9 @@ not in each call site:
   more on the way out, so a `Text` built elsewhere cannot smuggle a control character through;
 - `styled(template, **values)`, the one way to style our own words: the template is ours, the
   values are outside text, cleaned and escaped;
-- `clean`, `shorten` and `quote` (here) prepare outside text for messages and logs.
+- `clean`, `shorten` and `quote` (here) prepare outside text for messages and logs;
+- `json_dumps` (here) writes JSON that keeps outside text exact yet holds no raw character a
+  terminal would act on, for --json documents and the JSON files in exports/.
 
 Cleaning removes whole escape sequences (CSI such as colours, blink and cursor moves; OSC such as
 OSC 8 hyperlinks and window titles; DCS/APC/PM strings; their 8-bit C1 forms), turns line breaks
@@ -23,6 +25,7 @@ This module imports rich only when styling, so `spotify-merger --help` stays fas
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
@@ -80,6 +83,19 @@ def quote(value: object, limit: int = MESSAGE_LIMIT) -> str:
     if len(short) < len(clean(text)):
         return f"'{short}' ({len(text):,} characters)"
     return f"'{short}'"
+
+
+# Characters JSON allows raw that a terminal would act on (C1 controls such as CSI, DEL, bidi
+# overrides, line separators) and lone surrogates (bytes that were not UTF-8).
+_JSON_RAW_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def json_dumps(value: object) -> str:
+    """Indented JSON of `value` (JSON values only): text exact, readable accents, and every
+    character a terminal could act on written as a \\u escape (json already escapes C0 controls),
+    so `cat`ting a document shows only data and parsing it gives back the exact text."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return _JSON_RAW_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 # Stand-ins for "[" and "\\" inside values while our template's markup is parsed: noncharacters,

@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
     VERIFY_FAILED = 12  # the master playlist does not match the plan
     NOTHING_TO_DO = 13  # nothing to add or nothing fetched yet
     INTERRUPTED = 130  # Ctrl-C; progress made so far is kept
+    PIPE_CLOSED = 141  # stdout's reader went away (`| head`): stopped quietly, as a shell reports SIGPIPE
 
 
 class MergerError(Exception):
@@ -36,10 +37,14 @@ class MergerError(Exception):
     exit_code: ExitCode = ExitCode.ERROR
     default_hint: str = "progress made so far is kept; re-run with -vv for details and please report it"
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, hint: str | None = None, *, details: dict[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint if hint is not None else self.default_hint
+        # What a --json error document carries besides the message (e.g. verify's per-part results).
+        self.details = details or {}
 
     def __str__(self) -> str:
         return self.message

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ from spotify_merger.errors import AuthError, NothingToDoError
 from spotify_merger.fetch import fetch_sources, resolve_sources
 from spotify_merger.redaction import redact
 from spotify_merger.report import HtmlRenderer, build_report, print_report
+from spotify_merger.report.run_page import MasterPart, RunPage, write_run_page
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.spotify.ids import parse_source, parse_track
 from spotify_merger.spotify.models import SpotifyUser
@@ -41,7 +43,7 @@ from spotify_merger.spotify.signin import login
 from spotify_merger.store.database import Database
 from spotify_merger.write.execute import execute_plan
 from spotify_merger.write.journal import Journal
-from spotify_merger.write.summary import WriteOutcome
+from spotify_merger.write.summary import WriteOutcome, WriteStatus
 from spotify_merger.write.undo import UndoResult, run_to_undo, undo_last_run
 from spotify_merger.write.verify import VerifyResult, last_written_run, raise_for, verify_mode, verify_run
 
@@ -153,7 +155,7 @@ def _run(
         print_report(env, report)
         names = {p.id: p.name or p.id for p in fetched.playlists}
         env.say(styled("[bold]Step 4: Writing the master playlist[/bold]"))
-        return execute_plan(
+        outcome = execute_plan(
             env,
             api,
             db,
@@ -167,6 +169,28 @@ def _run(
             cap=options.cap,
             verify=verify_mode(options.verify),
         )
+    if outcome.status is not WriteStatus.DRY_RUN:
+        page = write_run_page(env.exports_dir, _run_page(outcome, report))
+        env.say(styled("[dim]The master's page: {page}[/dim]", page=page))
+    return outcome
+
+
+def _run_page(outcome: WriteOutcome, report: DryRunReport) -> RunPage:
+    """run.html's content: the written master (with its verification) and the plan it came from."""
+    summary = json.loads(outcome.summary_path.read_text(encoding="utf-8")) if outcome.summary_path else {}
+    return RunPage(
+        master_name=str(summary.get("master_name") or report.planned_master["name"]),
+        outcome=outcome.status.value,
+        parts=[
+            MasterPart(p.id, p.name, p.tracks, p.tracks if outcome.verified else None)
+            for p in outcome.playlists
+        ],
+        verified=outcome.verified,
+        verified_at=summary.get("verified_at"),
+        api_calls=int(summary.get("api_calls_total") or 0),
+        generated_at=str(summary.get("generated_at") or report.generated_at),
+        report=report,
+    )
 
 
 def _say_signed_in(env: Environment, me: cf.Future[SpotifyUser]) -> None:

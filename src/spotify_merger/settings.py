@@ -1,4 +1,4 @@
-"""Settings from the environment and `.env`, checked as they are read: a problem is a usage error (2).
+"""Settings from the environment, `.env` and the user settings file, checked as they are read: a problem is a usage error (2).
 
 A settings file named with --env-file must exist; every settings file must be readable UTF-8 text
 (a binary file is refused, not half-parsed); a value must be one line of text; a base URL must be
@@ -15,20 +15,20 @@ from urllib.parse import urlsplit
 from spotify_merger.display import quote
 from spotify_merger.errors import UsageError
 
-_FILE_HINT = "give a settings file of KEY=value lines (see .env.example), or leave --env-file out"
+_FILE_HINT = "give a settings file of KEY=value lines (`spotify-merger config` lists the settings), or leave --env-file out"
 
 
-def load_settings_file(path: Path, *, given: bool) -> None:
-    """Load `path` (KEY=value lines) into the process environment, never overriding what is set."""
+def read_settings_file(path: Path, *, given: bool) -> dict[str, str]:
+    """The KEY=value lines of `path`; a missing file holds nothing unless it was `given` by name."""
     # Imported here, not at the top: `spotify-merger --help` imports this module and must stay fast.
-    from dotenv import load_dotenv
+    from dotenv import dotenv_values
 
     shown = quote(path, 120)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         if not given:
-            return  # .env is optional
+            return {}  # .env and the user settings file are optional
         raise UsageError(
             f"the settings file {shown} given with --env-file does not exist",
             "check the path, or leave --env-file out to read .env",
@@ -48,7 +48,7 @@ def load_settings_file(path: Path, *, given: bool) -> None:
         ) from None
     if "\x00" in text:
         raise UsageError(f"the settings file {shown} is not a text file (it holds NUL bytes)", _FILE_HINT)
-    load_dotenv(stream=io.StringIO(text), override=False)
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
 
 
 def setting(env: Mapping[str, str], key: str) -> str | None:
@@ -86,4 +86,4 @@ def base_url(key: str, value: str) -> str:
     return value.rstrip("/")
 
 
-__all__ = ["base_url", "load_settings_file", "setting"]
+__all__ = ["base_url", "read_settings_file", "setting"]

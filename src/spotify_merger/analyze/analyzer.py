@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,9 @@ from spotify_merger.analyze.results import (
 )
 from spotify_merger.display import quote
 from spotify_merger.errors import NothingToDoError, UsageError
+from spotify_merger.safe_csv import copy_to_csv
 from spotify_merger.spotify.ids import parse_source
+from spotify_merger.store.pages import source_order
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +57,8 @@ class SpotifyAnalyzer:
     """Weights, overlap, smart deduplication and musical DNA over fetched playlists.
 
     `sources` are playlist ids in the user's order ('liked' = Liked Songs); None means every
-    playlist whose fetch completed, in the order they were first stored.
+    playlist whose fetch completed, in the order they were last fetched in (so `report` with no
+    sources names them p1, p2... as the `run` that fetched them did).
     """
 
     def __init__(
@@ -86,7 +90,9 @@ class SpotifyAnalyzer:
         complete = {pid for pid, done in rows if done}
         known = {pid for pid, _ in rows}
         if sources is None:
-            resolved = [pid for pid, done in rows if done]
+            order = {pid: i for i, pid in enumerate(source_order(self.db))}
+            stored = [pid for pid, done in rows if done]
+            resolved = sorted(stored, key=lambda pid: (order.get(pid, len(order)), stored.index(pid)))
             if not resolved:
                 raise NothingToDoError("nothing has been fetched yet", "run `spotify-merger fetch` first")
             return resolved
@@ -211,16 +217,29 @@ class SpotifyAnalyzer:
             names = [d[0] for d in cursor.description or []]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def album_art(self, track_ids: Iterable[str]) -> dict[str, str]:
+        """The album thumbnail (the narrowest image Spotify served) of each of these tracks that has one."""
+        wanted = sorted(set(track_ids))
+        if not wanted:
+            return {}
+        rows = self.db.fetchall(
+            "SELECT id, album_thumb_url FROM tracks WHERE album_thumb_url IS NOT NULL AND id IN "
+            "(SELECT unnest(?::VARCHAR[]))",
+            [wanted],
+        )
+        return {str(tid): str(url) for tid, url in rows}
+
     def copy_plan_csv(self, target: Path) -> None:
         """Write the planned master to `target` as CSV (position, uri, name, artist, weights, reason),
-        streamed by DuckDB, so any size costs about the same memory."""
+        streamed by DuckDB, so any size costs about the same memory; atomic, and formula-safe."""
         weight_cols = ", ".join(f"weight_p{i + 1}" for i in range(len(self.sources)))
-        path = str(target).replace("'", "''")
         self._ensure()
         with self.db.lock:
-            self.db.conn.execute(
-                f"COPY (SELECT position, uri, name, artist, {weight_cols}, reason FROM ({self._dedup_sql()})) "
-                f"TO '{path}' (HEADER, DELIMITER ',')"
+            copy_to_csv(
+                self.db.conn,
+                f"SELECT position, uri, name, artist, {weight_cols}, reason FROM ({self._dedup_sql()})",
+                target,
+                ["uri", "name", "artist", "reason"],
             )
 
     def _dedup_sql(self) -> str:

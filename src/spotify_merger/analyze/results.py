@@ -305,6 +305,7 @@ class DryRunReport:
     generated_at: str  # ISO timestamp, UTC
     match_rules: list[RuleEffect] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
+    album_art: dict[str, str] = field(default_factory=dict)  # track id -> album thumbnail URL
 
     @property
     def total_entries(self) -> int:
@@ -328,6 +329,8 @@ class DryRunReport:
             excluded=doc["excluded"],
             dna=doc["dna"],
             generated_at=doc["generated_at"],
+            match_rules=doc.get("match_rules", []),
+            album_art=doc.get("album_art", {}),
         )
 
     def to_json(self) -> dict[str, object]:
@@ -342,4 +345,5 @@ class DryRunReport:
             "excluded": self.excluded,
             "match_rules": self.match_rules,
             "dna": self.dna,
+            "album_art": self.album_art,
         }

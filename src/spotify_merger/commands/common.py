@@ -1,20 +1,33 @@
-"""What every command shares: building the Environment and turning errors into exit codes."""
+"""What every command shares: building the Environment, turning errors into exit codes, --json.
+
+The JSON convention (documented in the README's "Scripting" section, for every command that takes
+`--json`): stdout carries exactly one JSON object, `{"command": ..., "ok": true, ...}` on success
+or `{"command": ..., "ok": false, "error": {"code", "name", "message", "hint"}}` on failure, with
+the same exit code as without --json; tables, progress and prompts go to stderr, and nothing
+prompts (a question needing an answer fails with exit 10 unless --yes was given).
+
+A command gets all of that by passing `json_output=` to `build_env` and `to_json=` to
+`run_command`: `to_json(result)` returns the command's own fields, and nothing else is needed.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
 import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError
 
+from spotify_merger.analyze.model import Keep, Match, Order
 from spotify_merger.commands import _params as params
 from spotify_merger.context import Environment
-from spotify_merger.display import clean_block, shorten, styled
+from spotify_merger.display import clean_block, json_dumps, shorten, styled
 from spotify_merger.errors import ExitCode, MergerError, UsageError
 from spotify_merger.logs import SafeFormatter
 from spotify_merger.redaction import redact
@@ -22,29 +35,35 @@ from spotify_merger.redaction import redact
 T = TypeVar("T")
 
 # The merge options `report` and `run` share, declared once so their help cannot drift apart.
+# Typed with the library's choices, so --help lists them and shell completion offers them.
 MatchOption = Annotated[
-    str,
+    Match,
     typer.Option(
         "--match",
-        metavar="RULES",
         help="How far matching goes: id (same track or relinked), isrc (+ same ISRC), "
         "smart (+ same title, artist and length).",
     ),
 ]
 KeepOption = Annotated[
-    str,
+    Keep,
     typer.Option(
         "--keep",
-        metavar="COPY",
-        help="Which copy of a song to keep: most-weighted, earliest-added, newest-release, oldest-release.",
+        help="Which copy of a song to keep (ties: earliest added, then lowest id).",
     ),
 ]
 OrderOption = Annotated[
-    str,
+    Order,
+    typer.Option("--order", help="Master order: earliest added across sources, weight, or source order."),
+]
+# The API profiles (spotify.client.ApiProfile's values; a test keeps them equal), spelled out here
+# so that --help lists them without loading the Spotify client.
+Profile = Literal["dev-2026", "extended"]
+JsonOption = Annotated[
+    bool,
     typer.Option(
-        "--order",
-        metavar="ORDER",
-        help="Master order: first-added (earliest added across sources), weight, or source.",
+        "--json",
+        help="Print one JSON document on stdout (fields in the README); tables, progress and "
+        "prompts go to stderr, and nothing is asked: pass --yes where a command would ask.",
     ),
 ]
 KeepWeightsOption = Annotated[
@@ -96,7 +115,7 @@ NameOption = Annotated[
 
 
 class GlobalOptions:
-    """Options given before the command name, kept on the Typer context."""
+    """The global options (before or after the command name), kept on the Typer context."""
 
     def __init__(self, data_dir: Path | None, verbosity: int, env_file: Path | None) -> None:
         self.data_dir = data_dir
@@ -104,19 +123,43 @@ class GlobalOptions:
         self.env_file = env_file
 
 
-def build_env(ctx: typer.Context, *, max_wait: float | None = None) -> Environment:
-    """The Environment of a command; a settings problem (a bad --env-file, URL or value) exits 2."""
+def global_options(ctx: typer.Context) -> GlobalOptions:
     opts = ctx.find_root().obj
-    if not isinstance(opts, GlobalOptions):
-        opts = GlobalOptions(None, 0, None)
+    return opts if isinstance(opts, GlobalOptions) else GlobalOptions(None, 0, None)
+
+
+def build_env(
+    ctx: typer.Context,
+    *,
+    max_wait: float | None = None,
+    json_output: bool = False,
+    check_home: bool = True,
+) -> Environment:
+    """The Environment from the global options, the settings and the data dir (see `home`).
+
+    A settings problem (a bad --env-file, URL or value) exits 2, and a data dir that is ambiguous
+    (an earlier ./data beside the new home) ends the command here, with its error line;
+    `check_home=False` (config, demo) lets the ambiguity through."""
+    opts = global_options(ctx)
     configure_logging(opts.verbosity)
     try:
-        env = Environment.from_env(env_file=opts.env_file, data_dir=opts.data_dir, verbosity=opts.verbosity)
+        env = Environment.from_env(
+            env_file=opts.env_file,
+            data_dir=opts.data_dir,
+            verbosity=opts.verbosity,
+            check_legacy=check_home,
+        )
     except MergerError as exc:
-        report_error(Environment(verbosity=opts.verbosity), exc)
-        raise typer.Exit(int(exc.exit_code)) from None
+        bare = Environment.for_cli(verbosity=opts.verbosity, json_output=json_output)
+        fail(bare, exc, ctx.info_name)
+    env.json_output = json_output
+    env.command = ctx.info_name or ""
+    if json_output:
+        env.interactive = False
     if max_wait is not None:
         env.max_wait = max_wait
+    for note in env.layout.notes if env.layout else []:
+        env.say(styled("[yellow]note:[/yellow] {note}", note=note))
     return env
 
 
@@ -132,9 +175,16 @@ def configure_logging(verbosity: int) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def run_command(env: Environment, action: Callable[[], T], *, uses_data_dir: bool = True) -> T:
+def run_command(
+    env: Environment,
+    action: Callable[[], T],
+    *,
+    to_json: Callable[[T], dict[str, Any]] | None = None,
+    uses_data_dir: bool = True,
+) -> T:
     """Run `action`; a domain error becomes one line plus a hint, and its documented exit code.
 
+    With --json, `to_json(result)` is printed on stdout (errors print a JSON error document).
     Storage faults from anywhere (a full disk, an unwritable data dir, a damaged database) are
     mapped to exit 9 here, once, rather than at every place that writes; a data dir that cannot
     be one is refused before `action` starts.
@@ -145,25 +195,70 @@ def run_command(env: Environment, action: Callable[[], T], *, uses_data_dir: boo
     try:
         if uses_data_dir:
             check_data_dir(env.data_dir)
-        return action()
+        result = action()
+        if env.json_output and to_json is not None:
+            emit_json({"command": env.command, "ok": True, **to_json(result)})
+        return result
     except MergerError as exc:
-        report_error(env, exc)
-        raise typer.Exit(int(exc.exit_code)) from None
+        fail(env, exc)
     except KeyboardInterrupt:
         env.stderr.print(
             styled("[yellow]interrupted:[/yellow] stopped by Ctrl-C; the progress made so far is kept")
         )
+        if env.json_output:
+            emit_json(error_document(env.command, MergerError("interrupted by Ctrl-C"), ExitCode.INTERRUPTED))
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except BrokenPipeError:
+        closed_pipe()
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:
-        storage = storage_error(exc, env.db_path)
-        if storage is not None:
-            _traceback(env)
-            report_error(env, storage)
-            raise typer.Exit(int(storage.exit_code)) from None
-        report_internal_error(env, exc)
-        raise typer.Exit(int(ExitCode.ERROR)) from None
+        _traceback(env)
+        fail(env, storage_error(exc, env.db_path) or internal_error(exc))
+
+
+def fail(env: Environment, exc: MergerError, command: str | None = None) -> NoReturn:
+    """The error line and hint on stderr (and the JSON error document with --json), then exit."""
+    report_error(env, exc)
+    if env.json_output:
+        emit_json(error_document(command or env.command, exc, exc.exit_code))
+    raise typer.Exit(int(exc.exit_code))
+
+
+def error_document(command: str, exc: MergerError, code: ExitCode) -> dict[str, Any]:
+    return {
+        "command": command,
+        "ok": False,
+        "error": {"code": int(code), "name": code.name, "message": exc.message, "hint": exc.hint or None},
+        **exc.details,
+    }
+
+
+def json_text(doc: object) -> str:
+    """`doc` as JSON text: outside text exact, but never terminal control (see `display.json_dumps`)."""
+    # Imported here: the report package loads the analysis; `--help` must not.
+    from spotify_merger.report.exports import jsonable
+
+    return json_dumps(jsonable(doc))
+
+
+def emit_json(doc: dict[str, Any]) -> None:
+    """The one JSON document of a --json command, on stdout (a closed pipe exits 141 quietly)."""
+    # Imported here: the console brings rich, loaded only once something is printed.
+    from spotify_merger.console import make_console
+
+    make_console().write_document(json_text(doc) + "\n")
+
+
+def closed_pipe() -> NoReturn:
+    """stdout's reader went away (`| head`): stop quietly with the documented code."""
+    # Python would complain again while flushing stdout at exit: point it at /dev/null first.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. a test runner's buffer)
+        pass
+    raise typer.Exit(int(ExitCode.PIPE_CLOSED))
 
 
 def report_cli_failure(exc: Exception) -> int:
@@ -174,31 +269,31 @@ def report_cli_failure(exc: Exception) -> int:
         return exc.exit_code
     if isinstance(exc, ClickUsageError):
         where = exc.ctx.command_path if exc.ctx is not None else "spotify-merger"
-        message = exc.format_message()
+        # A choice the option's type refused comes through pydantic, which prefixes "Value error, ".
+        message = exc.format_message().replace("Value error, ", "")
         report_error(
-            Environment(),
+            Environment.for_cli(),
             UsageError(message[:1].lower() + message[1:], f"`{where} --help` lists the options"),
         )
         return int(ExitCode.USAGE)
     if isinstance(exc, ClickException):
         report_error(
-            Environment(), MergerError(exc.format_message(), "`spotify-merger --help` lists the commands")
+            Environment.for_cli(),
+            MergerError(exc.format_message(), "`spotify-merger --help` lists the commands"),
         )
         return exc.exit_code
-    report_internal_error(Environment(), exc)
+    env = Environment.for_cli()
+    _traceback(env)
+    report_error(env, internal_error(exc))
     return int(ExitCode.ERROR)
 
 
-def report_internal_error(env: Environment, exc: BaseException) -> None:
-    """A bug, not a user error: one line (secrets redacted), the traceback only with -vv."""
-    _traceback(env)
+def internal_error(exc: BaseException) -> MergerError:
+    """A bug, not a user error: one line (secrets redacted); the traceback is shown only with -vv."""
     what = redact(f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__)
-    report_error(
-        env,
-        MergerError(
-            f"internal error ({shorten(what, 300)})",
-            "progress made so far is kept; re-run with -vv for details and please report it",
-        ),
+    return MergerError(
+        f"internal error ({shorten(what, 300)})",
+        "progress made so far is kept; re-run with -vv for details and please report it",
     )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from spotify_merger.commands import _params as params
-from spotify_merger.commands.common import SizesOption, build_env, run_command
+from spotify_merger.commands.common import Profile, SizesOption, build_env, run_command
 from spotify_merger.display import quote
 from spotify_merger.errors import UsageError
 
@@ -23,7 +23,7 @@ def emulator(
     ] = "127.0.0.1",
     port: Annotated[int, params.option(params.PORT, "PORT", "Port, 0 to 65535 (0 picks a free one).")] = 8765,
     profile: Annotated[
-        str, typer.Option(metavar="PROFILE", help="API profile: dev-2026 (Development Mode) or extended.")
+        Profile, typer.Option(help="API profile: dev-2026 (Development Mode) or extended.")
     ] = "dev-2026",
     seed: Annotated[
         int, params.option(params.SEED, "N", "Seed of the synthetic library and every random knob.")

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from spotify_merger.commands import _params as params
-from spotify_merger.commands.common import MaxWaitOption, SourcesArgument, build_env, run_command
+from spotify_merger.commands.common import (
+    JsonOption,
+    MaxWaitOption,
+    SourcesArgument,
+    build_env,
+    run_command,
+)
 from spotify_merger.context import DEFAULT_MAX_WAIT
 from spotify_merger.display import styled
 
@@ -41,15 +47,14 @@ def auth(ctx: typer.Context) -> None:
     run_command(env, action)
 
 
-def playlists(ctx: typer.Context) -> None:
+def playlists(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """List your playlists (name, id, entries, owner) so you can pick the sources to merge."""
-    env = build_env(ctx)
+    env = build_env(ctx, json_output=json_output)
 
-    def action() -> None:
+    def action() -> dict[str, object]:
         # Imported when the command runs, so --help stays fast.
         from rich.table import Table
 
-        # Imported when the command runs, so --help stays fast.
         from spotify_merger.spotify.client import ApiProfile, SpotifyClient
 
         with SpotifyClient.connect(env) as client:
@@ -76,8 +81,27 @@ def playlists(ctx: typer.Context) -> None:
                     "(Spotify's 2026 rule).[/dim]"
                 )
             )
+        return {
+            "user": {"id": me.id, "display_name": me.display_name},
+            "profile": str(client.profile),
+            "playlists": [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "uri": f"spotify:playlist:{p.id}",
+                    "url": f"https://open.spotify.com/playlist/{p.id}",
+                    "entries": p.total,
+                    "owner_id": p.owner_id,
+                    "owner_name": p.owner_name,
+                    "collaborative": p.collaborative,
+                    "public": p.public,
+                    "readable": p.readable_by(me.id) if dev else True,
+                }
+                for p in items
+            ],
+        }
 
-    run_command(env, action)
+    run_command(env, action, to_json=lambda doc: doc)
 
 
 def fetch(

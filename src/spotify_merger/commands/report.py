@@ -9,6 +9,7 @@ import typer
 from spotify_merger.commands.common import (
     SOURCES_HELP,
     ExcludePlaylistOption,
+    JsonOption,
     KeepOption,
     KeepWeightsOption,
     MatchOption,
@@ -41,16 +42,17 @@ def register(app: typer.Typer) -> None:
         name: NameOption = None,
         exclude_playlist: ExcludePlaylistOption = None,
         no_html: Annotated[bool, typer.Option("--no-html", help="Skip report.html.")] = False,
+        json_output: JsonOption = False,
     ) -> None:
         """Dry run: analyse the fetched playlists and show what the merge would create.
 
         Writes nothing to Spotify: the report goes to the terminal and to the exports folder of the
-        data dir (data/exports/ unless --data-dir says otherwise).
+        data dir (dry_run_report.json, merge_plan.csv, report.html; `spotify-merger config` shows where).
         """
         # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import report_only
 
-        env = build_env(ctx)
+        env = build_env(ctx, json_output=json_output)
         run_command(
             env,
             lambda: report_only(
@@ -64,4 +66,8 @@ def register(app: typer.Typer) -> None:
                 html=not no_html,
                 exclude_playlist=exclude_playlist,
             ),
+            to_json=lambda report: {
+                "dry_run": report.to_json(),
+                "files": {kind: str(path) for kind, path in report.files.items()},
+            },
         )

@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from spotify_merger.commands.common import (
     ExcludePlaylistOption,
-    GlobalOptions,
+    JsonOption,
     KeepOption,
     KeepWeightsOption,
     MatchOption,
     MaxWaitOption,
     NameOption,
     OrderOption,
+    Profile,
     SizesOption,
     SourcesArgument,
     build_env,
+    global_options,
     run_command,
 )
 from spotify_merger.context import DEFAULT_MAX_WAIT
+from spotify_merger.home import demo_dir
 
 # The library (and rich, spotipy, DuckDB) is imported inside the commands, not here, so that
 # `spotify-merger --help` stays fast; see commands/__init__.py.
-
-DEMO_DATA_DIR = Path("data/demo")
 
 
 def register(app: typer.Typer) -> None:
@@ -68,6 +68,7 @@ def register(app: typer.Typer) -> None:
                 "whenever an answer was lost or the run resumed).",
             ),
         ] = "full",
+        json_output: JsonOption = False,
     ) -> None:
         """Fetch, analyse, preview, confirm, then create the deduplicated master playlist(s) and verify them.
 
@@ -77,7 +78,7 @@ def register(app: typer.Typer) -> None:
         # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import RunOptions, run_merge
 
-        env = build_env(ctx, max_wait=max_wait)
+        env = build_env(ctx, max_wait=max_wait, json_output=json_output)
         options = RunOptions(
             sources=list(sources or []),
             name=name,
@@ -92,10 +93,10 @@ def register(app: typer.Typer) -> None:
             verify=verify,
             exclude_playlist=exclude_playlist,
         )
-        run_command(env, lambda: run_merge(env, options))
+        run_command(env, lambda: run_merge(env, options), to_json=lambda outcome: outcome.to_json())
 
     @app.command("verify")
-    def verify(ctx: typer.Context) -> None:
+    def verify(ctx: typer.Context, json_output: JsonOption = False) -> None:
         """Read the master playlist(s) of the last run back from Spotify and compare them with the plan.
 
         Checks the count, the order and every song; exits 12 with the differences if they do not match.
@@ -103,13 +104,14 @@ def register(app: typer.Typer) -> None:
         # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import verify_last
 
-        env = build_env(ctx)
-        run_command(env, lambda: verify_last(env))
+        env = build_env(ctx, json_output=json_output)
+        run_command(env, lambda: verify_last(env), to_json=lambda result: result.to_json())
 
     @app.command("undo")
     def undo(
         ctx: typer.Context,
         yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm the removal in advance.")] = False,
+        json_output: JsonOption = False,
     ) -> None:
         """Remove the master playlist(s) created by the last run from your library, after confirmation.
 
@@ -118,8 +120,8 @@ def register(app: typer.Typer) -> None:
         # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import undo_last
 
-        env = build_env(ctx)
-        run_command(env, lambda: undo_last(env, yes=yes))
+        env = build_env(ctx, json_output=json_output)
+        run_command(env, lambda: undo_last(env, yes=yes), to_json=lambda result: result.to_json())
 
     @app.command("demo")
     def demo(
@@ -128,26 +130,21 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--yes", "-y", help="Confirm the demo's write in advance.")
         ] = False,
         profile: Annotated[
-            str,
-            typer.Option(
-                "--profile",
-                metavar="PROFILE",
-                help="Emulated API: dev-2026 (today's Development Mode) or extended.",
-            ),
+            Profile,
+            typer.Option("--profile", help="Emulated API: dev-2026 (today's Development Mode) or extended."),
         ] = "dev-2026",
         sizes: SizesOption = "9000,9000",
     ) -> None:
         """Run the whole flow offline against the built-in Spotify emulator: sign in (OAuth PKCE), fetch,
         analyse, report, confirm, write and verify.
 
-        Uses its own data dir (data/demo unless --data-dir is given), wiped at the start, so your
-        real data is never touched.
+        Uses its own scratch data dir (see `spotify-merger config`; --data-dir picks another), wiped
+        at the start, so your real data is never touched.
         """
         # Imported when the command runs, so --help stays fast.
         from spotify_merger.demo import parse_sizes, run_demo
 
-        env = build_env(ctx)
-        root = ctx.find_root().obj
-        given = root.data_dir if isinstance(root, GlobalOptions) else None
-        env.data_dir = given or DEMO_DATA_DIR
+        env = build_env(ctx, check_home=False)
+        if global_options(ctx).data_dir is None:
+            env.data_dir = demo_dir()
         run_command(env, lambda: run_demo(env, profile=profile, sizes=parse_sizes(sizes), yes=yes))

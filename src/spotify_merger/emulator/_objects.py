@@ -28,9 +28,11 @@ OPEN = "https://open.spotify.com"
 
 
 def _image(seed: str) -> list[dict[str, Any]]:
+    """Spotify's three sizes, widest first (640, 300 and the 64 px thumbnail)."""
     return [
         {"url": f"https://i.scdn.co/image/ab67616d0000b273{seed[:24].lower()}", "height": 640, "width": 640},
         {"url": f"https://i.scdn.co/image/ab67616d00001e02{seed[:24].lower()}", "height": 300, "width": 300},
+        {"url": f"https://i.scdn.co/image/ab67616d00004851{seed[:24].lower()}", "height": 64, "width": 64},
     ]
 
 

@@ -36,7 +36,14 @@ from spotify_merger.spotify.ids import LIKED
 from spotify_merger.spotify.models import ItemsPage, PlaylistInfo
 from spotify_merger.store.calllog import CallLog
 from spotify_merger.store.database import Database, shield_ctrl_c
-from spotify_merger.store.pages import Page, PlaylistRow, begin_playlist, store_pages, stored_entries
+from spotify_merger.store.pages import (
+    Page,
+    PlaylistRow,
+    begin_playlist,
+    remember_source_order,
+    store_pages,
+    stored_entries,
+)
 
 MAX_RESTARTS = 3
 debug_log = logging.getLogger("spotify_merger.fetch")  # -vv: what each fetch reads or reuses
@@ -343,6 +350,7 @@ def fetch_sources(
         calls_before = client.policy.counts.copy()
         bytes_before = client.bytes_received
         _remember_profile(db, client, env)
+        remember_source_order(db, ids)
         runs = [_Run(pid) for pid in ids]
         try:
             with client.policy.observing(on_wait=bars.on_wait, recorder=log.record):

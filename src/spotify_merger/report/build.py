@@ -14,8 +14,10 @@ from spotify_merger.report.html import render_html
 
 TOP_WEIGHTED = 10
 SAMPLE_DEDUPLICATED = 20
-REVIEW_LIMIT = 500
-EXCLUDED_LIMIT = 500
+# Every merge to review and every entry left out, up to these (report.html lists them all, behind
+# <details>); real libraries stay far below, a synthetic million-entry one does not.
+REVIEW_LIMIT = 5_000
+EXCLUDED_LIMIT = 5_000
 
 
 def planned_master(analyzer: SpotifyAnalyzer, master_name: str, cap: int | None = None) -> PlannedMaster:
@@ -39,19 +41,27 @@ def planned_master(analyzer: SpotifyAnalyzer, master_name: str, cap: int | None 
 def analyse(analyzer: SpotifyAnalyzer, *, master_name: str, cap: int | None = None) -> DryRunReport:
     """Everything the dry run shows, computed once; writes nothing."""
     planned = planned_master(analyzer, master_name, cap)  # validates the name before any work
+    top = {f"p{i + 1}": analyzer.top_weighted(i, TOP_WEIGHTED) for i in range(len(analyzer.sources))}
+    review = analyzer.match_review(limit=REVIEW_LIMIT)
+    shown = [t for s in review["songs"] for t in (s["kept"]["id"], *(m["id"] for m in s["merged"]))]
+    shown += [track_id(row["uri"]) for rows in top.values() for row in rows]
     return DryRunReport(
         summary=analyzer.generate_dry_run_report(),
-        top_weighted_by_source={
-            f"p{i + 1}": analyzer.top_weighted(i, TOP_WEIGHTED) for i in range(len(analyzer.sources))
-        },
+        top_weighted_by_source=top,
         sample_deduplicated=analyzer.planned_songs(SAMPLE_DEDUPLICATED),
         planned_master=planned,
-        match_review=analyzer.match_review(limit=REVIEW_LIMIT),
+        match_review=review,
         excluded=analyzer.excluded_entries(limit=EXCLUDED_LIMIT),
         match_rules=analyzer.rule_report(),
         dna=analyzer.musical_dna(),
         generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        album_art=analyzer.album_art(t for t in shown if t),
     )
+
+
+def track_id(uri: str | None) -> str:
+    """The id in a `spotify:track:` URI ('' for anything else)."""
+    return uri.rsplit(":", 1)[-1] if uri and uri.startswith("spotify:track:") else ""
 
 
 def build_report(

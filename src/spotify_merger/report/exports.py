@@ -9,7 +9,7 @@ from pathlib import Path
 
 from spotify_merger.analyze import SpotifyAnalyzer
 from spotify_merger.store import files
-from spotify_merger.store.files import atomic_path, write_text_atomic
+from spotify_merger.store.files import write_text_atomic
 
 __all__ = [
     "PLAN_CSV",
@@ -48,6 +48,7 @@ def write_json(target: Path, doc: Mapping[str, object]) -> None:
 
 
 def write_plan_csv(target: Path, analyzer: SpotifyAnalyzer) -> None:
-    """The planned master, one row per entry to add, straight from DuckDB (fast at any size)."""
-    with atomic_path(target) as tmp:
-        analyzer.copy_plan_csv(tmp)
+    """The planned master, one row per entry to add, straight from DuckDB (fast at any size).
+
+    Names come from Spotify: the CSV's text cells are neutralised (`safe_csv`)."""
+    analyzer.copy_plan_csv(target)

@@ -175,8 +175,9 @@ def _require_client_id(env: Environment) -> None:
     if not env.client_id:
         raise AuthError(
             "SPOTIFY_CLIENT_ID is not set",
-            "create an app in the Spotify developer dashboard, put its client id in .env "
-            "(see .env.example), then run `spotify-merger auth`",
+            "create an app in the Spotify developer dashboard, save its client id with "
+            "`spotify-merger config --set SPOTIFY_CLIENT_ID=<id>` (or put it in a .env here), "
+            "then run `spotify-merger auth`",
         )
 
 

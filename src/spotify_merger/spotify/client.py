@@ -57,8 +57,8 @@ TIMEOUT = (10, 30)  # connect, read (seconds)
 
 # What the tool stores of each track/episode; `fields` keeps pages well under 1 KB per entry.
 _ITEM = (
-    "type,id,uri,name,duration_ms,explicit,release_date,external_ids(isrc),"
-    "album(id,name,album_type,release_date),artists(id,name),show(id,name)"
+    "type,id,uri,name,duration_ms,explicit,release_date,disc_number,track_number,external_ids(isrc),"
+    "album(id,name,album_type,release_date,images(url,width),artists(id,name)),artists(id,name),show(id,name)"
 )
 _ITEM_EXTENDED = _ITEM + ",popularity,linked_from(id)"
 _META_FIELDS = "id,name,owner(id,display_name),snapshot_id,collaborative,public,items(total),tracks(total),followers(total)"

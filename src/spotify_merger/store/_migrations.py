@@ -201,5 +201,21 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     ),
 ]
 
+# Export and report (14): what Exportify's columns and the report's album art need. Tracks
+# fetched before this migration keep NULLs here until their playlist is read again.
+MIGRATIONS.append(
+    (
+        14,
+        [
+            "ALTER TABLE tracks ADD COLUMN disc_number INTEGER",
+            "ALTER TABLE tracks ADD COLUMN track_number INTEGER",
+            "ALTER TABLE tracks ADD COLUMN album_artist_ids VARCHAR[]",  # in credit order
+            "ALTER TABLE tracks ADD COLUMN album_artist_names VARCHAR[]",
+            "ALTER TABLE tracks ADD COLUMN album_image_url VARCHAR",  # the widest image (640 px)
+            "ALTER TABLE tracks ADD COLUMN album_thumb_url VARCHAR",  # the narrowest (64 px), for report.html
+        ],
+    )
+)
+
 # Versions are unique but need not be consecutive (areas reserve their own numbers).
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)

@@ -1,6 +1,6 @@
 """The embedded DuckDB database: connection, versioned schema migrations, small helpers.
 
-One file (`data/spotify.duckdb`) holds everything the tool knows: the fetched playlists page by
+One file (`spotify.duckdb` in the data dir) holds everything the tool knows: the fetched playlists page by
 page, the tracks and artists they reference, audio features, the API call log, and the write
 journal. Each migration runs in its own transaction and bumps `schema_version`, so an older
 database is upgraded in place and a newer one is refused rather than misread.

@@ -7,11 +7,12 @@ so a reader (or a crash) never sees half of it.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+
+from spotify_merger.display import json_dumps
 
 
 @contextlib.contextmanager
@@ -40,5 +41,5 @@ def write_text_atomic(target: Path, text: str) -> None:
 
 def write_json(target: Path, doc: Mapping[str, object]) -> Path:
     """`doc` as indented UTF-8 JSON; it must hold only JSON values (see `report.exports.jsonable`)."""
-    write_text_atomic(target, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(target, json_dumps(doc) + "\n")
     return target

@@ -8,6 +8,7 @@ a page is either fully stored or absent; resuming fetches exactly the absent one
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,12 +36,13 @@ _ENTRY_TYPES += ("VARCHAR", "VARCHAR")
 _TRACK_TYPES = (
     "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR",
     "VARCHAR", "VARCHAR", "INTEGER", "INTEGER", "BOOLEAN", "VARCHAR", "INTEGER", "VARCHAR", "BOOLEAN",
-    "TIMESTAMP",
+    "TIMESTAMP", "INTEGER", "INTEGER", "VARCHAR[]", "VARCHAR[]", "VARCHAR", "VARCHAR",
 )  # fmt: skip
 _TRACK_COLS = (
     "id, uri, type, name, primary_artist_id, primary_artist_name, artist_names, album_id, album_name, "
     "album_type, release_date, release_year, duration_ms, explicit, isrc, popularity, linked_from_id, "
-    "is_playable, fetched_at"
+    "is_playable, fetched_at, disc_number, track_number, album_artist_ids, album_artist_names, "
+    "album_image_url, album_thumb_url"
 )
 
 
@@ -56,6 +58,23 @@ def _year(date: object) -> int | None:
         year = int(date[:4])
         return year if year > 0 else None
     return None
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _widest_and_narrowest(images: object) -> tuple[str | None, str | None]:
+    """Album art: the widest image (what Exportify exports) and the narrowest (a thumbnail)."""
+    sized = [
+        (int(i.get("width") or 0), str(i["url"]))
+        for i in (images if isinstance(images, list) else [])
+        if isinstance(i, dict) and isinstance(i.get("url"), str)
+    ]
+    if not sized:
+        return None, None
+    sized.sort()
+    return sized[-1][1], sized[0][1]
 
 
 def _rows_for(
@@ -119,10 +138,11 @@ def _rows_for(
             tracks[item_id] = (
                 item_id, uri, "episode", item.get("name"), show.get("id"), show.get("name"), show.get("name"),
                 None, None, None, release, _year(release), item.get("duration_ms"), item.get("explicit"),
-                None, None, None, None, fetched,
+                None, None, None, None, fetched, None, None, None, None, None, None,
             )  # fmt: skip
             continue
         album = item.get("album") or {}
+        album_people = [a for a in album.get("artists") or [] if isinstance(a, dict)]
         release = album.get("release_date")
         first = people[0] if people else {}
         isrc = (item.get("external_ids") or {}).get("isrc")
@@ -132,6 +152,10 @@ def _rows_for(
             album.get("id"), album.get("name"), album.get("album_type"), release, _year(release),
             item.get("duration_ms"), item.get("explicit"), isrc, item.get("popularity"),
             (item.get("linked_from") or {}).get("id"), item.get("is_playable"), fetched,
+            _int(item.get("disc_number")), _int(item.get("track_number")),
+            [str(a.get("id") or "") for a in album_people] or None,
+            [str(a.get("name") or "") for a in album_people] or None,
+            *_widest_and_narrowest(album.get("images")),
         )  # fmt: skip
         for pos, person in enumerate(people):
             credits[(item_id, pos)] = (item_id, pos, person.get("id"), person.get("name"))
@@ -280,3 +304,24 @@ def begin_playlist(db: Database, meta: PlaylistRow, page_size: int, *, force_wip
 def stored_entries(db: Database, playlist_id: str) -> int:
     row = db.fetchone("SELECT count(*) FROM entries WHERE playlist_id = ?", [playlist_id])
     return int(row[0]) if row else 0
+
+
+SOURCE_ORDER_KEY = "source_order"
+
+
+def remember_source_order(db: Database, ids: list[str]) -> None:
+    """Record the order the user gave these sources in (the latest fetch first, then older ones).
+
+    Playlists are stored in whatever order their first page arrives; analysing "every fetched
+    playlist" in that order would swap p1 and p2 between `run` and a later `report`."""
+    order = list(ids) + [pid for pid in source_order(db) if pid not in ids]
+    db.set_meta(SOURCE_ORDER_KEY, json.dumps(order))
+
+
+def source_order(db: Database) -> list[str]:
+    try:
+        value = db.get_meta(SOURCE_ORDER_KEY)
+        order = json.loads(value) if value else []
+    except ValueError:
+        return []
+    return [str(pid) for pid in order] if isinstance(order, list) else []

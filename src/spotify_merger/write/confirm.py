@@ -183,6 +183,11 @@ def ask(
 
     Never returns False: a refusal is a NotConfirmedError (exit 10), whose hint is `hint`.
     """
+    if env.json_output:  # stdout is for the JSON document: no question is asked alongside it
+        raise NotConfirmedError(
+            f"--json never asks to confirm {action} and {yes_flag} was not given, so {unchanged}",
+            f"re-run with {yes_flag} to confirm in advance; {hint}",
+        )
     if not env.interactive:
         raise NotConfirmedError(
             f"there is no terminal to confirm {action} and {yes_flag} was not given, so {unchanged}",

@@ -6,6 +6,7 @@ document written next to the report after every write, with the same keys releas
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -80,6 +81,28 @@ class WriteOutcome:
     verified: bool = False
     stats: WriteStats | None = None
     summary_path: Path | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The `run --json` fields (README, "Scripting"); the summary file's content when written."""
+        summary: object = None
+        if self.summary_path is not None and self.summary_path.exists():
+            summary = json.loads(self.summary_path.read_text(encoding="utf-8"))
+        return {
+            "outcome": self.status.value,
+            "run_id": self.run_id,
+            "verified": self.verified,
+            "playlists": [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "tracks": p.tracks,
+                    "url": p.url,
+                    "uri": f"spotify:playlist:{p.id}",
+                }
+                for p in self.playlists
+            ],
+            "summary": summary,
+        }
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,10 @@ class UndoResult:
     removed: list[dict[str, str]]  # [{id, name}]
     already_gone: list[dict[str, str]]
 
+    def to_json(self) -> dict[str, object]:
+        """The `undo --json` fields (README, "Scripting")."""
+        return {"run_id": self.run_id, "removed": self.removed, "already_gone": self.already_gone}
+
 
 def run_to_undo(journal: Journal) -> RunRecord:
     run = journal.latest_run(statuses=SENT)

@@ -21,6 +21,7 @@ from typing import Literal
 from spotify_merger.context import Environment
 from spotify_merger.display import quote, styled
 from spotify_merger.errors import NotFoundError, NothingToDoError, UsageError, VerifyError
+from spotify_merger.spotify.models import OPEN_PLAYLIST_URL
 from spotify_merger.write.journal import SENT, Journal, PartRecord, RunRecord, RunStatus
 from spotify_merger.write.summary import Verification
 from spotify_merger.write.writer import WriteClient
@@ -64,6 +65,25 @@ class VerifyResult:
     @property
     def ok(self) -> bool:
         return all(p.ok for p in self.parts)
+
+    def to_json(self) -> dict[str, object]:
+        """The `verify --json` fields (README, "Scripting")."""
+        return {
+            "run_id": self.run_id,
+            "verified": self.ok,
+            "parts": [
+                {
+                    "index": p.part_index,
+                    "name": p.name,
+                    "playlist_id": p.playlist_id,
+                    "url": OPEN_PLAYLIST_URL + p.playlist_id if p.playlist_id else None,
+                    "planned": p.planned,
+                    "on_spotify": p.actual,
+                    "problems": list(p.problems),
+                }
+                for p in self.parts
+            ],
+        }
 
     @property
     def proof(self) -> Verification:
@@ -213,6 +233,7 @@ def raise_for(result: VerifyResult, env: Environment) -> None:
         f"{quote(first.name)}: {first.problems[0]}",
         "re-run `spotify-merger run` to resume an unfinished write; if the playlist was edited by hand, "
         "`spotify-merger run --new-master` builds a fresh one",
+        details=result.to_json(),
     )
 
 
