@@ -138,13 +138,26 @@ def split_phases(requests: list[TimedRequest], sources: set[str], prompt_at: flo
         for pid in [_playlist_id(r.path)]
         if pid is not None
     }
+    # Each source's metadata read comes before its pages, so one after the very last page is the
+    # snapshot re-check just before the first write: it belongs to the write, whenever the
+    # preview's line reached us (the pipe is read by a thread, late on a busy machine).
+    last_page = max(
+        (r.arrived for r in requests if _playlist_id(r.path) in sources and r.path.endswith("/items")),
+        default=None,
+    )
     phases = Phases([], [], [], [])
     for r in requests:
         pid = _playlist_id(r.path)
+        recheck = (
+            pid in sources and last_page is not None and r.arrived > last_page
+            and r.method == "GET" and not r.path.endswith("/items")
+        )  # fmt: skip
+        after_prompt = r.arrived >= prompt_at and (
+            r.method != "GET" or pid in sources or pid in masters or r.template == "/v1/me/playlists"
+        )
         if pid in masters and r.method == "GET" and r.path.endswith("/items"):
             phases.verify.append(r)
-        elif r.arrived >= prompt_at and (r.method != "GET" or pid in sources or pid in masters
-                                       or r.template == "/v1/me/playlists"):  # fmt: skip
+        elif recheck or after_prompt:
             phases.write.append(r)
         elif pid in sources or r.template.startswith(("/v1/audio-features", "/v1/artists", "/v1/tracks")):
             phases.fetch.append(r)

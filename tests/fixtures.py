@@ -7,6 +7,7 @@ Tests annotate their fixture arguments with the types defined here (`EnvFor`, `V
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,16 @@ from spotify_merger.emulator import Emulator, EmulatorConfig
 from spotify_merger.fetch import fetch_sources
 from spotify_merger.spotify._pacer import Pacer
 from spotify_merger.store.database import Database
+
+
+def report_page(exports: Path, timeout: float = 60.0) -> str:
+    """exports/report.html once written: `run` draws it in a process of its own and does not wait
+    for it, so it may land a moment after `run` returns (atomically: never a partial page)."""
+    page = exports / "report.html"
+    deadline = time.monotonic() + timeout
+    while not page.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return page.read_text(encoding="utf-8")
 
 
 def count(db: Database, sql: str, params: list[object] | None = None) -> int:

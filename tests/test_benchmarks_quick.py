@@ -101,8 +101,9 @@ def test_whole_job_rows_describe_a_verified_run_and_the_seed(
     assert by_endpoint["POST /v1/playlists/{id}/items"] == sum(math.ceil(n / 100) for n in parts)
     assert job["calls_by_phase"]["verify"] == sum(math.ceil(n / 50) for n in parts)
     assert job["calls"] == sum(by_endpoint.values()) == sum(job["calls_by_phase"].values())
-    # The order of events, whatever the speed: fetch, then the preview, then writes, then exit.
-    assert job["fetch_span_s"][1] <= job["prompt_s"] <= job["write_span_s"][0]
+    # The order of events, whatever the speed: fetch, then the preview and the writes, then exit.
+    # (The preview's time is when a thread read its line: on a busy machine, after the first write.)
+    assert job["fetch_span_s"][1] <= job["prompt_s"] and job["fetch_span_s"][1] <= job["write_span_s"][0]
     assert job["write_span_s"][0] < job["verify_span_s"][1] <= job["wall_s"]
     assert (
         0 < job["floor"]["total"] == pytest.approx(sum(job["floor"][k] for k in ("fetch", "write", "verify")))

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from fixtures import report_page
 from hostile import (
     ESCAPES,
     FORMULAS,
@@ -70,8 +71,9 @@ def test_playlists_json_keeps_names_exact_and_prints_no_control(
 def test_run_json_and_both_pages_show_the_names_as_text(written: tuple[Path, dict[str, Any]]) -> None:
     data, doc = written
     assert [p["name"] for p in doc["playlists"]] == [MARKUP]
-    for page in ("report.html", "run.html"):
-        html = (data / "exports" / page).read_text(encoding="utf-8")
+    run_page = (data / "exports" / "run.html").read_text(encoding="utf-8")
+    pages = {"report.html": report_page(data / "exports"), "run.html": run_page}
+    for page, html in pages.items():
         assert not RAW_CONTROL.search(html.replace("\n", "")), page
         assert escape(MARKUP) in html, page  # the master's name, as text
         assert escape(clean(P1_NAME)) in html, page  # a source's name: cleaned, then escaped

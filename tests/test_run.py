@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from emulator_fixtures import EmulatorFactory
-from fixtures import EnvFor, SourcesOf, api_calls, new_playlists
+from fixtures import EnvFor, SourcesOf, api_calls, new_playlists, report_page
 from spotify_merger.cli import app
 from spotify_merger.emulator import Emulator
 from spotify_merger.errors import ExitCode
@@ -102,14 +101,7 @@ def test_run_with_quick_verify_and_the_report_page_written_alongside(
     assert "Compare each playlist's snapshot with the last add's" in result.output
     assert emulator.calls("GET", ITEMS) == 2 * math.ceil(300 / 50)  # the fetch's pages, no read-back
     exports = tmp_path / "data" / "exports"
-    # Rendered in another process while the write ran; `run` never waits for it, so it may
-    # land a moment after `run` returns (atomically: never a partial page).
-    page = exports / "report.html"
-    for _ in range(600):
-        if page.exists():
-            break
-        time.sleep(0.1)
-    html = page.read_text()
+    html = report_page(exports)
     assert html.rstrip().endswith("</html>") and html.count('<svg class="chart"') == 5
     summary = json.loads((exports / "run_summary.json").read_text())
     # Said for what it is: a snapshot check, never "read back".
