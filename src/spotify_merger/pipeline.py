@@ -25,6 +25,7 @@ from spotify_merger.report import build_report, print_report
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.spotify.signin import login
 from spotify_merger.store.database import Database
+from spotify_merger.store.lock import data_dir_lock
 from spotify_merger.write.execute import execute_plan
 from spotify_merger.write.journal import Journal
 from spotify_merger.write.summary import WriteOutcome
@@ -71,7 +72,7 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
     ids = resolve_sources(env, options.sources)
     env.ensure_dirs()
     _banner(env)
-    with Database(env.db_path) as db, _client(env, client) as api:
+    with data_dir_lock(env.data_dir, "run"), Database(env.db_path) as db, _client(env, client) as api:
         env.say("[bold]Step 1: Authentication[/bold]")
         me = api.me()
         env.say(f"Signed in as [green]{me.name}[/green]")
@@ -129,7 +130,7 @@ def report_only(
 def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> VerifyResult:
     """Read back the master(s) of the last run and compare with its plan; VerifyError on mismatch."""
     _require_db(env)
-    with Database(env.db_path) as db:
+    with data_dir_lock(env.data_dir, "verify"), Database(env.db_path) as db:
         journal = Journal(db)
         run = last_written_run(journal)
         with _client(env, client) as api:
@@ -142,7 +143,7 @@ def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> Ver
 def undo_last(env: Environment, *, yes: bool, client: SpotifyClient | None = None) -> UndoResult:
     """Unfollow the master(s) of the last run after confirmation."""
     _require_db(env)
-    with Database(env.db_path) as db:
+    with data_dir_lock(env.data_dir, "undo"), Database(env.db_path) as db:
         journal = Journal(db)
         run_to_undo(journal)  # nothing to undo: say so before signing in
         with _client(env, client) as api:

@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
+
 from spotify_merger.analyze import _dna as dna
 from spotify_merger.analyze import _overlap as overlap
 from spotify_merger.analyze import _weights as weights
@@ -66,12 +68,22 @@ class SpotifyAnalyzer:
 
     # -- sources ------------------------------------------------------------------------------------------
 
-    def _resolve_sources(self, sources: list[str] | None) -> list[str]:
+    def _stored_playlists(self) -> list[tuple[str, bool, str]]:
+        """(id, complete, role) of every stored playlist, in the order they were first stored."""
         rows = self.db.fetchall("SELECT id, complete FROM playlists ORDER BY rowid")
-        complete = {pid for pid, done in rows if done}
-        known = {pid for pid, _ in rows}
+        try:
+            roles = dict(self.db.fetchall("SELECT playlist_id, role FROM playlist_roles"))
+        except duckdb.Error:  # a database from before sync, opened read-only (not migrated)
+            roles = {}
+        return [(str(pid), bool(done), str(roles.get(pid, "source"))) for pid, done in rows]
+
+    def _resolve_sources(self, sources: list[str] | None) -> list[str]:
+        rows = self._stored_playlists()
+        complete = {pid for pid, done, _ in rows if done}
+        known = {pid for pid, _, _ in rows}
         if sources is None:
-            resolved = [pid for pid, done in rows if done]
+            # Master parts read back by `sync` are stored too; they are never sources by default.
+            resolved = [pid for pid, done, role in rows if done and role != "master"]
             if not resolved:
                 raise NothingToDoError("nothing has been fetched yet", "run `spotify-merger fetch` first")
             return resolved
@@ -261,6 +273,10 @@ class SpotifyAnalyzer:
             excluded_unavailable=int(counts[1]),
             song_count=int(songs),
         )
+
+    def plan_songs(self) -> list[tuple[str, str]]:
+        """The plan in order as (uri, song id): repeats of a song (with keep_weights) share its id."""
+        return [(str(r[0]), str(r[1])) for r in self._query("SELECT uri, gid FROM {ns}plan ORDER BY pos")]
 
     def generate_dry_run_report(self) -> DryRunSummary:
         """The seed's dry-run report: before, after, impact, overlap, weight stats, sources, warnings."""

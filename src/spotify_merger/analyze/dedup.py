@@ -64,11 +64,22 @@ def table_names(ns: str) -> list[str]:
     ]
 
 
-def build(conn: duckdb.DuckDBPyConnection, ns: str, sources: list[str], options: MergeOptions) -> int:
-    """Create the analysis tables for `sources`; returns the label-propagation rounds it took."""
+def build(
+    conn: duckdb.DuckDBPyConnection,
+    ns: str,
+    sources: list[str],
+    options: MergeOptions,
+    *,
+    entries_table: str = "entries",
+) -> int:
+    """Create the analysis tables for `sources`; returns the label-propagation rounds it took.
+
+    `entries_table` names where the entries come from (a table or view shaped like `entries`):
+    sync matches over the sources, the master and what the tool once added, in one grouping.
+    """
     conn.execute(f"CREATE OR REPLACE TEMP TABLE {ns}src (src_idx INTEGER, playlist_id VARCHAR)")
     conn.executemany(f"INSERT INTO {ns}src VALUES (?, ?)", [[i, s] for i, s in enumerate(sources)])
-    _entries(conn, ns)
+    _entries(conn, ns, entries_table)
     _nodes(conn, ns)
     _memberships(conn, ns, options.max_rule)
     rounds = _components(conn, ns)
@@ -78,7 +89,7 @@ def build(conn: duckdb.DuckDBPyConnection, ns: str, sources: list[str], options:
     return rounds
 
 
-def _entries(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
+def _entries(conn: duckdb.DuckDBPyConnection, ns: str, table: str = "entries") -> None:
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {ns}entries AS
@@ -87,7 +98,7 @@ def _entries(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
                    e.is_local, e.is_unavailable AND NOT e.is_local AS is_unavailable,
                    e.local_name, e.local_artist,
                    (e.is_local OR e.is_unavailable OR e.item_id IS NULL OR e.uri IS NULL) AS excluded
-            FROM entries e JOIN {ns}src s ON s.playlist_id = e.playlist_id
+            FROM {table} e JOIN {ns}src s ON s.playlist_id = e.playlist_id
         )
         SELECT *,
                CASE WHEN NOT excluded THEN

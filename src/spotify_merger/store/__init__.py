@@ -4,11 +4,13 @@
 - `pages`: fetched playlist pages, one transaction per page, and resume bookkeeping.
 - `calllog`: the log of every API call, committed with the data it belongs to.
 - `files`: exports written atomically (temp file, then one rename).
+- `lock`: one writing command per data dir at a time (exit 14 for the second).
 """
 
 from spotify_merger.store.calllog import CallLog, average_call_seconds
 from spotify_merger.store.database import Database, shield_ctrl_c, utc_now
 from spotify_merger.store.files import atomic_path, write_json, write_text_atomic
+from spotify_merger.store.lock import data_dir_lock
 from spotify_merger.store.pages import Page, PlaylistRow, begin_playlist, store_pages, stored_entries
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "atomic_path",
     "average_call_seconds",
     "begin_playlist",
+    "data_dir_lock",
     "shield_ctrl_c",
     "store_pages",
     "stored_entries",

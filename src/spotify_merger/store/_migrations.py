@@ -202,7 +202,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     # sync (spotify_merger.sync): a master is the lineage of one `run` (or one adopted playlist) and the
     # syncs that followed it. Each write is a journalled "run" of some kind; a sync appends after a
     # part's existing entries (base_count) and may remove URIs (write_removals), and fetched master
-    # parts are stored like sources but marked with their role, so the analysis never mistakes them.
+    # parts are stored like sources but marked in playlist_roles, so the analysis never mistakes them.
     (
         13,
         [
@@ -214,8 +214,8 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             # Entries the part held before this write: a sync appends at base_count + position.
             "ALTER TABLE write_parts ADD COLUMN base_count INTEGER DEFAULT 0",
             "UPDATE write_parts SET base_count = 0 WHERE base_count IS NULL",
-            "ALTER TABLE playlists ADD COLUMN role VARCHAR DEFAULT 'source'",  # source | master
-            "UPDATE playlists SET role = 'source' WHERE role IS NULL",
+            # Playlists stored that are not sources: the parts of a master, read back by sync.
+            "CREATE TABLE playlist_roles (playlist_id VARCHAR PRIMARY KEY, role VARCHAR NOT NULL)",
             """
             CREATE TABLE write_removals (
                 run_id VARCHAR NOT NULL,

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import duckdb
+
 from spotify_merger.store.calllog import CallLog
 from spotify_merger.store.database import Database, insert_rows, utc_now
 
@@ -231,6 +233,7 @@ class PlaylistRow:
     owner_name: str | None
     snapshot_id: str | None
     total: int | None
+    role: str = "source"  # or "master": a part of a master, read back by sync (never a default source)
 
 
 @dataclass
@@ -258,6 +261,7 @@ def begin_playlist(db: Database, meta: PlaylistRow, page_size: int, *, force_wip
                 "UPDATE playlists SET name = ?, owner_id = ?, owner_name = ? WHERE id = ?",
                 [meta.name, meta.owner_id, meta.owner_name, pid],
             )
+            _set_role(conn, pid, meta.role)
             if row is not None and row[3]:
                 return Resume("unchanged", set())
             offsets = conn.execute(
@@ -273,8 +277,15 @@ def begin_playlist(db: Database, meta: PlaylistRow, page_size: int, *, force_wip
             "VALUES (?, ?, ?, ?, ?, ?, ?, FALSE)",
             [pid, meta.name, meta.owner_id, meta.owner_name, meta.snapshot_id, meta.total, page_size],
         )
+        _set_role(conn, pid, meta.role)
     changed = row is not None and bool(had_pages and had_pages[0])
     return Resume("changed" if changed else "new", set())
+
+
+def _set_role(conn: duckdb.DuckDBPyConnection, playlist_id: str, role: str) -> None:
+    conn.execute("DELETE FROM playlist_roles WHERE playlist_id = ?", [playlist_id])
+    if role != "source":
+        conn.execute("INSERT INTO playlist_roles VALUES (?, ?)", [playlist_id, role])
 
 
 def stored_entries(db: Database, playlist_id: str) -> int:
