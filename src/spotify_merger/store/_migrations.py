@@ -209,6 +209,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             "ALTER TABLE write_runs ADD COLUMN kind VARCHAR DEFAULT 'run'",  # run | sync | adopt
             "ALTER TABLE write_runs ADD COLUMN master_id VARCHAR",  # the run_id that started the lineage
             "ALTER TABLE write_runs ADD COLUMN owner_id VARCHAR",  # the Spotify user who owns the master
+            "ALTER TABLE write_runs ADD COLUMN part_cap INTEGER",  # entries per part; NULL: Spotify's 10,000
             "UPDATE write_runs SET kind = 'run' WHERE kind IS NULL",
             "UPDATE write_runs SET master_id = run_id WHERE master_id IS NULL",
             # Entries the part held before this write: a sync appends at base_count + position.
