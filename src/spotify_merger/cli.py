@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from spotify_merger import __version__
-from spotify_merger.commands import emulator, fetch, report, write
+from spotify_merger.commands import emulator, fetch, report, sync, write
 from spotify_merger.commands.common import GlobalOptions
 
 app = typer.Typer(
@@ -59,7 +59,7 @@ def root(
     ctx.obj = GlobalOptions(data_dir, -1 if quiet else verbose, env_file)
 
 
-for _area in (emulator, fetch, report, write):
+for _area in (emulator, fetch, report, write, sync):
     _area.register(app)
 
 

@@ -1,4 +1,5 @@
-"""The whole job as library calls: `run_merge` (the `run` command), `report_only`, `verify_last`, `undo_last`.
+"""The whole job as library calls: `run_merge` (the `run` command), `report_only`, `verify_last`, `undo_last`,
+`sync_master`.
 
 `run_merge` is the seed's flow, made safe: sign in, fetch (resumably), store, optional audio
 features, analyse, print the dry-run report, confirm, create the master(s), add exactly once,
@@ -26,6 +27,10 @@ from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.spotify.signin import login
 from spotify_merger.store.database import Database
 from spotify_merger.store.lock import data_dir_lock
+from spotify_merger.sync.check import verify_master
+from spotify_merger.sync.engine import Syncer, SyncOptions
+from spotify_merger.sync.present import SyncSummary
+from spotify_merger.sync.record import SyncJournal
 from spotify_merger.write.execute import execute_plan
 from spotify_merger.write.journal import Journal
 from spotify_merger.write.summary import WriteOutcome
@@ -131,10 +136,14 @@ def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> Ver
     """Read back the master(s) of the last run and compare with its plan; VerifyError on mismatch."""
     _require_db(env)
     with data_dir_lock(env.data_dir, "verify"), Database(env.db_path) as db:
-        journal = Journal(db)
-        run = last_written_run(journal)
+        synced = SyncJournal(db)
+        master_id = synced.synced_master_last()
         with _client(env, client) as api:
-            result = verify_run(api, journal, run)
+            if master_id is not None:  # the last write was a sync: compare with what it recorded
+                result = verify_master(api, db, synced.master(master_id))
+            else:
+                journal = Journal(db)
+                result = verify_run(api, journal, last_written_run(journal))
         _print_verify(env, result)
         raise_for(result, env)
         return result
@@ -148,6 +157,15 @@ def undo_last(env: Environment, *, yes: bool, client: SpotifyClient | None = Non
         run_to_undo(journal)  # nothing to undo: say so before signing in
         with _client(env, client) as api:
             return undo_last_run(env, api, journal, yes=yes)
+
+
+def sync_master(
+    env: Environment, options: SyncOptions, *, client: SpotifyClient | None = None
+) -> SyncSummary:
+    """The `sync` command: bring the master up to date with its sources (see `spotify_merger.sync`)."""
+    env.ensure_dirs()
+    with data_dir_lock(env.data_dir, "sync"), Database(env.db_path) as db, _client(env, client) as api:
+        return Syncer(env, api, db, options).run()
 
 
 # -- helpers ---------------------------------------------------------------------------------------

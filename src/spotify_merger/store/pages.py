@@ -291,3 +291,61 @@ def _set_role(conn: duckdb.DuckDBPyConnection, playlist_id: str, role: str) -> N
 def stored_entries(db: Database, playlist_id: str) -> int:
     row = db.fetchone("SELECT count(*) FROM entries WHERE playlist_id = ?", [playlist_id])
     return int(row[0]) if row else 0
+
+
+def replace_entries(
+    db: Database,
+    meta: PlaylistRow,
+    start: int,
+    items: Sequence[object],
+    *,
+    page_size: int,
+    catalogue: bool = True,
+) -> None:
+    """Store what a playlist holds from position `start` on, in one transaction, as complete.
+
+    For playlists whose content the tool knows without a full read: a master part after a verified
+    write (`start`: the first position the write touched; entries before it are unchanged) or as a
+    run's journal recorded it. The row takes `meta`'s snapshot_id and total, so the next fetch with
+    the same snapshot reads nothing. `catalogue=False`: the items are bare URIs whose tracks are
+    stored already; storing them would shadow the full rows a later fetch brings.
+    """
+    pid = meta.id
+    fetched = utc_now()
+    entries, tracks, credits, artists = _rows_for(pid, start, items, fetched)
+    total = meta.total if meta.total is not None else start + len(items)
+    if not catalogue:
+        tracks, credits, artists = {}, {}, {}
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM entries WHERE playlist_id = ? AND position >= ?", [pid, start])
+        conn.execute("DELETE FROM fetched_pages WHERE playlist_id = ?", [pid])
+        conn.execute("DELETE FROM playlists WHERE id = ?", [pid])
+        conn.execute(
+            "INSERT INTO playlists (id, name, owner_id, owner_name, snapshot_id, total, page_size, fetched_at,"
+            " complete) VALUES (?, ?, ?, ?, ?, ?, ?, ?, TRUE)",
+            [pid, meta.name, meta.owner_id, meta.owner_name, meta.snapshot_id, total, page_size, fetched],
+        )
+        _set_role(conn, pid, meta.role)
+        insert_rows(conn, f"INSERT INTO entries ({_ENTRY_COLS})", entries, _ENTRY_TYPES)
+        insert_rows(
+            conn, f"INSERT OR IGNORE INTO tracks ({_TRACK_COLS})", list(tracks.values()), _TRACK_TYPES
+        )
+        insert_rows(
+            conn, "INSERT OR IGNORE INTO track_artists", list(credits.values()),
+            ("VARCHAR", "INTEGER", "VARCHAR", "VARCHAR"),
+        )  # fmt: skip
+        insert_rows(
+            conn,
+            "INSERT OR IGNORE INTO artists (id, name, fetched_at)",
+            [(aid, name, fetched) for aid, name in artists.items()],
+            ("VARCHAR", "VARCHAR", "TIMESTAMP"),
+        )
+        insert_rows(
+            conn,
+            "INSERT INTO fetched_pages",
+            [
+                (pid, off, min(page_size, total - off), meta.snapshot_id, fetched)
+                for off in range(0, total, page_size)
+            ],
+            ("VARCHAR", "INTEGER", "INTEGER", "VARCHAR", "TIMESTAMP"),
+        )
