@@ -202,3 +202,17 @@ def test_kill_9_leaves_no_stale_lock(emulator: Any, tmp_path: Path) -> None:
     proc.kill()
     proc.wait()
     assert invoke(world, "sync", "--yes").exit_code == 0
+
+
+def test_names_from_spotify_are_shown_as_data_in_the_terminal_and_the_html(emulator: Any, tmp_path: Path) -> None:
+    world = World(emulator, tmp_path)
+    [uri] = world.fresh_uris(1)
+    emulator.library.tracks[uri.rsplit(":", 1)[1]]["name"] = "<b>[red]Loud[/red]</b>\x1b[31m\nX"
+    emulator.edit_playlist(emulator.playlist_ids[0], add_uris=[uri])
+    result = invoke(world, "sync", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "\x1b[31m" not in result.stderr and "[red]Loud[/red]" in result.stderr
+    page = (world.env.exports_dir / "sync_report.html").read_text()
+    assert "&lt;b&gt;[red]Loud[/red]&lt;/b&gt;" in page and "<b>[red]" not in page
+    doc = json.loads((world.env.exports_dir / "sync_report.json").read_text())
+    assert doc["delta"]["added"] == 1 and doc["delta"]["new_songs"][0]["uri"] == uri

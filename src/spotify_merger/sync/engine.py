@@ -19,11 +19,19 @@ from spotify_merger.errors import ConflictError, NotFoundError
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.spotify.models import PlaylistInfo
 from spotify_merger.store.database import Database
+from spotify_merger.store.files import write_json
 from spotify_merger.sync import apply, fingerprint, read
 from spotify_merger.sync.choose import choose_master, merge_options_for, sources_for
 from spotify_merger.sync.delta import MAX_PART_ITEMS
 from spotify_merger.sync.plan import DELETED_HINT, Context, State, read_and_plan, remember_in_step
-from spotify_merger.sync.present import SyncSummary, export_report, show_delta, song_names, summarize
+from spotify_merger.sync.present import (
+    SUMMARY_JSON,
+    SyncSummary,
+    export_report,
+    show_delta,
+    song_names,
+    summarize,
+)
 from spotify_merger.sync.record import Master, SyncJournal
 from spotify_merger.write.journal import RunStatus
 
@@ -203,8 +211,6 @@ class Syncer:
         *,
         verified: bool,
     ) -> SyncSummary:
-        from spotify_merger.report.exports import write_json
-
         written = self.journal.written_by(self.runs)
         parts = self.journal.master(master.master_id).parts if master.master_id else master.parts
         sizes = {p.index: len(p.after if status == "synced" else p.before) for p in state.delta.parts}
@@ -214,7 +220,7 @@ class Syncer:
             sources=sources, options=merge.to_dict(), prune=self.options.prune, notes=state.notes,
             restored=state.settled.owed_copies,
         )  # fmt: skip
-        write_json(self.env.exports_dir / "sync_summary.json", summary.to_dict())
+        write_json(self.env.exports_dir / SUMMARY_JSON, summary.to_dict())
         return summary
 
 

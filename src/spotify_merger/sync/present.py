@@ -5,17 +5,23 @@ Every name and title here comes from Spotify or the user, so it is printed as da
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from spotify_merger.context import Environment
+from spotify_merger.report.sync_page import SyncDelta, SyncPartRow, SyncReport, SyncSongNote, render_sync_html
 from spotify_merger.store.database import Database
+from spotify_merger.store.files import write_json, write_text_atomic
 from spotify_merger.sync.delta import Delta, SongNote
 from spotify_merger.sync.record import Master, MasterPart, Written
 
 SAMPLE = 5
+SYNC_JSON = "sync_report.json"
+SYNC_HTML = "sync_report.html"
+SUMMARY_JSON = "sync_summary.json"
 
 
 @dataclass
@@ -160,43 +166,45 @@ def song_names(db: Database, delta: Delta) -> dict[str, str]:
 def export_report(
     env: Environment, master: Master, delta: Delta, names: dict[str, str], *, adopting: bool
 ) -> None:
-    """exports/sync_report.json: the delta per part, and every song each list names."""
-    from spotify_merger.report.exports import write_json
-
-    doc = {
+    """The exports' sync section: exports/sync_report.json (every song each list names) and the page
+    exports/sync_report.html."""
+    doc: SyncReport = {
         "master": master.base_name,
         "master_id": master.master_id or None,
         "adopting": adopting,
         "prune": delta.pruned,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "delta": delta_document(delta, names),
     }
-    write_json(env.exports_dir / "sync_report.json", doc)
+    write_json(env.exports_dir / SYNC_JSON, doc)
+    write_text_atomic(env.exports_dir / SYNC_HTML, render_sync_html(doc))
 
 
-def delta_document(delta: Delta, names: dict[str, str] | None = None) -> dict[str, Any]:
+def delta_document(delta: Delta, names: dict[str, str] | None = None) -> SyncDelta:
     """The delta as the exports hold it: per part, then the songs each list names."""
-    names = names or {}
+    known = names or {}
 
-    def notes(items: list[SongNote]) -> list[dict[str, Any]]:
+    def notes(items: list[SongNote]) -> list[SyncSongNote]:
         return [
-            {"uri": n.uri, "part": n.part, "copies": n.copies, "name": names.get(n.uri or "")} for n in items
+            {"uri": n.uri, "name": known.get(n.uri or ""), "part": n.part, "copies": n.copies} for n in items
         ]
 
+    parts: list[SyncPartRow] = [
+        {
+            "index": p.index,
+            "name": p.name,
+            "playlist_id": p.playlist_id,
+            "new": p.is_new,
+            "entries_before": len(p.before),
+            "entries_after": len(p.after),
+            "adds": len(p.appends),
+            "prunes": p.pruned,
+            "removed_uris": [r.uri for r in p.removals],
+        }
+        for p in delta.parts
+    ]
     return {
-        "parts": [
-            {
-                "index": p.index,
-                "name": p.name,
-                "playlist_id": p.playlist_id,
-                "new": p.is_new,
-                "entries_before": len(p.before),
-                "entries_after": len(p.after),
-                "adds": len(p.appends),
-                "prunes": p.pruned,
-                "removed_uris": [r.uri for r in p.removals],
-            }
-            for p in delta.parts
-        ],
+        "parts": parts,
         "added": delta.added,
         "pruned": delta.removed,
         "new_songs": notes(delta.new_songs),
