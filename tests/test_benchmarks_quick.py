@@ -16,7 +16,18 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = {"calls", "bytes", "latency", "rate", "rerun", "resume", "analysis", "startup", "emulator", "sync"}
+SCENARIOS = {
+    "calls",
+    "bytes",
+    "latency",
+    "rate",
+    "rerun",
+    "resume",
+    "analysis",
+    "startup",
+    "emulator",
+    "sync",
+}
 
 
 @pytest.fixture(scope="module")

@@ -204,7 +204,9 @@ def test_kill_9_leaves_no_stale_lock(emulator: Any, tmp_path: Path) -> None:
     assert invoke(world, "sync", "--yes").exit_code == 0
 
 
-def test_names_from_spotify_are_shown_as_data_in_the_terminal_and_the_html(emulator: Any, tmp_path: Path) -> None:
+def test_names_from_spotify_are_shown_as_data_in_the_terminal_and_the_html(
+    emulator: Any, tmp_path: Path
+) -> None:
     world = World(emulator, tmp_path)
     [uri] = world.fresh_uris(1)
     emulator.library.tracks[uri.rsplit(":", 1)[1]]["name"] = "<b>[red]Loud[/red]</b>\x1b[31m\nX"

@@ -58,14 +58,15 @@ def read_and_plan(ctx: Context, master: Master, sources: list[str], merge: Merge
     _check_parts(master, probe)
     snapshots = {pid: meta.snapshot_id for pid, meta in probe.metas.items()}
     notes = _in_step_notes(ctx, master, sources, merge, snapshots)
-    if master.master_id:
-        read.seed_from_journal(ctx.db, ctx.journal, master, ctx.page_size)
     if notes is not None:
+        # Nothing moved: the summary needs the parts' sizes only, which the snapshots came with.
         parts = [
-            PartDelta(p.index, p.name, p.playlist_id, read.contents(ctx.db, p.playlist_id))
+            PartDelta(p.index, p.name, p.playlist_id, [None] * (probe.metas[p.playlist_id].total or 0))
             for p in master.parts
         ]
         return State(master, Delta(parts), Settled({}), snapshots, probe.metas, notes)
+    if master.master_id:
+        read.seed_from_journal(ctx.db, ctx.journal, master, ctx.page_size)
     read.read_changed(ctx.env, ctx.client, ctx.db, sources, master.playlist_ids, probe.metas)
     settled = settle(ctx.journal, master, {pid: read.contents(ctx.db, pid) for pid in master.playlist_ids})
     ledger = ctx.journal.ledger(master.master_id) if master.master_id else {}
