@@ -21,7 +21,7 @@ def v1(world, method: str | None = None, route: str | None = None) -> int:  # ty
     return sum(n for (m, r, _s), n in world.calls.items() if method in (None, m) and route in (None, r))
 
 
-@pytest.mark.parametrize("profile", ["dev-2026", "extended"])
+@pytest.mark.parametrize("profile", ["dev-2026", pytest.param("extended", marks=pytest.mark.slow)])
 def test_nothing_changed_costs_one_call_per_source_and_part_at_most(emulator_factory, tmp_path, profile):  # type: ignore[no-untyped-def]
     emu = emulator_factory(profile=profile, playlist_sizes=(300, 300))
     world = World(emu, tmp_path, cap=200)
@@ -36,7 +36,7 @@ def test_nothing_changed_costs_one_call_per_source_and_part_at_most(emulator_fac
     assert "is up to date" in summary.line()
 
 
-@pytest.mark.parametrize("profile", ["dev-2026", "extended"])
+@pytest.mark.parametrize("profile", ["dev-2026", pytest.param("extended", marks=pytest.mark.slow)])
 def test_new_songs_are_appended_in_plan_order_within_the_cost_bound(emulator_factory, tmp_path, profile):  # type: ignore[no-untyped-def]
     emu = emulator_factory(profile=profile, playlist_sizes=(300, 300))
     world = World(emu, tmp_path)

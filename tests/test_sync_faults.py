@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from spotify_merger.cli import app
@@ -142,6 +143,7 @@ def test_a_source_changed_before_the_write_stops_with_11_then_the_rerun_is_exact
     world.check()
 
 
+@pytest.mark.slow
 def test_a_source_changed_during_the_write_stops_with_11_and_the_next_sync_catches_up(
     emulator: Any, tmp_path: Path
 ) -> None:

@@ -159,14 +159,7 @@ class Hooks:
         emu.traffic.record = record
         emu.traffic.roll = roll
         emu.traffic.admit = admit
-        server = emu._server
-        loud = server.handle_error
-
-        def handle_error(request: Any, address: Any) -> None:
-            if not isinstance(sys.exc_info()[1], ConnectionError):  # a killed client resets its sockets
-                loud(request, address)
-
-        server.handle_error = handle_error
+        quiet_resets(emu)
 
     def _spurious_429(self) -> Any:
         from spotify_merger.emulator._routing import ApiError
@@ -261,15 +254,23 @@ class Outcome:
 
 def run_client(emu: Any, hooks: Hooks, data: Path, workdir: Path, pycache: Path, kill_after: int | None,
                attempt: int) -> tuple[int, bool, str]:  # fmt: skip
+    args = ["--data-dir", str(data), "run", "--yes"]
+    return run_armed(emu, hooks, args, workdir, pycache, kill_after, f"attempt{attempt}")
+
+
+def run_armed(emu: Any, hooks: Any, args: list[str], workdir: Path, pycache: Path, kill_after: int | None,
+              name: str) -> tuple[int, bool, str]:  # fmt: skip
+    """Run `spotify-merger ARGS` as a user would (configured through the environment), with `hooks`
+    armed to kill it after `kill_after` answered requests; (exit code, killed, stderr)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "PLAYLIST_"))}
     env.update(emu.env())
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # cache bytecode outside the tree: starts stay fast
     env["PYTHONPYCACHEPREFIX"] = str(pycache)
-    out_path = workdir / f"attempt{attempt}.out"
-    err_path = workdir / f"attempt{attempt}.err"
+    out_path = workdir / f"{name}.out"
+    err_path = workdir / f"{name}.err"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "spotify_merger", "--data-dir", str(data), "run", "--yes"],
+            [sys.executable, "-m", "spotify_merger", *args],
             cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
         )  # fmt: skip
         hooks.arm(proc, kill_after)
@@ -282,6 +283,18 @@ def run_client(emu: Any, hooks: Hooks, data: Path, workdir: Path, pycache: Path,
                 proc.kill()
                 proc.wait()
     return rc, killed and rc == -signal.SIGKILL, err_path.read_text(errors="replace")
+
+
+def quiet_resets(emu: Any) -> None:
+    """A killed client resets its sockets: the emulator's server would print each traceback."""
+    server = emu._server
+    loud = server.handle_error
+
+    def handle_error(request: Any, address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            loud(request, address)
+
+    server.handle_error = handle_error
 
 
 def _error_and_hint(stderr: str) -> tuple[str | None, str | None]:

@@ -22,14 +22,13 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from soak_driver import _error_and_hint
+from soak_driver import _error_and_hint, quiet_resets, run_armed
 
 DOCUMENTED_STOPS = set(range(2, 15))  # ExitCode USAGE..BUSY; 1 would be an internal error
 MAX_ATTEMPTS = 8
@@ -211,14 +210,7 @@ class SyncHooks:
             self._on_answer(method, template, status)
 
         emu.traffic.record = record
-        server = emu._server
-        loud = server.handle_error
-
-        def handle_error(request: Any, address: Any) -> None:
-            if not isinstance(sys.exc_info()[1], ConnectionError):  # a killed client resets its sockets
-                loud(request, address)
-
-        server.handle_error = handle_error
+        quiet_resets(emu)
 
     def arm(self, proc: subprocess.Popen[bytes] | None, kill_after: int | None) -> None:
         with self.lock:
@@ -252,36 +244,8 @@ class SyncHooks:
 
 def run_sync(world: Any, hooks: SyncHooks, prune: bool, kill_after: int | None, attempt: int,
              pycache: Path) -> tuple[int, bool, str]:  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "PLAYLIST_"))}
-    env.update(world.emu.env())
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(pycache)
-    args = [
-        sys.executable,
-        "-m",
-        "spotify_merger",
-        "--data-dir",
-        str(world.env.data_dir),
-        "-q",
-        "sync",
-        "--yes",
-    ]
-    if prune:
-        args.append("--prune")
-    err_path = world.root / f"sync{attempt}.err"
-    with open(err_path, "wb") as err:
-        proc = subprocess.Popen(args, cwd=world.root, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=err)  # fmt: skip
-        hooks.arm(proc, kill_after)
-        try:
-            rc = proc.wait(timeout=300)
-        finally:
-            killed = hooks.fired
-            hooks.arm(None, None)
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    return rc, killed and rc == -signal.SIGKILL, err_path.read_text(errors="replace")
+    args = ["--data-dir", str(world.env.data_dir), "-q", "sync", "--yes", *(["--prune"] if prune else [])]
+    return run_armed(world.emu, hooks, args, world.root, pycache, kill_after, f"sync{attempt}")
 
 
 @dataclass

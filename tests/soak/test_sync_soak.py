@@ -4,7 +4,7 @@ under kill -9 and faults, each round ending with exactly the oracle's master.
     uv run pytest -m soak tests/soak/test_sync_soak.py          # 50 scenarios
     SYNC_SOAK_SCENARIOS=100 SOAK_SEED=7 uv run pytest -m soak tests/soak/test_sync_soak.py
 
-The full run writes `tests/soak/sync_soak_summary.json`; the default suite runs one small scenario.
+The full run writes `tests/soak/sync_soak_summary.json`; `-m slow` runs one small scenario.
 """
 
 from __future__ import annotations
@@ -65,8 +65,9 @@ def test_sync_soak(index: int, tmp_path: Path, soak_pycache: Path) -> None:
     assert outcome.ok, f"scenario {index} ({scenario}): {outcome.failure}"
 
 
+@pytest.mark.slow
 def test_sync_soak_short(tmp_path: Path, soak_pycache: Path) -> None:
-    """One small scenario in the default suite, with a kill, faults and hand edits."""
+    """One small scenario (`-m slow`), with a kill, faults and hand edits."""
     scenario = make_sync_scenario(SEED, 0, small=True)
     scenario.rounds[0].kills = scenario.rounds[0].kills or [12]
     outcome = drive_sync(scenario, tmp_path, soak_pycache)

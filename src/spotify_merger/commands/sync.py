@@ -7,13 +7,9 @@ from typing import Annotated
 
 import typer
 
-from spotify_merger.commands.common import (
-    MaxWaitOption,
-    build_env,
-    report_error,
-)
+from spotify_merger.commands.common import MaxWaitOption, build_env, run_command
 from spotify_merger.context import DEFAULT_MAX_WAIT
-from spotify_merger.errors import ExitCode, MergerError
+from spotify_merger.errors import MergerError
 
 # The library (and rich, spotipy, DuckDB) is imported inside the command, not here, so that
 # `spotify-merger --help` stays fast; see commands/__init__.py.
@@ -81,6 +77,7 @@ def register(app: typer.Typer) -> None:
         """
         from spotify_merger.pipeline import sync_master
         from spotify_merger.sync.engine import SyncOptions
+        from spotify_merger.sync.present import SyncSummary
 
         env = build_env(ctx, max_wait=max_wait)
         options = SyncOptions(
@@ -94,22 +91,22 @@ def register(app: typer.Typer) -> None:
             order=order,
             keep_weights=keep_weights,
         )
-        try:
-            summary = sync_master(env, options)
-        except MergerError as exc:
-            if as_json:
-                error = {
-                    "status": "error",
-                    "exit_code": int(exc.exit_code),
-                    "error": exc.message,
-                    "hint": exc.hint,
-                }
-                typer.echo(json.dumps(error))
-            report_error(env, exc)
-            raise typer.Exit(int(exc.exit_code)) from None
-        except KeyboardInterrupt:
-            env.stderr.print("[yellow]interrupted:[/yellow] stopped by Ctrl-C; what was written is recorded")
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+        def action() -> SyncSummary:
+            try:
+                return sync_master(env, options)
+            except MergerError as exc:
+                if as_json:  # the machine-readable answer, then the usual error line and hint
+                    error = {
+                        "status": "error",
+                        "exit_code": int(exc.exit_code),
+                        "error": exc.message,
+                        "hint": exc.hint,
+                    }
+                    typer.echo(json.dumps(error))
+                raise
+
+        summary = run_command(env, action)
         if as_json:
             typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
         else:

@@ -371,16 +371,17 @@ class SpotifyClient:
         if position is not None:
             body["position"] = position
         path = "tracks" if self.profile == ApiProfile.EXTENDED else "items"
-        res = self._call(
-            f"/playlists/{{id}}/{path}",
-            lambda: self.sp._post(f"playlists/{playlist_id}/{path}", payload=body),
-            method="POST",
-            idempotent=False,
+        return self._change_items(
+            "POST", path, lambda: self.sp._post(f"playlists/{playlist_id}/{path}", payload=body), "adding"
         )
+
+    def _change_items(self, method: str, path: str, send: Callable[[], object], doing: str) -> str:
+        """One change to a playlist's entries (never retried blindly); the snapshot_id it answers."""
+        res = self._call(f"/playlists/{{id}}/{path}", send, method=method, idempotent=False)
         snapshot = res.get("snapshot_id") if isinstance(res, dict) else None
         if not snapshot:
             raise MergerError(
-                "Spotify's answer to adding items carried no snapshot_id", "please report this as a bug"
+                f"Spotify's answer to {doing} items carried no snapshot_id", "please report this as a bug"
             )
         return str(snapshot)
 
@@ -396,18 +397,12 @@ class SpotifyClient:
         body: JsonObject = {path: [{"uri": u} for u in uris]}
         if snapshot_id:
             body["snapshot_id"] = snapshot_id
-        res = self._call(
-            f"/playlists/{{id}}/{path}",
+        return self._change_items(
+            "DELETE",
+            path,
             lambda: self.sp._delete(f"playlists/{playlist_id}/{path}", payload=body),
-            method="DELETE",
-            idempotent=False,
+            "removing",
         )
-        snapshot = res.get("snapshot_id") if isinstance(res, dict) else None
-        if not snapshot:
-            raise MergerError(
-                "Spotify's answer to removing items carried no snapshot_id", "please report this as a bug"
-            )
-        return str(snapshot)
 
     def unfollow_playlist(self, playlist_id: str) -> None:
         if self.profile == ApiProfile.EXTENDED:

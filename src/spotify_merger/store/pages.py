@@ -191,25 +191,9 @@ def store_pages(
             for aid, name in a.items():
                 artists.setdefault(aid, name)
         if fresh:
-            insert_rows(conn, f"INSERT INTO entries ({_ENTRY_COLS})", entries, _ENTRY_TYPES)
-            insert_rows(
-                conn, f"INSERT OR IGNORE INTO tracks ({_TRACK_COLS})", list(tracks.values()), _TRACK_TYPES
-            )
-            insert_rows(
-                conn, "INSERT OR IGNORE INTO track_artists", list(credits.values()),
-                ("VARCHAR", "INTEGER", "VARCHAR", "VARCHAR"),
-            )  # fmt: skip
-            insert_rows(
-                conn,
-                "INSERT OR IGNORE INTO artists (id, name, fetched_at)",
-                [(aid, name, fetched) for aid, name in artists.items()],
-                ("VARCHAR", "VARCHAR", "TIMESTAMP"),
-            )
-            insert_rows(
-                conn,
-                "INSERT INTO fetched_pages",
-                [(p.playlist_id, p.offset, len(p.items), p.snapshot_id, fetched) for p in fresh],
-                ("VARCHAR", "INTEGER", "INTEGER", "VARCHAR", "TIMESTAMP"),
+            _insert(conn, fetched, entries, tracks, credits, artists)
+            _insert_pages(
+                conn, [(p.playlist_id, p.offset, len(p.items), p.snapshot_id, fetched) for p in fresh]
             )
             for pid in {p.playlist_id for p in fresh}:
                 conn.execute("UPDATE playlists SET fetched_at = ? WHERE id = ?", [fetched, pid])
@@ -326,26 +310,38 @@ def replace_entries(
             [pid, meta.name, meta.owner_id, meta.owner_name, meta.snapshot_id, total, page_size, fetched],
         )
         _set_role(conn, pid, meta.role)
-        insert_rows(conn, f"INSERT INTO entries ({_ENTRY_COLS})", entries, _ENTRY_TYPES)
-        insert_rows(
-            conn, f"INSERT OR IGNORE INTO tracks ({_TRACK_COLS})", list(tracks.values()), _TRACK_TYPES
+        _insert(conn, fetched, entries, tracks, credits, artists)
+        pages = range(0, total, page_size)
+        _insert_pages(
+            conn, [(pid, off, min(page_size, total - off), meta.snapshot_id, fetched) for off in pages]
         )
-        insert_rows(
-            conn, "INSERT OR IGNORE INTO track_artists", list(credits.values()),
-            ("VARCHAR", "INTEGER", "VARCHAR", "VARCHAR"),
-        )  # fmt: skip
-        insert_rows(
-            conn,
-            "INSERT OR IGNORE INTO artists (id, name, fetched_at)",
-            [(aid, name, fetched) for aid, name in artists.items()],
-            ("VARCHAR", "VARCHAR", "TIMESTAMP"),
-        )
-        insert_rows(
-            conn,
-            "INSERT INTO fetched_pages",
-            [
-                (pid, off, min(page_size, total - off), meta.snapshot_id, fetched)
-                for off in range(0, total, page_size)
-            ],
-            ("VARCHAR", "INTEGER", "INTEGER", "VARCHAR", "TIMESTAMP"),
-        )
+
+
+def _insert(
+    conn: duckdb.DuckDBPyConnection,
+    fetched: datetime,
+    entries: list[tuple[Any, ...]],
+    tracks: dict[str, tuple[Any, ...]],
+    credits: dict[tuple[str, int], tuple[Any, ...]],
+    artists: dict[str, str | None],
+) -> None:
+    """Entries, and the tracks, credits and artists they reference (written once, shared by playlists)."""
+    insert_rows(conn, f"INSERT INTO entries ({_ENTRY_COLS})", entries, _ENTRY_TYPES)
+    insert_rows(conn, f"INSERT OR IGNORE INTO tracks ({_TRACK_COLS})", list(tracks.values()), _TRACK_TYPES)
+    insert_rows(
+        conn, "INSERT OR IGNORE INTO track_artists", list(credits.values()),
+        ("VARCHAR", "INTEGER", "VARCHAR", "VARCHAR"),
+    )  # fmt: skip
+    insert_rows(
+        conn,
+        "INSERT OR IGNORE INTO artists (id, name, fetched_at)",
+        [(aid, name, fetched) for aid, name in artists.items()],
+        ("VARCHAR", "VARCHAR", "TIMESTAMP"),
+    )
+
+
+def _insert_pages(conn: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+    """`fetched_pages` rows: (playlist id, offset, entries, snapshot_id, when)."""
+    insert_rows(
+        conn, "INSERT INTO fetched_pages", rows, ("VARCHAR", "INTEGER", "INTEGER", "VARCHAR", "TIMESTAMP")
+    )
