@@ -196,3 +196,28 @@ def test_adopting_a_playlist_made_by_hand(emulator_factory, tmp_path):  # type: 
     again = world.sync()
     world.check()
     assert again.added == 3 and again.master_id == summary.master_id
+
+
+def test_verify_undo_and_report_know_a_synced_master(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+    from spotify_merger.errors import VerifyError
+    from spotify_merger.pipeline import report_only, undo_last, verify_last
+
+    emu = emulator_factory(playlist_sizes=(300, 300))
+    world = World(emu, tmp_path, cap=200)
+    world.hand_remove(0, [5])  # the sync reads this part back and records what it holds
+    last = world.uris(world.parts[-1])
+    world.hand_add(len(world.parts) - 1, [last[0]] * (200 - len(last)))  # a full last part
+    emu.edit_playlist(emu.playlist_ids[0], add_uris=world.fresh_uris(30))
+    summary = world.sync()
+    world.check()
+    assert summary.new_parts, "the test wants a part made by sync"
+    assert verify_last(world.env).ok  # compares with what the sync verified, not the run's plan
+    # `report` with no sources analyses the sources only, never the master parts sync read back.
+    report = report_only(world.env, None, html=False)
+    assert {s["id"] for s in report.summary["sources"]} == set(emu.playlist_ids)
+    emu.edit_playlist(world.parts[-1], remove_positions=[0])
+    with pytest.raises(VerifyError):
+        verify_last(world.env)
+    undone = undo_last(world.env, yes=True)
+    assert sorted(r["id"] for r in undone.removed) == sorted(world.parts)
+    assert not set(world.parts) & set(emu.user_playlist_ids())
