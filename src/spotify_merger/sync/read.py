@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from spotify_merger.context import Environment
-from spotify_merger.errors import NotFoundError
+from spotify_merger.errors import ForbiddenError, NotFoundError
 from spotify_merger.spotify.client import ApiProfile, SpotifyClient
 from spotify_merger.spotify.ids import LIKED
 from spotify_merger.spotify.models import JsonObject, PlaylistInfo
@@ -62,9 +62,19 @@ def probe(client: SyncClient, sources: list[str], parts: list[str]) -> Probe:
         listed_ids = {m.id for m in listed}
         result.not_in_library.update(p for p in unlisted if p not in listed_ids)
     elif unlisted:
-        kept = client.in_library(unlisted)
-        result.not_in_library.update(p for p, k in zip(unlisted, kept, strict=True) if not k)
+        result.not_in_library.update(_not_in_library(client, unlisted))
     return result
+
+
+def _not_in_library(client: SyncClient, playlist_ids: list[str]) -> set[str]:
+    """Which of these playlists left the user's library: one library check, or (where an API has no
+    such check) the whole library listing."""
+    try:
+        kept = client.in_library(playlist_ids)
+    except (NotFoundError, ForbiddenError):
+        listed = {p.id for p in client.user_playlists()}
+        return {p for p in playlist_ids if p not in listed}
+    return {p for p, k in zip(playlist_ids, kept, strict=True) if not k}
 
 
 def _metadata_of_the_rest(client: SyncClient, need: list[str], parts: list[str], result: Probe) -> None:
