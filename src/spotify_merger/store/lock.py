@@ -46,8 +46,8 @@ def _holder(path: Path) -> str:
 def data_dir_lock(data_dir: Path, command: str) -> Iterator[None]:
     """Hold the data dir's lock for the duration; BusyError if another process holds it."""
     try:
-        import fcntl
-    except ImportError:  # not on this platform: DuckDB's own file lock still guards the database
+        import fcntl  # POSIX only, hence here: elsewhere DuckDB's own file lock still guards the database
+    except ImportError:
         yield
         return
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from spotify_merger.analyze import MergeOptions
 from spotify_merger.context import Environment
 from spotify_merger.errors import ConflictError, ForbiddenError, NothingToDoError, UsageError
+from spotify_merger.fetch.sources import resolve_sources
 from spotify_merger.spotify.ids import LIKED, parse_source
 from spotify_merger.spotify.models import PlaylistInfo
 from spotify_merger.sync.apply import SyncClient
@@ -87,8 +88,6 @@ def _refuse_unfinished_run(journal: SyncJournal, master: Master) -> None:
 
 
 def sources_for(env: Environment, master: Master, given: Sequence[str]) -> list[str]:
-    from spotify_merger.fetch.sources import resolve_sources
-
     if given:
         sources = resolve_sources(env, list(given))
     elif master.sources:

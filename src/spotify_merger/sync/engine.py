@@ -33,7 +33,9 @@ from spotify_merger.sync.present import (
     summarize,
 )
 from spotify_merger.sync.record import Master, SyncJournal
+from spotify_merger.write.confirm import ask
 from spotify_merger.write.journal import RunStatus
+from spotify_merger.write.writer import MasterWriter
 
 MAX_ROUNDS = 3
 
@@ -130,8 +132,6 @@ class Syncer:
         return self._summary(status, master, state, sources, merge, calls_before, verified=bool(self.runs))
 
     def _confirm(self) -> None:
-        from spotify_merger.write.confirm import ask
-
         if self.options.yes:
             return
         ask(
@@ -157,8 +157,6 @@ class Syncer:
         return all(now.metas[p].snapshot_id == state.snapshots.get(p) for p in touched)
 
     def _write(self, ctx: Context, state: State, sources: list[str], merge: MergeOptions) -> None:
-        from spotify_merger.write.writer import MasterWriter
-
         fingerprint.forget(self.db, state.master.master_id)
         run = self.journal.create_sync(
             state.master, state.delta, sources=sources, source_snapshots={s: state.snapshots.get(s) for s in sources},

@@ -8,8 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from rich.table import Table
+from rich.text import Text
 
 from spotify_merger.context import Environment
 from spotify_merger.report.sync_page import SyncDelta, SyncPartRow, SyncReport, SyncSongNote, render_sync_html
@@ -54,8 +57,6 @@ class SyncSummary:
         return sum(self.api_calls.values())
 
     def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
         doc = asdict(self)
         doc["api_calls_total"] = self.api_calls_total
         doc["exit_code"] = 0
@@ -222,9 +223,6 @@ def show_delta(
     """The dry run of a sync: per part what is added and pruned, then the hand edits detected."""
     if env.quiet:
         return
-    from rich.table import Table
-    from rich.text import Text
-
     console = env.stderr
     title = Text("Sync preview: ")
     title.append(clean(master), style="bold cyan")
@@ -257,8 +255,6 @@ def show_delta(
 
 
 def _print_notes(env: Environment, delta: Delta, names: dict[str, str]) -> None:
-    from rich.text import Text
-
     gone = "pruned" if delta.pruned else "kept; --prune removes them"
     sections = [
         ("New songs, appended in plan order", delta.new_songs),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from spotify_merger.context import Environment
 from spotify_merger.errors import ForbiddenError, NotFoundError
+from spotify_merger.fetch import fetch_sources
 from spotify_merger.spotify.client import ApiProfile, SpotifyClient
 from spotify_merger.spotify.ids import LIKED
 from spotify_merger.spotify.models import JsonObject, PlaylistInfo
@@ -137,8 +138,6 @@ def read_changed(
     metas: dict[str, PlaylistInfo],
 ) -> dict[str, int]:
     """Read the sources and parts whose snapshot moved; returns pages read per playlist."""
-    from spotify_merger.fetch import fetch_sources
-
     read: dict[str, int] = {}
     for ids, role in ((sources, "source"), (parts, "master")):
         if not ids:
