@@ -83,7 +83,10 @@ class Syncer:
             master = state.master
             if self.rounds == 1:
                 self._show(state)
-            if (state.delta.up_to_date and not state.settled.owed) or o.dry_run:
+            nothing = state.delta.up_to_date and not state.settled.owed
+            if nothing and state.pages_read and not self._unchanged_since_read(state, sources):
+                continue  # a part moved while we read it: read it again, plan again
+            if nothing or o.dry_run:
                 return self._without_writing(ctx, state, sources, merge, calls_before)
             if self.rounds == 1 or not o.yes:
                 self._confirm()
@@ -141,10 +144,14 @@ class Syncer:
         )
 
     def _unchanged_since_read(self, state: State, sources: list[str]) -> bool:
-        """Re-read the snapshots right before writing: a source that moved stops the sync (exit 11)."""
-        touched = {p.playlist_id for p in state.delta.touched if p.playlist_id}
-        touched |= {state.master.parts[i - 1].playlist_id for i in state.settled.owed}
-        now = read.probe(self.client, sources, sorted(touched))
+        """Re-read the snapshots before writing, or before calling a master that was read page by page up
+        to date: a source that moved stops the sync (exit 11), a part that moved means another round.
+
+        A playlist edited while its pages were read can come back mixed (old pages and new) without
+        its size changing; only its snapshot_id tells, and then the plan is not to be trusted.
+        """
+        parts = state.master.playlist_ids
+        now = read.probe(self.client, sources, parts)
         moved = _moved(sources, now.metas, state.snapshots)
         if moved:
             raise ConflictError(
@@ -154,7 +161,7 @@ class Syncer:
             )
         if now.not_found or now.not_in_library:
             raise NotFoundError("a master playlist left your library while sync was running", DELETED_HINT)
-        return all(now.metas[p].snapshot_id == state.snapshots.get(p) for p in touched)
+        return all(now.metas[p].snapshot_id == state.snapshots.get(p) for p in parts)
 
     def _write(self, ctx: Context, state: State, sources: list[str], merge: MergeOptions) -> None:
         fingerprint.forget(self.db, state.master.master_id)

@@ -49,6 +49,7 @@ class State:
     snapshots: dict[str, str | None]  # playlist id -> snapshot_id as read (sources and parts)
     metas: dict[str, PlaylistInfo]
     notes: dict[str, int] | None = None  # set when nothing moved since the master was last in step
+    pages_read: int = 0  # pages of sources and parts read in this round
 
 
 def read_and_plan(ctx: Context, master: Master, sources: list[str], merge: MergeOptions) -> State:
@@ -67,7 +68,7 @@ def read_and_plan(ctx: Context, master: Master, sources: list[str], merge: Merge
         return State(master, Delta(parts), Settled({}), snapshots, probe.metas, notes)
     if master.master_id:
         read.seed_from_journal(ctx.db, ctx.journal, master, ctx.page_size)
-    read.read_changed(ctx.env, ctx.client, ctx.db, sources, master.playlist_ids, probe.metas)
+    pages = read.read_changed(ctx.env, ctx.client, ctx.db, sources, master.playlist_ids, probe.metas)
     settled = settle(ctx.journal, master, {pid: read.contents(ctx.db, pid) for pid in master.playlist_ids})
     ledger = ctx.journal.ledger(master.master_id) if master.master_id else {}
     songs = identify(ctx.db, sources, master.playlist_ids, {u for led in ledger.values() for u in led}, merge)
@@ -84,7 +85,7 @@ def read_and_plan(ctx: Context, master: Master, sources: list[str], merge: Merge
     delta = plan_delta(
         songs.entries, states, songs.song_of, prune=ctx.prune, base_name=master.base_name, cap=ctx.cap
     )
-    return State(master, delta, settled, snapshots, probe.metas)
+    return State(master, delta, settled, snapshots, probe.metas, pages_read=sum(pages.values()))
 
 
 def _check_parts(master: Master, probe: Probe) -> None:
