@@ -9,7 +9,10 @@ the issue's "two playlists of 9,000"; larger sizes spread the entries over `play
 
 The library mimics the real shape: ~30% unique songs, a skewed weight distribution, 10% of songs
 also present as a single (same ISRC), 3% as a remaster (new ISRC, "- 2011 Remaster", duration
-within 2 s), plus a few local files and unavailable entries.
+within 2 s), plus a few local files and unavailable entries. Every track has its credit list
+(track_artists; one in ten has a guest), and about one title in seven carries annotations
+(credits, versions, remasters) and one album in twenty a version marker, so the title grammar
+reads a realistic share of non-trivial titles.
 """
 
 from __future__ import annotations
@@ -41,7 +44,11 @@ def synthesize(db_path: Path, entries: int, playlists: int) -> None:
                                 album_id, album_name, album_type, release_date, release_year, duration_ms,
                                 explicit, isrc, fetched_at)
             WITH base AS (
-                SELECT i, 'Song ' || i AS title, 'Artist ' || (i % {max(1, songs // 9)}) AS artist,
+                SELECT i, 'Song ' || i || CASE i % 21 WHEN 3 THEN ' (feat. Guest ' || (i % 97) || ')'
+                                                     WHEN 5 THEN ' - Live' WHEN 8 THEN ' (Radio Edit)'
+                                                     WHEN 13 THEN ' [Remastered 2009] (Live / Mono)'
+                                                     ELSE '' END AS title,
+                       'Artist ' || (i % {max(1, songs // 9)}) AS artist,
                        120000 + (hash(i) % 270000)::INTEGER AS duration, 1960 + (i % 65) AS year,
                        i % 7 = 0 AS explicit
                 FROM generate_series(0, {songs - 1}) t(i)
@@ -56,9 +63,20 @@ def synthesize(db_path: Path, entries: int, playlists: int) -> None:
             )
             SELECT printf('%020d%02d', c.i, c.copy),
                    'spotify:track:' || printf('%020d%02d', c.i, c.copy), 'track',
-                   c.title, 'ar' || b.artist, b.artist, b.artist, 'al' || c.i, 'Album ' || c.i, c.album_type,
+                   c.title, 'ar' || b.artist, b.artist, b.artist, 'al' || c.i,
+                   CASE WHEN c.i % 20 = 7 THEN 'Live at the Hall ' || c.i ELSE 'Album ' || c.i END, c.album_type,
                    b.year::VARCHAR, b.year, c.duration, b.explicit, c.isrc, current_timestamp
             FROM copies c JOIN base b USING (i)
+            """
+        )
+        # Credit lists: the primary artist, plus a guest on one track in ten.
+        conn.execute(
+            """
+            INSERT INTO track_artists
+            SELECT id, 0, primary_artist_id, primary_artist_name FROM tracks
+            UNION ALL
+            SELECT id, 1, 'guest' || (hash(id) % 500), 'Guest ' || (hash(id) % 500) FROM tracks
+            WHERE hash(id) % 10 = 0
             """
         )
         conn.execute(
@@ -128,7 +146,8 @@ def _child_analyse(db_path: str) -> dict[str, Any]:
 def _child(args: list[str]) -> dict[str, Any]:
     cmd = [sys.executable, __file__, *args]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def run(sizes: tuple[int, ...] = (18_000, 100_000, 1_000_000), playlists: int = 100) -> list[dict[str, Any]]:

@@ -14,7 +14,6 @@ import platform
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -22,7 +21,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spotify_merger.context import Environment
+    from spotify_merger.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -114,7 +117,7 @@ class Config:
 # -- environment helpers -----------------------------------------------------------------------------
 
 
-def test_env(data_dir: Path, settings: dict[str, str], **overrides: Any) -> Any:
+def test_env(data_dir: Path, settings: dict[str, str], **overrides: object) -> Environment:
     """A quiet, non-interactive Environment wired to an emulator (its consoles write to a null device)."""
     from spotify_merger.context import Environment
 
@@ -138,25 +141,18 @@ def child_env(settings: dict[str, str], pycache: Path | None = None) -> dict[str
 class KillSwitch:
     """SIGKILLs a subprocess the moment the emulator has answered the n-th request matching `when`.
 
-    It wraps the emulator's request recorder, so the kill lands at an exact request rather than
+    It listens to the emulator's request counter, so the kill lands at an exact request rather than
     after a polling delay.
     """
 
-    def __init__(self, emu: Any) -> None:
+    def __init__(self, emu: Emulator) -> None:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._when: Callable[[str, str, int], bool] = lambda m, r, s: False
         self._nth = 0
         self.seen = 0
         self.fired = False
-        original = emu.traffic.record
-
-        def record(method: str, template: str, status: int, nbytes: int) -> None:
-            original(method, template, status, nbytes)
-            self._check(method, template, status)
-
-        emu.traffic.record = record
-        _quiet_resets(emu)
+        emu.traffic.listeners.append(self._check)
 
     def arm(self, proc: subprocess.Popen[bytes], when: Callable[[str, str, int], bool], nth: int) -> None:
         with self._lock:
@@ -175,21 +171,6 @@ class KillSwitch:
                 self.fired = True
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(self._proc.pid, signal.SIGKILL)
-
-
-def _quiet_resets(emu: Any) -> None:
-    """A killed client resets its connections; the emulator's server would print each traceback."""
-    server = getattr(emu, "_server", None)
-    if server is None or getattr(server, "_resets_quiet", False):
-        return
-    loud = server.handle_error
-
-    def handle_error(request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            loud(request, client_address)
-
-    server.handle_error = handle_error
-    server._resets_quiet = True
 
 
 @contextlib.contextmanager
@@ -307,14 +288,16 @@ def fmt(value: float | None, unit: str = "") -> str:
 
 
 def print_table(rows: list[Row], errors: dict[str, str], title: str) -> None:
-    from rich.console import Console
+    from rich.console import Console, JustifyMethod
     from rich.table import Table
 
     table = Table(title=title, show_lines=False)
-    for name, justify in (("scenario", "left"), ("metric", "left"), ("ours", "right"),
-                          ("baseline / bound", "right"), ("ratio", "right"), ("target", "left"),
-                          ("", "center")):  # fmt: skip
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    columns: list[tuple[str, JustifyMethod]] = [
+        ("scenario", "left"), ("metric", "left"), ("ours", "right"), ("baseline / bound", "right"),
+        ("ratio", "right"), ("target", "left"), ("", "center"),
+    ]  # fmt: skip
+    for name, justify in columns:
+        table.add_column(name, justify=justify)
     last = None
     for row in rows:
         mark = "" if row.ok is None else ("[green]met[/green]" if row.ok else "[red]MISSED[/red]")

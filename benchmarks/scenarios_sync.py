@@ -18,11 +18,12 @@ from typing import Any
 
 from benchmarks.harness import Config, Row, test_env, timer
 from benchmarks.scenarios_api import _api_calls, _emulator
+from spotify_merger.emulator import Emulator
 
 PAGE_SIZE = 50
 
 
-def _new_songs(emu: Any, n: int) -> list[str]:
+def _new_songs(emu: Emulator, n: int) -> list[str]:
     """Catalogue tracks whose song is in no playlist yet (new songs for the master)."""
     taken = {u for pid in emu.all_playlist_ids() for u in emu.playlist_uris(pid) if u}
     keys = {emu.library.song_key(u) for u in taken}

@@ -2,14 +2,20 @@
 
 It fills the same tables the fetcher fills, with the same meaning, so analysis tests can state
 exactly the library they need (a remaster, a clean edit, an undated entry) in a few lines.
+Fixtures (registered in `conftest.py`): `db`, an empty database under tmp_path; `data`, a builder on it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypedDict
+
+import duckdb
+import pytest
 
 from spotify_merger.store.database import Database
 
@@ -34,6 +40,23 @@ class Unavailable:
     added_at: dt.datetime | None = None
 
 
+class TrackFields(TypedDict, total=False):
+    """The keyword arguments of `AnalysisData.track`, for functions that pass them on."""
+
+    name: str
+    artist: str
+    id: str | None
+    duration_ms: int | None
+    isrc: str | None
+    explicit: bool | None
+    release_date: str | None
+    linked_from_id: str | None
+    type: str
+    album: str
+    album_type: str
+    artists: list[str] | None
+
+
 @dataclass
 class At:
     """A track entry with an explicit added_at (None = undated)."""
@@ -42,14 +65,37 @@ class At:
     added_at: dt.datetime | None
 
 
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    with Database(tmp_path / "a.duckdb") as database:
+        yield database
+
+
+@pytest.fixture
+def data(db: Database) -> AnalysisData:
+    return AnalysisData(db)
+
+
 class AnalysisData:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.tracks: dict[str, dict[str, Any]] = {}
         self._pending: list[dict[str, Any]] = []
+        self._credits: list[list[Any]] = []
 
     def flush(self) -> None:
         """Write the tracks defined so far in one statement (row-by-row inserts are slow in DuckDB)."""
+        if self._credits:
+            from spotify_merger.store.database import insert_rows
+
+            with self.db.lock:
+                insert_rows(
+                    self.db.conn,
+                    "INSERT OR REPLACE INTO track_artists",
+                    self._credits,
+                    ["VARCHAR", "INTEGER", "VARCHAR", "VARCHAR"],
+                )
+            self._credits = []
         if not self._pending:
             return
         import pandas as pd
@@ -85,8 +131,13 @@ class AnalysisData:
         type: str = "track",
         album: str = "Album",
         album_type: str = "album",
+        artists: list[str] | None = None,
     ) -> str:
+        """A track; `artists` (the full credit list, in order) is stored like the fetcher stores it."""
         tid = id or new_id()
+        if artists:
+            artist = artists[0]
+            self._credits.extend([tid, i, "a_" + name, name] for i, name in enumerate(artists))
         year = int(release_date[:4]) if release_date else None
         row = {
             "id": tid,
@@ -95,7 +146,7 @@ class AnalysisData:
             "name": name,
             "primary_artist_id": "a_" + artist,
             "primary_artist_name": artist,
-            "artist_names": artist,
+            "artist_names": ", ".join(artists) if artists else artist,
             "album_id": "al_" + album,
             "album_name": album,
             "album_type": album_type,
@@ -116,7 +167,7 @@ class AnalysisData:
     def playlist(
         self,
         pid: str,
-        entries: list[str | Local | Unavailable | At],
+        entries: Sequence[str | Local | Unavailable | At],
         *,
         name: str | None = None,
         complete: bool = True,
@@ -213,7 +264,7 @@ _ENTRY_COLS = [
 ]
 
 
-def _insert_entries(conn: Any, rows: list[list[Any]]) -> None:
+def _insert_entries(conn: duckdb.DuckDBPyConnection, rows: list[list[Any]]) -> None:
     import pandas as pd
 
     frame = pd.DataFrame(rows, columns=_ENTRY_COLS)

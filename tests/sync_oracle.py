@@ -72,9 +72,9 @@ class MasterModel:
             return key(uri) or uri
 
         wanted = Counter(song(u) for u in plan)  # the plan repeats a song as often as its weight
-        tool_added = Counter()  # song -> copies the tool added (kept or removed since)
-        present = Counter()  # song -> copies in the master now
-        accounted = Counter()  # song -> sum over parts and URIs of max(added, present)
+        tool_added: Counter[str] = Counter()  # song -> copies the tool added (kept or removed since)
+        present: Counter[str] = Counter()  # song -> copies in the master now
+        accounted: Counter[str] = Counter()  # song -> sum over parts and URIs of max(added, present)
         for items, led in zip(self.parts, self.ledger, strict=True):
             here = Counter(u for u in items if u is not None)
             for u in set(here) | set(led):
@@ -101,12 +101,12 @@ class MasterModel:
             tool_copies: dict[str, list[tuple[int, int]]] = {}
             for p, (items, led) in enumerate(zip(self.parts, self.ledger, strict=True)):
                 seen: Counter[str] = Counter()
-                for i, u in enumerate(items):
-                    if u is None:
+                for i, item in enumerate(items):
+                    if item is None:
                         continue
-                    seen[u] += 1
-                    if seen[u] <= led[u]:
-                        tool_copies.setdefault(song(u), []).append((p, i))
+                    seen[item] += 1
+                    if seen[item] <= led[item]:
+                        tool_copies.setdefault(song(item), []).append((p, i))
             drop: dict[int, set[int]] = {}
             for s, where in tool_copies.items():
                 excess = len(where) - wanted[s]

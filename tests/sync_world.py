@@ -16,6 +16,7 @@ from typing import Any
 
 from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
 from spotify_merger.context import Environment
+from spotify_merger.emulator import Emulator
 from spotify_merger.fetch import fetch_sources
 from spotify_merger.pipeline import RunOptions, run_merge, sync_master
 from spotify_merger.store.database import Database
@@ -29,7 +30,7 @@ _dirs = itertools.count(1)
 class World:
     def __init__(
         self,
-        emu: Any,
+        emu: Emulator,
         root: Path,
         *,
         name: str = "Synced",
@@ -58,7 +59,7 @@ class World:
         return list(self.emu.playlist_uris(pid))
 
     def key(self, uri: str) -> str | None:
-        return self.emu.library.song_key(uri)  # type: ignore[no-any-return]
+        return self.emu.library.song_key(uri)
 
     def independent_plan(self) -> list[str]:
         env = Environment.for_tests(self.root / f"independent{next(_dirs)}", self.emu.env())

@@ -8,16 +8,25 @@ the analysis code.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TypedDict
 
 import pytest
 
+from fixtures import FetchedLibrary, LibraryOf
 from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
 from spotify_merger.store.database import Database
 
 
-def truth(lib):
+class SourceTruth(TypedDict):
+    entries: int
+    local: int
+    unavailable: int
+    weights: Counter[str | None]
+
+
+def truth(lib: FetchedLibrary) -> list[SourceTruth]:
     """Per source: entries, local, unavailable, and a Counter of song keys (the weights)."""
-    out = []
+    out: list[SourceTruth] = []
     for pid in lib.sources:
         uris = lib.uris[pid]
         local = sum(1 for u in uris if u and u.startswith("spotify:local:"))
@@ -28,7 +37,7 @@ def truth(lib):
 
 
 @pytest.mark.parametrize("profile", ["dev-2026", "extended"])
-def test_report_counts_match_the_ground_truth(fetched_library, profile):
+def test_report_counts_match_the_ground_truth(fetched_library: LibraryOf, profile: str) -> None:
     lib = fetched_library(profile)
     t1, t2 = truth(lib)
     songs1, songs2 = set(t1["weights"]), set(t2["weights"])
@@ -66,7 +75,7 @@ def test_report_counts_match_the_ground_truth(fetched_library, profile):
     assert r["impact"]["songs_with_several_ids"] >= 1  # the seeded library has same-song copies
 
 
-def test_keep_weights_plan_matches_the_heaviest_source(fetched_library):
+def test_keep_weights_plan_matches_the_heaviest_source(fetched_library: LibraryOf) -> None:
     lib = fetched_library("dev-2026")
     t1, t2 = truth(lib)
     with Database(lib.db_path, read_only=True) as db:
@@ -77,7 +86,7 @@ def test_keep_weights_plan_matches_the_heaviest_source(fetched_library):
     assert Counter(lib.song_keys[u] for u in plan.uris) == expected
 
 
-def test_dev_profile_dna_uses_metadata_and_says_why(fetched_library):
+def test_dev_profile_dna_uses_metadata_and_says_why(fetched_library: LibraryOf) -> None:
     lib = fetched_library("dev-2026")
     with Database(lib.db_path, read_only=True) as db:
         dna = SpotifyAnalyzer(db, lib.sources).musical_dna()
@@ -87,12 +96,15 @@ def test_dev_profile_dna_uses_metadata_and_says_why(fetched_library):
     assert dna["metadata"]["p1"]["timeline"]
 
 
-def test_extended_profile_dna_uses_audio_features(fetched_library):
+def test_extended_profile_dna_uses_audio_features(fetched_library: LibraryOf) -> None:
     lib = fetched_library("extended")
     with Database(lib.db_path, read_only=True) as db:
         dna = SpotifyAnalyzer(db, lib.sources).musical_dna()
     assert dna["mode"] == "audio-features"
     assert dna["audio_feature_coverage"] > 0.9
-    energy = dna["audio_features"]["features"]["energy"]
-    assert 0 < energy["p1"]["mean"] < 1
+    features = dna["audio_features"]
+    assert features is not None
+    energy = features["features"]["energy"]
+    mean = energy["p1"]["mean"]
+    assert mean is not None and 0 < mean < 1
     assert sum(energy["p1"]["histogram"].values()) > 0

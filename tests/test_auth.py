@@ -11,22 +11,24 @@ import logging
 import os
 import socket
 import stat
-from typing import Any
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
 from typer.testing import CliRunner
 
+from fixtures import EnvFor
 from spotify_merger.cli import app
-from spotify_merger.context import SETTINGS
+from spotify_merger.context import SETTINGS, Environment
+from spotify_merger.emulator import Emulator
 from spotify_merger.errors import AuthError, UsageError
 from spotify_merger.spotify.auth import SCOPES, auth_manager, validate_redirect_uri
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.spotify.signin import login
 
 
-def free_redirect(emu: Any) -> str:
+def free_redirect(emu: Emulator) -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -41,7 +43,7 @@ def browser(url: str) -> bool:
     return True
 
 
-def interactive_env(emu: Any, env_for: Any, *, secret: bool) -> Any:
+def interactive_env(emu: Emulator, env_for: EnvFor, *, secret: bool) -> Environment:
     return env_for(
         emu,
         settings={
@@ -53,7 +55,9 @@ def interactive_env(emu: Any, env_for: Any, *, secret: bool) -> Any:
 
 
 @pytest.mark.parametrize("secret", [False, True], ids=["pkce", "secret"])
-def test_login_writes_a_private_cache_that_later_calls_use(secret, emulator, env_for):  # type: ignore[no-untyped-def]
+def test_login_writes_a_private_cache_that_later_calls_use(
+    secret: bool, emulator: Emulator, env_for: EnvFor
+) -> None:
     env = interactive_env(emulator, env_for, secret=secret)
     env.refresh_token = None
     who = login(env, open_url=browser)
@@ -87,24 +91,31 @@ def test_scopes_are_only_what_the_job_needs() -> None:
 @pytest.mark.parametrize(
     ("uri", "words"),
     [
-        ("http://localhost:8888/callback", "`localhost`"),
-        ("http://example.com/callback", "not a loopback IP"),
-        ("ftp://127.0.0.1/cb", "not a valid http(s) URL"),
+        ("http://localhost:8888/callback", "uses `localhost`"),
+        ("http://example.com/callback", "not on a loopback IP"),
+        ("ftp://127.0.0.1/cb", "not an http URL"),
+        ("https://127.0.0.1:8888/callback", "uses https"),
+        ("https://example.com/callback", "uses https"),
+        ("http://127.0.0.1/callback", "has no port"),
+        ("http://[::1]/callback", "has no port"),
+        ("http://127.0.0.1:99999/callback", "invalid port"),
     ],
 )
-def test_redirect_uri_rules(uri, words, emulator, env_for):  # type: ignore[no-untyped-def]
+def test_redirect_uri_rules(uri: str, words: str, emulator: Emulator, env_for: EnvFor) -> None:
     with pytest.raises(UsageError) as info:
         validate_redirect_uri(uri)
     assert words in info.value.message
+    assert "must be http://127.0.0.1:PORT/PATH" in info.value.message  # the rule is named
     env = env_for(emulator, settings={"SPOTIFY_REDIRECT_URI": uri})
+    opened: list[str] = []
     with pytest.raises(UsageError):
-        login(env, open_url=browser)
+        login(env, open_url=opened.append, timeout=300)
+    assert opened == []  # refused up front: no browser, no 300 s wait
     validate_redirect_uri("http://127.0.0.1:8888/callback")
     validate_redirect_uri("http://[::1]:8888/callback")
-    validate_redirect_uri("https://example.com/callback")
 
 
-def test_state_mismatch_is_refused(emulator, env_for):  # type: ignore[no-untyped-def]
+def test_state_mismatch_is_refused(emulator: Emulator, env_for: EnvFor) -> None:
     env = interactive_env(emulator, env_for, secret=False)
 
     def forged(url: str) -> bool:
@@ -122,7 +133,7 @@ def test_state_mismatch_is_refused(emulator, env_for):  # type: ignore[no-untype
     assert not env.token_cache_path.exists()
 
 
-def test_invalid_client_id_never_redirects(emulator, env_for):  # type: ignore[no-untyped-def]
+def test_invalid_client_id_never_redirects(emulator: Emulator, env_for: EnvFor) -> None:
     env = interactive_env(emulator, env_for, secret=False)
     env.client_id = "f" * 32
     seen: list[int] = []
@@ -138,7 +149,7 @@ def test_invalid_client_id_never_redirects(emulator, env_for):  # type: ignore[n
     assert "client id" in info.value.hint
 
 
-def test_no_usable_credentials(emulator, env_for):  # type: ignore[no-untyped-def]
+def test_no_usable_credentials(emulator: Emulator, env_for: EnvFor) -> None:
     with pytest.raises(AuthError) as info:
         auth_manager(env_for(emulator, settings={"SPOTIFY_REFRESH_TOKEN": None}))
     assert "not signed in" in info.value.message
@@ -147,14 +158,16 @@ def test_no_usable_credentials(emulator, env_for):  # type: ignore[no-untyped-de
     assert "SPOTIFY_CLIENT_ID" in info.value.message
 
 
-def test_tokens_never_reach_output_or_logs(emulator, tmp_path, caplog):  # type: ignore[no-untyped-def]
+def test_tokens_never_reach_output_or_logs(
+    emulator: Emulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     emulator.configure(token_ttl=1)  # many refreshes: many tokens that must stay secret
     env: dict[str, str | None] = dict.fromkeys(SETTINGS)
     env.update(emulator.env())
     caplog.set_level(logging.DEBUG)
     result = CliRunner().invoke(
         app,
-        ["-vv", "--data-dir", str(tmp_path / "data"), "--env-file", str(tmp_path / "x.env"), "fetch"],
+        ["-vv", "--data-dir", str(tmp_path / "data"), "--env-file", os.devnull, "fetch"],
         env=env,
     )
     assert result.exit_code == 0, result.output

@@ -42,7 +42,8 @@ def quick_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "targets met:" in proc.stdout
-    return json.loads(out.read_text())
+    document: dict[str, Any] = json.loads(out.read_text())
+    return document
 
 
 def _rows(results: dict[str, Any], scenario: str) -> dict[str, dict[str, Any]]:

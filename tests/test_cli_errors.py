@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import typer
-from rich.console import Console
 
 from spotify_merger.commands.common import run_command
 from spotify_merger.context import Environment
@@ -17,7 +16,7 @@ from spotify_merger.errors import ExitCode, QuotaExceededError
 def env_with_capture(tmp_path: Path, verbosity: int = 0) -> tuple[Environment, io.StringIO]:
     env = Environment.for_tests(tmp_path)
     err = io.StringIO()
-    env._stderr = Console(file=err, width=200)
+    env.capture(None, err, width=200)
     env.verbosity = verbosity
     return env, err
 
@@ -30,7 +29,7 @@ def test_domain_error_is_one_line_with_a_hint_and_its_exit_code(tmp_path: Path) 
 
     with pytest.raises(typer.Exit) as info:
         run_command(env, fail)
-    assert info.value.exit_code == ExitCode.QUOTA_EXCEEDED == 7
+    assert info.value.exit_code == ExitCode.QUOTA_EXCEEDED.value == 7
     lines = err.getvalue().strip().splitlines()
     assert lines[0].startswith("error: this app's Spotify API quota is used up")
     assert lines[1].startswith("hint: ")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from emulator_fixtures import EmulatorFactory
+from fixtures import EnvFor
+from spotify_merger.emulator import Emulator
 from spotify_merger.errors import ForbiddenError
 from spotify_merger.spotify.client import SpotifyClient
 
@@ -11,11 +14,11 @@ PROFILES = ["dev-2026", "extended"]
 
 
 @pytest.fixture(params=PROFILES)
-def emu(request, emulator_factory):  # type: ignore[no-untyped-def]
+def emu(request: pytest.FixtureRequest, emulator_factory: EmulatorFactory) -> Emulator:
     return emulator_factory(profile=request.param)
 
 
-def test_profile_is_detected_from_the_metadata_call(emu, env_for):  # type: ignore[no-untyped-def]
+def test_profile_is_detected_from_the_metadata_call(emu: Emulator, env_for: EnvFor) -> None:
     with SpotifyClient.connect(env_for(emu)) as client:
         meta = client.playlist_meta(emu.playlist_ids[0])
         assert client.profile == emu.profile
@@ -28,7 +31,7 @@ def test_profile_is_detected_from_the_metadata_call(emu, env_for):  # type: igno
         assert client.policy.total_calls == 1
 
 
-def test_items_page_puts_the_entry_under_item(emu, env_for):  # type: ignore[no-untyped-def]
+def test_items_page_puts_the_entry_under_item(emu: Emulator, env_for: EnvFor) -> None:
     pid = emu.playlist_ids[0]
     with SpotifyClient.connect(env_for(emu)) as client:
         client.playlist_meta(pid)
@@ -42,7 +45,7 @@ def test_items_page_puts_the_entry_under_item(emu, env_for):  # type: ignore[no-
     assert emu.calls("GET", f"/v1/playlists/{{id}}/{route}", 200) == 1
 
 
-def test_not_owned_playlist_in_dev_mode_explains_the_2026_rule(emu, env_for):  # type: ignore[no-untyped-def]
+def test_not_owned_playlist_in_dev_mode_explains_the_2026_rule(emu: Emulator, env_for: EnvFor) -> None:
     pid = emu.other_playlist_id
     with SpotifyClient.connect(env_for(emu)) as client:
         client.playlist_meta(emu.playlist_ids[0])
@@ -55,7 +58,7 @@ def test_not_owned_playlist_in_dev_mode_explains_the_2026_rule(emu, env_for):  #
     assert "spotify-merger playlists" in info.value.hint
 
 
-def test_write_endpoints_follow_the_profile(emu, env_for):  # type: ignore[no-untyped-def]
+def test_write_endpoints_follow_the_profile(emu: Emulator, env_for: EnvFor) -> None:
     src = emu.playlist_ids[0]
     uris = [u for u in emu.playlist_uris(src) if u and not u.startswith("spotify:local:")][:3]
     with SpotifyClient.connect(env_for(emu)) as client:
@@ -76,7 +79,7 @@ def test_write_endpoints_follow_the_profile(emu, env_for):  # type: ignore[no-un
         assert emu.calls("DELETE", "/v1/playlists/{id}/followers", 200) == 1
 
 
-def test_audio_features_and_artists_exist_only_in_extended(emu, env_for):  # type: ignore[no-untyped-def]
+def test_audio_features_and_artists_exist_only_in_extended(emu: Emulator, env_for: EnvFor) -> None:
     tracks = list(emu.library.tracks)[:5]
     artist_ids = list(emu.library.artists)[:3]
     with SpotifyClient.connect(env_for(emu)) as client:
@@ -92,7 +95,7 @@ def test_audio_features_and_artists_exist_only_in_extended(emu, env_for):  # typ
     assert [a["id"] for a in artists] == artist_ids and all("genres" in a for a in artists)
 
 
-def test_liked_and_user_playlists(emu, env_for):  # type: ignore[no-untyped-def]
+def test_liked_and_user_playlists(emu: Emulator, env_for: EnvFor) -> None:
     with SpotifyClient.connect(env_for(emu)) as client:
         liked = client.liked_page(0)
         mine = client.user_playlists()

@@ -34,6 +34,10 @@ def test_demo_command_runs_the_whole_flow(tmp_path: Path) -> None:
     out = done.stdout + done.stderr
     for expected in ("OAuth PKCE", "Operation Summary", "WRITE OPERATION PREVIEW", "SUCCESS!", "Verified"):
         assert expected in out, expected
+    # The demo signs in through the emulator's page: no browser is opened, so none is announced;
+    # and none of our own markup shows as text.
+    assert "Opening your browser" not in out
+    assert not [tag for tag in ("[bold", "[dim", "[green", "[/", "[cyan", "[yellow") if tag in out]
     summary = json.loads((tmp_path / "demo" / "exports" / "run_summary.json").read_text())
     assert summary["verified"] is True and summary["playlists"][0]["tracks"] > 300
     assert summary["api_calls"]["POST /me/playlists"] == 1
@@ -59,6 +63,9 @@ def test_demo_in_the_extended_profile(tmp_path: Path) -> None:
     assert outcome.verified
     assert [p.name.rsplit(" ", 1)[-1] for p in outcome.playlists] == ["(1/2)", "(2/2)"]
     assert outcome.playlists[0].tracks == 250
+    # The report shown before the write planned the same parts as the write made.
+    report = json.loads((tmp_path / "demo" / "exports" / "dry_run_report.json").read_text())
+    assert [p["name"] for p in report["planned_master"]["parts"]] == [p.name for p in outcome.playlists]
 
 
 def test_the_demo_never_wipes_a_directory_it_did_not_make(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from emulator_fixtures import bearer_session
+from emulator_fixtures import EmulatorFactory, bearer_session
 from spotify_merger.emulator import Emulator
 
 
@@ -74,7 +74,7 @@ def test_paging_is_ordered_and_complete(emulator: Emulator) -> None:
     assert past["items"] == [] and past["next"] is None
 
 
-def test_dev_entries_use_item_and_extended_entries_carry_both(emulator_factory: Any) -> None:
+def test_dev_entries_use_item_and_extended_entries_carry_both(emulator_factory: EmulatorFactory) -> None:
     for profile, limit in (("dev-2026", 50), ("extended", 100)):
         emu = emulator_factory(profile=profile, playlist_sizes=(120, 60))
         s = bearer_session(emu)
@@ -118,7 +118,7 @@ def test_dev_profile_removed_endpoints_and_fields(emulator: Emulator) -> None:
     assert collab.status_code == 200
 
 
-def test_extended_profile_batch_endpoints_and_relinking(emulator_factory: Any) -> None:
+def test_extended_profile_batch_endpoints_and_relinking(emulator_factory: EmulatorFactory) -> None:
     emu = emulator_factory(profile="extended")
     s = bearer_session(emu)
     api = emu.api_base
@@ -144,7 +144,7 @@ def test_fields_filter(emulator: Emulator) -> None:
     p1 = emu.playlist_ids[0]
     page = s.get(
         f"{emu.api_base}/playlists/{p1}/items",
-        params={"limit": 3, "fields": "total,next,items(added_at,added_by.id,item(name,album(name,href)))"},
+        params={"limit": "3", "fields": "total,next,items(added_at,added_by.id,item(name,album(name,href)))"},
     ).json()
     assert set(page) == {"total", "next", "items"}
     assert set(page["items"][0]) == {"added_at", "added_by", "item"}
@@ -154,7 +154,7 @@ def test_fields_filter(emulator: Emulator) -> None:
     assert "fields=" in page["next"]
     excluded = s.get(
         f"{emu.api_base}/playlists/{p1}/items",
-        params={"limit": 1, "fields": "items.item.album(!images,available_markets)"},
+        params={"limit": "1", "fields": "items.item.album(!images,available_markets)"},
     ).json()
     assert "images" not in excluded["items"][0]["item"]["album"]
     pl = s.get(f"{emu.api_base}/playlists/{p1}", params={"fields": "snapshot_id,items.total"}).json()
@@ -170,7 +170,7 @@ def test_add_rules_local_uris_cap_position_and_snapshot(emulator: Emulator) -> N
     snap0 = emu.playlist_snapshot(pid)
     r = s.post(f"{api}/playlists/{pid}/items", json={"uris": uris[:2]})
     assert r.status_code == 201 and r.json()["snapshot_id"] == emu.playlist_snapshot(pid) != snap0
-    r = s.post(f"{api}/playlists/{pid}/items", params={"uris": uris[2], "position": 0})
+    r = s.post(f"{api}/playlists/{pid}/items", params={"uris": uris[2], "position": "0"})
     assert r.status_code == 201 and emu.playlist_uris(pid) == [uris[2], uris[0], uris[1]]
     error_of(s.post(f"{api}/playlists/{pid}/items", json={"uris": uris[:101]}), 400)
     local = next(u for u in emu.playlist_uris(emu.playlist_ids[0]) if u and u.startswith("spotify:local:"))
@@ -315,7 +315,7 @@ def test_token_endpoint_errors(emulator: Emulator) -> None:
     assert r.json()["error"] == "invalid_grant"
 
 
-def test_tokens_expire(emulator_factory: Any) -> None:
+def test_tokens_expire(emulator_factory: EmulatorFactory) -> None:
     emu = emulator_factory(token_ttl=1)
     r = requests.post(
         f"{emu.accounts_base}/api/token",

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import pytest
 import requests
 import spotipy
-from spotipy.oauth2 import SpotifyOAuth, SpotifyPKCE
+from spotipy.oauth2 import SpotifyAuthBase, SpotifyOAuth, SpotifyPKCE
 
+from emulator_fixtures import EmulatorFactory
 from spotify_merger.emulator import Emulator
 
 SCOPES = "playlist-read-private playlist-read-collaborative playlist-modify-private playlist-modify-public"
 
 
-def oauth_class(base: type, emu: Emulator) -> Any:
+def oauth_class(base: type, emu: Emulator) -> type:
     # spotipy takes its accounts URLs from class attributes, so a subclass is the supported override.
     return type(
         base.__name__ + "Emu",
@@ -27,6 +27,19 @@ def oauth_class(base: type, emu: Emulator) -> Any:
     )
 
 
+def secret_oauth(emu: Emulator, state: str | None = None) -> SpotifyOAuth:
+    """spotipy's Authorization Code manager (with the client secret) for the emulator's app."""
+    return oauth_class(SpotifyOAuth, emu)(
+        client_id=emu.client_id,
+        client_secret=emu.client_secret,
+        redirect_uri=emu.redirect_uris[0],
+        scope=SCOPES,
+        cache_handler=spotipy.MemoryCacheHandler(),
+        open_browser=False,
+        state=state,
+    )
+
+
 def follow_authorize(url: str) -> str:
     """What a browser would do: open the authorize URL; return the redirect it answers with."""
     r = requests.get(url, allow_redirects=False, timeout=5)
@@ -34,7 +47,7 @@ def follow_authorize(url: str) -> str:
     return r.headers["Location"]
 
 
-def client(emu: Emulator, auth_manager: Any) -> spotipy.Spotify:
+def client(emu: Emulator, auth_manager: SpotifyAuthBase) -> spotipy.Spotify:
     sp = spotipy.Spotify(
         auth_manager=auth_manager, requests_session=requests.Session(), retries=0, status_retries=0
     )
@@ -44,15 +57,7 @@ def client(emu: Emulator, auth_manager: Any) -> spotipy.Spotify:
 
 def test_spotipy_authorization_code_with_secret_then_paging_create_and_add(emulator: Emulator) -> None:
     emu = emulator
-    auth = oauth_class(SpotifyOAuth, emu)(
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-        redirect_uri=emu.redirect_uris[0],
-        scope=SCOPES,
-        cache_handler=spotipy.MemoryCacheHandler(),
-        open_browser=False,
-        state="xyz",
-    )
+    auth = secret_oauth(emu, state="xyz")
     location = follow_authorize(auth.get_authorize_url())
     assert location.startswith(emu.redirect_uris[0]) and "state=xyz" in location
     code = auth.parse_response_code(location)
@@ -125,21 +130,14 @@ def test_pkce_with_a_wrong_verifier_is_invalid_grant(emulator: Emulator) -> None
 
 def test_spotipy_headless_refresh_token_flow(emulator: Emulator) -> None:
     emu = emulator
-    auth = oauth_class(SpotifyOAuth, emu)(
-        client_id=emu.client_id,
-        client_secret=emu.client_secret,
-        redirect_uri=emu.redirect_uris[0],
-        scope=SCOPES,
-        cache_handler=spotipy.MemoryCacheHandler(),
-        open_browser=False,
-    )
+    auth = secret_oauth(emu)
     info = auth.refresh_access_token(emu.refresh_token)
     assert info["access_token"].startswith("BQ")
     sp = client(emu, auth)
     assert sp.playlist(emu.playlist_ids[1], fields="id,name,items.total")["items"]["total"] == 300
 
 
-def test_spotipy_surfaces_errors_without_retrying(emulator_factory: Any) -> None:
+def test_spotipy_surfaces_errors_without_retrying(emulator_factory: EmulatorFactory) -> None:
     emu = emulator_factory(rate_limit=60)
     sp = spotipy.Spotify(
         auth=emu.issue_token(), requests_session=requests.Session(), retries=0, status_retries=0
@@ -154,7 +152,7 @@ def test_spotipy_surfaces_errors_without_retrying(emulator_factory: Any) -> None
     assert emu.calls(status=200) == 60
 
 
-def test_tekore_reads(emulator_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tekore_reads(emulator_factory: EmulatorFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     tekore = pytest.importorskip("tekore")
     from tekore._client import base as tekore_base
 

@@ -8,17 +8,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import requests
 
-from emulator_fixtures import bearer_session
+from emulator_fixtures import EmulatorFactory, EmulatorSettings, bearer_session
 from spotify_merger.emulator import Emulator, EmulatorConfig
 
 ITEMS = "/v1/playlists/{id}/items"
 
 
-def test_rolling_window_rate_limit_with_retry_after(emulator_factory: Any) -> None:
+def test_rolling_window_rate_limit_with_retry_after(emulator_factory: EmulatorFactory) -> None:
     emu = emulator_factory(rate_limit=10)
     s = bearer_session(emu)
     url = f"{emu.api_base}/playlists/{emu.playlist_ids[0]}/items"
@@ -44,7 +43,7 @@ def test_rolling_window_rate_limit_with_retry_after(emulator_factory: Any) -> No
     assert s.get(url).status_code == 200
 
 
-def test_retry_after_cap_and_forced_value(emulator_factory: Any) -> None:
+def test_retry_after_cap_and_forced_value(emulator_factory: EmulatorFactory) -> None:
     emu = emulator_factory(rate_limit=1, retry_after_max=2)
     s = bearer_session(emu)
     s.get(f"{emu.api_base}/me")
@@ -54,7 +53,7 @@ def test_retry_after_cap_and_forced_value(emulator_factory: Any) -> None:
     assert r.status_code == 429 and r.headers["Retry-After"] == "3700"
 
 
-def test_quota_exceeded(emulator_factory: Any) -> None:
+def test_quota_exceeded(emulator_factory: EmulatorFactory) -> None:
     emu = emulator_factory(quota=3)
     s = bearer_session(emu)
     assert [s.get(f"{emu.api_base}/me").status_code for _ in range(3)] == [200] * 3
@@ -63,7 +62,7 @@ def test_quota_exceeded(emulator_factory: Any) -> None:
     assert r.json() == {"error": {"status": 429, "message": "Too many requests", "reason": "QUOTA_EXCEEDED"}}
 
 
-def test_faults_are_not_applied_and_lost_responses_are(emulator_factory: Any) -> None:
+def test_faults_are_not_applied_and_lost_responses_are(emulator_factory: EmulatorFactory) -> None:
     emu = emulator_factory(fault_rate=1.0)
     s = bearer_session(emu)
     r = s.post(f"{emu.api_base}/me/playlists", json={"name": "x"})
@@ -80,7 +79,7 @@ def test_faults_are_not_applied_and_lost_responses_are(emulator_factory: Any) ->
     assert s.get(f"{emu.api_base}/me").status_code == 200  # reads are never "lost"
 
 
-def test_fault_storm_is_seeded(emulator_factory: Any) -> None:
+def test_fault_storm_is_seeded(emulator_factory: EmulatorFactory) -> None:
     def run() -> list[int]:
         emu = emulator_factory(fault_rate=0.3, rate_429=0.2, seed=7)
         s = bearer_session(emu)
@@ -90,7 +89,7 @@ def test_fault_storm_is_seeded(emulator_factory: Any) -> None:
     assert a == b and {200, 429} <= set(a) and set(a) & {500, 502, 503}
 
 
-def test_latency_and_concurrency(emulator_factory: Any) -> None:
+def test_latency_and_concurrency(emulator_factory: EmulatorFactory) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     emu = emulator_factory(latency_ms=100)
@@ -122,7 +121,7 @@ def test_counter_and_bytes(emulator: Emulator) -> None:
 
 def test_state_file_survives_a_restart(tmp_path: Path) -> None:
     state = tmp_path / "emu-state.json"
-    cfg = {"playlist_sizes": (200, 100), "state_file": str(state)}
+    cfg: EmulatorSettings = {"playlist_sizes": (200, 100), "state_file": str(state)}
     with Emulator(EmulatorConfig(**cfg)) as emu:
         s = bearer_session(emu)
         token = s.headers["Authorization"]

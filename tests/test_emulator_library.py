@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from spotify_merger.emulator import Library, build_library
+from spotify_merger.emulator.seeding import NEAR_MISS_KINDS
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +61,7 @@ def test_same_song_cases_share_a_key(default_library: Library) -> None:
     multi = {k: ids for k, ids in lib.songs.items() if len(ids) > 1}
     variants = Counter(lib.tracks[t]["variant"] for ids in multi.values() for t in ids)
     assert variants["single"] and variants["compilation"] and variants["remaster"] and variants["relinked"]
+    assert variants["credit_moved"]
     for ids in multi.values():
         base = lib.tracks[ids[0]]
         for t in ids[1:]:
@@ -68,7 +70,18 @@ def test_same_song_cases_share_a_key(default_library: Library) -> None:
             if other["variant"] in ("single", "compilation", "relinked"):
                 assert other["isrc"] == base["isrc"]
             if other["variant"] == "remaster":
-                assert "Remaster" in other["name"] and abs(other["duration_ms"] - base["duration_ms"]) <= 2000
+                assert (
+                    "master" in other["name"].lower()
+                    and abs(other["duration_ms"] - base["duration_ms"]) <= 2000
+                )
+            if other["variant"] == "credit_moved":
+                # The guest is credited in the original's title and in this copy's artist list.
+                guest = lib.artists[other["artists"][1]]["name"]
+                assert (
+                    base["name"] == f"{other['name']} (feat. {guest})"
+                    and base["artists"] == other["artists"][:1]
+                )
+                assert other["isrc"] != base["isrc"]
     # Some remasters carry a new ISRC, so only title/artist/duration can join them.
     assert any(
         lib.tracks[t]["isrc"] != lib.tracks[ids[0]]["isrc"]
@@ -81,32 +94,30 @@ def test_same_song_cases_share_a_key(default_library: Library) -> None:
 def test_near_misses_stay_distinct(default_library: Library) -> None:
     lib = default_library
     kinds = Counter(kind for _, _, kind in lib.near_misses)
-    assert set(kinds) == {
-        "live",
-        "remix",
-        "acoustic",
-        "radio_edit",
-        "demo",
-        "instrumental",
-        "clean",
-        "other_artist",
-    }
+    assert set(kinds) == set(NEAR_MISS_KINDS)
     for base_key, key, kind in lib.near_misses:
         assert base_key != key
         base = lib.tracks[lib.songs[base_key][0]]
         near = lib.tracks[lib.songs[key][0]]
+        title = base["name"].split(" (feat. ")[0]  # a song may credit its guest in the title
         if kind == "clean":
-            assert base["explicit"] and not near["explicit"] and near["name"] == base["name"]
+            assert base["explicit"] and not near["explicit"] and near["name"] == title
             assert abs(near["duration_ms"] - base["duration_ms"]) <= 2000 and near["isrc"] != base["isrc"]
         elif kind == "other_artist":
-            assert near["name"] == base["name"] and near["artists"] != base["artists"]
+            assert near["name"] == title and near["artists"] != base["artists"]
+        elif kind == "guest":
+            assert near["artists"][0] == base["artists"][0] and len(near["artists"]) == 2
+        elif kind in ("album_live", "album_acoustic"):
+            assert near["artists"] == base["artists"] and near["album"] != base["album"]
+            album = lib.albums[near["album"]]["name"]
+            assert album.startswith("Live at") if kind == "album_live" else album.endswith("(Acoustic)")
         else:
-            assert near["name"] != base["name"] and near["name"].startswith(base["name"])
+            assert near["name"] != title and near["name"].startswith(title)
     # Some near misses sit within 2 s of the original, so duration alone cannot separate them.
     assert any(
         abs(lib.tracks[lib.songs[b][0]]["duration_ms"] - lib.tracks[lib.songs[k][0]]["duration_ms"]) <= 2000
         for b, k, kind in lib.near_misses
-        if kind not in ("clean", "other_artist")
+        if kind not in ("clean", "other_artist", "guest", "album_live", "album_acoustic")
     )
 
 

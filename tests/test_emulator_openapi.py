@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -28,7 +29,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from emulator_fixtures import bearer_session
+from emulator_fixtures import EmulatorFactory, bearer_session
 from spotify_merger.emulator import Emulator
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -50,13 +51,22 @@ DEV_REMOVED = {
 }
 NULLABLE_ENTRY_FIELDS = ("added_at", "added_by", "item", "track")
 
-needs_spec = pytest.mark.skipif(
-    not SPEC.exists(),
-    reason=f"OpenAPI definition not found at {SPEC} (it lives outside the project, in ../shared/reference/)",
-)
+# `.ci/run` sets this, so CI fails, rather than skips, when the definition (or the shared checker) is
+# missing; a developer's plain `uv run pytest` elsewhere skips those tests and says why.
+REQUIRE = "REQUIRE_OPENAPI_DEFINITION"
 
 
-def _walk(node: Any, fn: Any) -> None:
+def require(*paths: Path) -> None:
+    missing = [str(p) for p in paths if not p.exists()]
+    if not missing:
+        return
+    reason = f"not found: {', '.join(missing)} (it lives outside the project, in ../shared/)"
+    if os.environ.get(REQUIRE):
+        pytest.fail(f"{reason}; {REQUIRE} is set, so this is an error, not a skip", pytrace=False)
+    pytest.skip(reason)
+
+
+def _walk(node: object, fn: Callable[[dict[str, Any]], None]) -> None:
     if isinstance(node, dict):
         fn(node)
         for v in node.values():
@@ -66,7 +76,7 @@ def _walk(node: Any, fn: Any) -> None:
             _walk(v, fn)
 
 
-def _drop_required(names: set[str]) -> Any:
+def _drop_required(names: set[str]) -> Callable[[dict[str, Any]], None]:
     def fn(node: dict[str, Any]) -> None:
         req = node.get("required")
         if isinstance(req, list):
@@ -88,8 +98,7 @@ def _map_discriminator(node: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def raw_spec() -> dict[str, Any]:
-    if not SPEC.exists():
-        pytest.skip(f"OpenAPI definition not found at {SPEC}")
+    require(SPEC)
     yaml = pytest.importorskip("yaml")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     spec: dict[str, Any] = yaml.load(SPEC.read_text(encoding="utf-8"), Loader=loader)
@@ -122,7 +131,7 @@ class Validator:
         self.api_base = api_base
         self.checked: list[str] = []
 
-    def check(self, r: requests.Response, body: Any = None) -> None:
+    def check(self, r: requests.Response, body: object = None) -> None:
         """Validate a live response (or the same response with ``body`` substituted)."""
         from openapi_core.testing import MockRequest, MockResponse
 
@@ -171,10 +180,9 @@ def check_entries_page(v: Validator, r: requests.Response) -> int:
     return n_local
 
 
-@needs_spec
 @pytest.mark.parametrize("profile", ["dev-2026", "extended"])
 def test_responses_validate_against_openapi(
-    raw_spec: dict[str, Any], emulator_factory: Any, profile: str
+    raw_spec: dict[str, Any], emulator_factory: EmulatorFactory, profile: str
 ) -> None:
     emu: Emulator = emulator_factory(profile=profile)
     v = Validator(raw_spec, profile, emu.api_base)
@@ -193,11 +201,11 @@ def test_responses_validate_against_openapi(
         for offset in range(0, len(emu.playlist_uris(pid)), limit):
             r = s.get(
                 f"{api}/playlists/{pid}/items",
-                params={"limit": limit, "offset": offset, "additional_types": "track,episode"},
+                params={"limit": str(limit), "offset": str(offset), "additional_types": "track,episode"},
             )
             n_local += check_entries_page(v, r)
     assert n_local > 0
-    v.check(s.get(f"{api}/playlists/{p1}/items", params={"limit": 5, "market": "US"}))
+    v.check(s.get(f"{api}/playlists/{p1}/items", params={"limit": "5", "market": "US"}))
     v.check(s.get(f"{api}/me/tracks", params={"limit": 50}))
     track = next(u for u in emu.playlist_uris(p1) if u and u.startswith("spotify:track:")).rsplit(":", 1)[1]
     artist = emu.library.tracks[track]["artists"][0]
@@ -237,11 +245,8 @@ def test_responses_validate_against_openapi(
     assert len(v.checked) >= 25
 
 
-@pytest.mark.skipif(
-    not CHECKER.exists() or not SPEC.exists(),
-    reason="the shared conformance checker (../shared/tools/) or definition is not present",
-)
-def test_shared_conformance_checker_passes(emulator_factory: Any, tmp_path: Path) -> None:
+def test_shared_conformance_checker_passes(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
+    require(CHECKER, SPEC)
     procs = {}
     for profile in ("dev-2026", "extended"):  # both at once: each run is mostly loading the definition
         emu = emulator_factory(profile=profile)
@@ -257,3 +262,19 @@ def test_shared_conformance_checker_passes(emulator_factory: Any, tmp_path: Path
     for profile, proc in procs.items():
         out, _ = proc.communicate(timeout=120)
         assert proc.returncode == 0 and "FAIL" not in out, f"{profile}:\n{out}"
+
+
+def test_a_missing_definition_skips_here_and_fails_in_ci(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "nowhere.yml"
+    monkeypatch.delenv(REQUIRE, raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"nowhere\.yml"):
+        require(missing)
+    monkeypatch.setenv(REQUIRE, "1")
+    with pytest.raises(pytest.fail.Exception, match=REQUIRE):
+        require(missing)
+    require(tmp_path)  # present: nothing to say
+    ci = (PROJECT / ".ci" / "run").read_text()
+    assert f"export {REQUIRE}=1\n" in ci
+    assert ci.index(f"export {REQUIRE}=1") < ci.index("\nuv run pytest\n")

@@ -3,19 +3,17 @@ occurrence, no positions), reorder and insert, and the library check; plus the h
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from emulator_fixtures import bearer_session
+from emulator_fixtures import EmulatorFactory, bearer_session
 from spotify_merger.emulator import Emulator
 from test_emulator_api import error_of, new_playlist, plain_uris
-from test_emulator_openapi import Validator, needs_spec, raw_spec  # noqa: F401 (the fixture, used by name)
+from test_emulator_openapi import Validator, raw_spec  # noqa: F401 (the fixture, used by name)
 
 
 @pytest.mark.parametrize("profile", ["dev-2026", "extended"])
 def test_delete_removes_every_occurrence_of_each_uri_and_takes_no_positions(
-    emulator_factory: Any, profile: str
+    emulator_factory: EmulatorFactory, profile: str
 ) -> None:
     emu: Emulator = emulator_factory(profile=profile)
     s = bearer_session(emu)
@@ -82,10 +80,9 @@ def test_hand_edit_helpers_insert_and_reorder_like_the_app(emulator: Emulator) -
         emu.insert_items(pid, [a], 9)
 
 
-@needs_spec
 @pytest.mark.parametrize("profile", ["dev-2026", "extended"])
 def test_sync_routes_validate_against_openapi(
-    request: pytest.FixtureRequest, emulator_factory: Any, profile: str
+    request: pytest.FixtureRequest, emulator_factory: EmulatorFactory, profile: str
 ) -> None:
     emu: Emulator = emulator_factory(profile=profile)
     v = Validator(request.getfixturevalue("raw_spec"), profile, emu.api_base)

@@ -3,31 +3,37 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pytest
 
+from emulator_fixtures import EmulatorFactory
+from fixtures import EnvFor, count
+from spotify_merger.context import Environment
+from spotify_merger.emulator import Emulator
 from spotify_merger.errors import ConflictError, ExitCode, QuotaExceededError
 from spotify_merger.fetch import fetch_sources
 from spotify_merger.spotify.client import SpotifyClient
+from spotify_merger.spotify.models import ItemsPage
 from spotify_merger.store.database import Database
 
 META = "/v1/playlists/{id}"
 
 
-def stored_uris(env: Any, pid: str) -> list[str | None]:
+def stored_uris(env: Environment, pid: str) -> list[str | None]:
     with Database(env.db_path) as db:
         rows = db.fetchall("SELECT position, uri FROM entries WHERE playlist_id = ? ORDER BY position", [pid])
     assert [r[0] for r in rows] == list(range(len(rows)))  # each position once, no gaps
     return [r[1] for r in rows]
 
 
-def page_calls(emu: Any) -> int:
+def page_calls(emu: Emulator) -> int:
     return emu.calls("GET", "/v1/playlists/{id}/items") + emu.calls("GET", "/v1/playlists/{id}/tracks")
 
 
 @pytest.mark.parametrize("profile", ["dev-2026", "extended"])
-def test_entries_stored_exactly_once_and_rerun_costs_one_call(profile, emulator_factory, env_for):  # type: ignore[no-untyped-def]
+def test_entries_stored_exactly_once_and_rerun_costs_one_call(
+    profile: str, emulator_factory: EmulatorFactory, env_for: EnvFor
+) -> None:
     emu = emulator_factory(profile=profile, playlist_sizes=(730, 410))
     env = env_for(emu)
     result = fetch_sources(env, features=False)
@@ -42,12 +48,13 @@ def test_entries_stored_exactly_once_and_rerun_costs_one_call(profile, emulator_
     assert [p.status for p in result.playlists] == ["new", "new"]
     assert 0 < result.bytes_per_entry < 1024
     with Database(env.db_path) as db:
-        assert db.fetchone("SELECT count(*) FROM playlists WHERE complete")[0] == 2
-        logged = db.fetchone("SELECT count(*) FROM api_calls WHERE phase = 'fetch'")[0]
-        missing_track = db.fetchone(
+        assert count(db, "SELECT count(*) FROM playlists WHERE complete") == 2
+        logged = count(db, "SELECT count(*) FROM api_calls WHERE phase = 'fetch'")
+        missing_track = count(
+            db,
             "SELECT count(*) FROM entries e WHERE item_id IS NOT NULL "
-            "AND NOT EXISTS (SELECT 1 FROM tracks t WHERE t.id = e.item_id)"
-        )[0]
+            "AND NOT EXISTS (SELECT 1 FROM tracks t WHERE t.id = e.item_id)",
+        )
     assert logged == pages + 2
     assert missing_track == 0
 
@@ -58,15 +65,17 @@ def test_entries_stored_exactly_once_and_rerun_costs_one_call(profile, emulator_
     assert [p.pages_reused for p in again.playlists] == [p.pages_fetched for p in result.playlists]
 
 
-def test_resume_after_interruption_fetches_only_missing_pages(emulator_factory, env_for):  # type: ignore[no-untyped-def]
+def test_resume_after_interruption_fetches_only_missing_pages(
+    emulator_factory: EmulatorFactory, env_for: EnvFor
+) -> None:
     emu = emulator_factory(playlist_sizes=(600, 450))
     env = env_for(emu)
     emu.configure(quota=9)
     with pytest.raises(QuotaExceededError):
         fetch_sources(env, features=False, concurrency=2)
     with Database(env.db_path) as db:
-        stored_pages = db.fetchone("SELECT count(*) FROM fetched_pages")[0]
-        stored_entries = db.fetchone("SELECT count(*) FROM entries")[0]
+        stored_pages = count(db, "SELECT count(*) FROM fetched_pages")
+        stored_entries = count(db, "SELECT count(*) FROM entries")
     assert 0 < stored_pages < 21
     assert stored_entries == stored_pages * 50  # every stored page is whole
 
@@ -79,7 +88,9 @@ def test_resume_after_interruption_fetches_only_missing_pages(emulator_factory, 
         assert stored_uris(env, pid) == emu.playlist_uris(pid)
 
 
-def test_snapshot_change_refetches_that_playlist_only(emulator_factory, env_for):  # type: ignore[no-untyped-def]
+def test_snapshot_change_refetches_that_playlist_only(
+    emulator_factory: EmulatorFactory, env_for: EnvFor
+) -> None:
     emu = emulator_factory(playlist_sizes=(300, 200))
     env = env_for(emu)
     fetch_sources(env, features=False)
@@ -97,13 +108,13 @@ def test_snapshot_change_refetches_that_playlist_only(emulator_factory, env_for)
 class EditingClient(SpotifyClient):
     """Edits the playlist on the emulator (as a user in the app would) while pages are being read."""
 
-    emu: Any = None
+    emu: Emulator  # set by `editing_client`
     edit_at: frozenset[int] = frozenset()
     seen = 0
 
     def items_page(
         self, playlist_id: str, offset: int, limit: int | None = None, fields: str | None = None
-    ) -> Any:
+    ) -> ItemsPage:
         type(self).seen += 1
         if type(self).seen in self.edit_at or (self.edit_at == {-1}):
             uri = next(u for u in self.emu.playlist_uris(playlist_id) if u and u.startswith("spotify:track:"))
@@ -111,7 +122,7 @@ class EditingClient(SpotifyClient):
         return super().items_page(playlist_id, offset, limit, fields)
 
 
-def editing_client(env: Any, emu: Any, edit_at: set[int]) -> SpotifyClient:
+def editing_client(env: Environment, emu: Emulator, edit_at: set[int]) -> SpotifyClient:
     client = SpotifyClient.connect(env)
     client.__class__ = type(
         "Editing", (EditingClient,), {"emu": emu, "edit_at": frozenset(edit_at), "seen": 0}
@@ -119,7 +130,7 @@ def editing_client(env: Any, emu: Any, edit_at: set[int]) -> SpotifyClient:
     return client
 
 
-def test_playlist_edited_mid_fetch_is_restarted(emulator_factory, env_for):  # type: ignore[no-untyped-def]
+def test_playlist_edited_mid_fetch_is_restarted(emulator_factory: EmulatorFactory, env_for: EnvFor) -> None:
     emu = emulator_factory(playlist_sizes=(400, 100))
     env = env_for(emu)
     p1 = emu.playlist_ids[0]
@@ -130,7 +141,9 @@ def test_playlist_edited_mid_fetch_is_restarted(emulator_factory, env_for):  # t
     assert len(emu.playlist_uris(p1)) == 401
 
 
-def test_playlist_that_keeps_changing_is_a_conflict(emulator_factory, env_for):  # type: ignore[no-untyped-def]
+def test_playlist_that_keeps_changing_is_a_conflict(
+    emulator_factory: EmulatorFactory, env_for: EnvFor
+) -> None:
     emu = emulator_factory(playlist_sizes=(200, 100))
     env = env_for(emu)
     p1 = emu.playlist_ids[0]
@@ -140,7 +153,7 @@ def test_playlist_that_keeps_changing_is_a_conflict(emulator_factory, env_for): 
     assert "kept changing" in info.value.message
 
 
-def test_ctrl_c_keeps_the_pages_already_stored(emulator_factory, env_for):  # type: ignore[no-untyped-def]
+def test_ctrl_c_keeps_the_pages_already_stored(emulator_factory: EmulatorFactory, env_for: EnvFor) -> None:
     emu = emulator_factory(playlist_sizes=(500, 100))
     env = env_for(emu)
     p1 = emu.playlist_ids[0]
@@ -148,18 +161,20 @@ def test_ctrl_c_keeps_the_pages_already_stored(emulator_factory, env_for):  # ty
     class Interrupting(SpotifyClient):
         calls = 0
 
-        def items_page(self, *args: Any, **kwargs: Any) -> Any:
+        def items_page(
+            self, playlist_id: str, offset: int, limit: int | None = None, fields: str | None = None
+        ) -> ItemsPage:
             type(self).calls += 1
             if type(self).calls == 6:
                 raise KeyboardInterrupt
-            return super().items_page(*args, **kwargs)
+            return super().items_page(playlist_id, offset, limit, fields)
 
     client = SpotifyClient.connect(env)
     client.__class__ = Interrupting
     with client, pytest.raises(KeyboardInterrupt):
         fetch_sources(env, [p1], client=client, features=False, concurrency=1)
     with Database(env.db_path) as db:
-        kept = db.fetchone("SELECT count(*) FROM fetched_pages")[0]
+        kept = count(db, "SELECT count(*) FROM fetched_pages")
     assert 5 <= kept <= 9  # pages already in flight when Ctrl-C landed may be kept too
     emu.reset_counter()
     fetch_sources(env, [p1], features=False)
@@ -167,7 +182,7 @@ def test_ctrl_c_keeps_the_pages_already_stored(emulator_factory, env_for):  # ty
     assert stored_uris(env, p1) == emu.playlist_uris(p1)
 
 
-def test_liked_songs_and_special_entries(emulator_factory, env_for):  # type: ignore[no-untyped-def]
+def test_liked_songs_and_special_entries(emulator_factory: EmulatorFactory, env_for: EnvFor) -> None:
     emu = emulator_factory(playlist_sizes=(300, 300))
     env = env_for(emu)
     old = emu.old_playlist_id
@@ -177,9 +192,7 @@ def test_liked_songs_and_special_entries(emulator_factory, env_for):  # type: ig
             r[0]
             for r in db.fetchall("SELECT item_id FROM entries WHERE playlist_id = 'liked' ORDER BY position")
         ]
-        nulls = db.fetchone("SELECT count(*) FROM entries WHERE playlist_id = ? AND added_at IS NULL", [old])[
-            0
-        ]
+        nulls = count(db, "SELECT count(*) FROM entries WHERE playlist_id = ? AND added_at IS NULL", [old])
     assert liked == [t for t, _ in emu.library.liked]
     assert nulls > 0
     assert stored_uris(env, old) == emu.playlist_uris(old)
@@ -191,19 +204,22 @@ def test_liked_songs_and_special_entries(emulator_factory, env_for):  # type: ig
 
 
 @pytest.mark.parametrize("profile", ["dev-2026", "extended"])
-def test_features_are_fetched_once_or_recorded_unavailable(profile, emulator_factory, env_for):  # type: ignore[no-untyped-def]
+def test_features_are_fetched_once_or_recorded_unavailable(
+    profile: str, emulator_factory: EmulatorFactory, env_for: EnvFor
+) -> None:
     emu = emulator_factory(profile=profile, playlist_sizes=(300, 200))
     env = env_for(emu)
     first = fetch_sources(env)
     with Database(env.db_path) as db:
         caps = dict(db.fetchall("SELECT name, available FROM capabilities"))
-        tracks = db.fetchone("SELECT count(*) FROM tracks WHERE type = 'track'")[0]
-        features = db.fetchone("SELECT count(*) FROM audio_features")[0]
-        genres = db.fetchone("SELECT count(*) FROM artists WHERE genres IS NOT NULL")[0]
-        artists = db.fetchone("SELECT count(*) FROM artists")[0]
+        tracks = count(db, "SELECT count(*) FROM tracks WHERE type = 'track'")
+        features = count(db, "SELECT count(*) FROM audio_features")
+        genres = count(db, "SELECT count(*) FROM artists WHERE genres IS NOT NULL")
+        artists = count(db, "SELECT count(*) FROM artists")
     if profile == "dev-2026":
         assert caps == {"audio_features": False, "batch_artists": False}
         assert emu.calls(route="/v1/audio-features") == 0 and emu.calls(route="/v1/artists") == 0
+        assert first.features is not None
         assert features == 0 and genres == 0 and not first.features.audio_features_available
     else:
         assert caps == {"audio_features": True, "batch_artists": True}

@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-from typing import Any
+from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from spotify_merger.cli import app
 from spotify_merger.context import SETTINGS
+from spotify_merger.emulator import Emulator
 from spotify_merger.store.database import Database
 
 runner = CliRunner()
 
 
-def invoke(emu: Any, tmp_path: Any, *args: str, **settings: str | None) -> Any:
+def invoke(emu: Emulator | None, tmp_path: Path, *args: str, **settings: str | None) -> Result:
     env: dict[str, str | None] = dict.fromkeys(SETTINGS)
     if emu is not None:
         env.update(emu.env())
     env.update(settings)
     data = tmp_path / "data"
-    return runner.invoke(
-        app, ["--data-dir", str(data), "--env-file", str(tmp_path / "none.env"), *args], env=env
-    )
+    return runner.invoke(app, ["--data-dir", str(data), "--env-file", os.devnull, *args], env=env)
 
 
-def stored_playlists(tmp_path: Any) -> list[str]:
+def stored_playlists(tmp_path: Path) -> list[str]:
     path = tmp_path / "data" / "spotify.duckdb"
     if not path.exists():
         return []
@@ -35,7 +35,7 @@ def stored_playlists(tmp_path: Any) -> list[str]:
         return [r[0] for r in db.fetchall("SELECT id FROM playlists")]
 
 
-def test_fetch_prints_a_summary_and_playlists_lists(emulator, tmp_path):  # type: ignore[no-untyped-def]
+def test_fetch_prints_a_summary_and_playlists_lists(emulator: Emulator, tmp_path: Path) -> None:
     result = invoke(emulator, tmp_path, "fetch", "--no-features")
     assert result.exit_code == 0, result.output
     assert "Heavy" in result.output and "14 API calls" in result.output  # 2 metadata + 2 x 6 pages
@@ -54,7 +54,7 @@ def test_fetch_prints_a_summary_and_playlists_lists(emulator, tmp_path):  # type
         ("OTHER", 5, "Development Mode"),
     ],
 )
-def test_bad_sources(emulator, tmp_path, source, code, words):  # type: ignore[no-untyped-def]
+def test_bad_sources(emulator: Emulator, tmp_path: Path, source: str, code: int, words: str) -> None:
     source = emulator.other_playlist_id if source == "OTHER" else source
     result = invoke(emulator, tmp_path, "fetch", source)
     assert result.exit_code == code, result.output
@@ -62,7 +62,7 @@ def test_bad_sources(emulator, tmp_path, source, code, words):  # type: ignore[n
     assert stored_playlists(tmp_path) == []  # nothing stored half-way
 
 
-def test_duplicate_and_missing_sources(emulator, tmp_path):  # type: ignore[no-untyped-def]
+def test_duplicate_and_missing_sources(emulator: Emulator, tmp_path: Path) -> None:
     p1 = emulator.playlist_ids[0]
     dup = invoke(emulator, tmp_path, "fetch", p1, f"spotify:playlist:{p1}")
     assert dup.exit_code == 2 and "same playlist" in dup.output
@@ -70,7 +70,7 @@ def test_duplicate_and_missing_sources(emulator, tmp_path):  # type: ignore[no-u
     assert none.exit_code == 2 and "PLAYLIST_1_ID" in none.output
 
 
-def test_missing_and_invalid_credentials(emulator, tmp_path):  # type: ignore[no-untyped-def]
+def test_missing_and_invalid_credentials(emulator: Emulator, tmp_path: Path) -> None:
     missing = invoke(emulator, tmp_path, "fetch", SPOTIFY_CLIENT_ID=None)
     assert missing.exit_code == 3 and "SPOTIFY_CLIENT_ID is not set" in missing.output
     unsigned = invoke(emulator, tmp_path, "fetch", SPOTIFY_REFRESH_TOKEN=None)
@@ -79,14 +79,14 @@ def test_missing_and_invalid_credentials(emulator, tmp_path):  # type: ignore[no
     assert invalid.exit_code == 3 and "invalid_client" in invalid.output
 
 
-def test_revoked_refresh_token(emulator, tmp_path):  # type: ignore[no-untyped-def]
+def test_revoked_refresh_token(emulator: Emulator, tmp_path: Path) -> None:
     emulator.revoke_refresh_token()
     result = invoke(emulator, tmp_path, "fetch")
     assert result.exit_code == 3
     assert "re-run `spotify-merger auth`" in result.output
 
 
-def test_rate_limit_beyond_max_wait_and_quota(emulator, tmp_path):  # type: ignore[no-untyped-def]
+def test_rate_limit_beyond_max_wait_and_quota(emulator: Emulator, tmp_path: Path) -> None:
     emulator.configure(rate_429=1.0, force_retry_after=3700)
     limited = invoke(emulator, tmp_path, "fetch", "--max-wait", "60")
     assert limited.exit_code == 6
@@ -96,7 +96,7 @@ def test_rate_limit_beyond_max_wait_and_quota(emulator, tmp_path):  # type: igno
     assert quota.exit_code == 7 and "QUOTA_EXCEEDED" in quota.output
 
 
-def test_corrupt_database(emulator, tmp_path):  # type: ignore[no-untyped-def]
+def test_corrupt_database(emulator: Emulator, tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     (data / "spotify.duckdb").write_bytes(b"this is not a duckdb file" * 100)
@@ -105,7 +105,7 @@ def test_corrupt_database(emulator, tmp_path):  # type: ignore[no-untyped-def]
     assert "hint:" in result.output and "spotify.duckdb" in result.output
 
 
-def test_locked_database(emulator, tmp_path):  # type: ignore[no-untyped-def]
+def test_locked_database(emulator: Emulator, tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     path = data / "spotify.duckdb"

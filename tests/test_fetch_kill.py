@@ -14,15 +14,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
+from emulator_fixtures import EmulatorFactory
+from fixtures import count
 from spotify_merger.context import SETTINGS
+from spotify_merger.emulator import Emulator
 from spotify_merger.store.database import Database
 
 PAGES = "/v1/playlists/{id}/items"
 
 
-def start_fetch(emu: Any, data: Path) -> subprocess.Popen[bytes]:
+def start_fetch(emu: Emulator, data: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
     env.update(emu.env())
     return subprocess.Popen(
@@ -33,7 +35,7 @@ def start_fetch(emu: Any, data: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_for_pages(emu: Any, proc: subprocess.Popen[bytes], n: int) -> None:
+def wait_for_pages(emu: Emulator, proc: subprocess.Popen[bytes], n: int) -> None:
     while emu.calls("GET", PAGES) < n and proc.poll() is None:
         time.sleep(0.005)  # polling the emulator's counter, not a timing assumption
 
@@ -45,7 +47,7 @@ def stored(data: Path, pid: str) -> list[str | None]:
     return [r[1] for r in rows]
 
 
-def test_kill_9_at_random_points_then_rerun(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+def test_kill_9_at_random_points_then_rerun(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
     emu = emulator_factory(playlist_sizes=(1200, 800), latency_ms=20)
     data = tmp_path / "data"
     total_pages = 24 + 16
@@ -60,8 +62,8 @@ def test_kill_9_at_random_points_then_rerun(emulator_factory, tmp_path):  # type
         proc.stderr.close()
         assert proc.returncode == -signal.SIGKILL, f"finished before the kill at page {point}"
     with Database(data / "spotify.duckdb") as db:
-        kept = db.fetchone("SELECT count(*) FROM fetched_pages")[0]
-        entries = db.fetchone("SELECT count(*) FROM entries")[0]
+        kept = count(db, "SELECT count(*) FROM fetched_pages")
+        entries = count(db, "SELECT count(*) FROM entries")
     assert entries == kept * 50  # every stored page is whole
     emu.reset_counter()
     final = start_fetch(emu, data)
@@ -72,7 +74,7 @@ def test_kill_9_at_random_points_then_rerun(emulator_factory, tmp_path):  # type
         assert stored(data, pid) == emu.playlist_uris(pid)
 
 
-def test_ctrl_c_exits_130_and_keeps_progress(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+def test_ctrl_c_exits_130_and_keeps_progress(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
     emu = emulator_factory(playlist_sizes=(1200, 800), latency_ms=20)
     data = tmp_path / "data"
     proc = start_fetch(emu, data)
@@ -82,7 +84,7 @@ def test_ctrl_c_exits_130_and_keeps_progress(emulator_factory, tmp_path):  # typ
     assert proc.returncode == 130, err.decode()
     assert b"interrupted" in err
     with Database(data / "spotify.duckdb") as db:
-        kept = db.fetchone("SELECT count(*) FROM fetched_pages")[0]
+        kept = count(db, "SELECT count(*) FROM fetched_pages")
     assert kept >= 1
     emu.reset_counter()
     final = start_fetch(emu, data)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
+from fixtures import LibraryOf
 from spotify_merger.analyze import SpotifyAnalyzer
 from spotify_merger.context import Environment
 from spotify_merger.report import build_report
@@ -19,7 +21,8 @@ CHROMIUM = next(
 )
 
 
-def render(html_path, tmp_path):
+def render(html_path: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
+    assert CHROMIUM is not None  # the test using this is skipped without a browser
     shot = tmp_path / "shot.png"
     result = subprocess.run(
         [
@@ -48,7 +51,7 @@ def render(html_path, tmp_path):
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary found (CI installs Debian's chromium)")
 @pytest.mark.parametrize("profile", ["dev-2026", "extended"])
-def test_report_html_renders_in_chromium(fetched_library, tmp_path, profile):
+def test_report_html_renders_in_chromium(fetched_library: LibraryOf, tmp_path: Path, profile: str) -> None:
     import matplotlib.image as mpimg
 
     lib = fetched_library(profile)

@@ -21,7 +21,10 @@ from typing import Any
 
 import pytest
 
+from emulator_fixtures import EmulatorFactory
+from fixtures import count
 from spotify_merger.context import Environment
+from spotify_merger.emulator import Emulator
 from spotify_merger.pipeline import verify_last
 
 PAGES = ("GET", "/v1/playlists/{id}/items")
@@ -37,7 +40,7 @@ NAME = "Kill Test Master"
 class Killer:
     """SIGKILLs the armed process right after the server answered the n-th matching request."""
 
-    def __init__(self, emu: Any) -> None:
+    def __init__(self, emu: Emulator) -> None:
         self.lock = threading.Lock()
         self.proc: subprocess.Popen[bytes] | None = None
         self.target: tuple[str, str] | None = None
@@ -45,19 +48,13 @@ class Killer:
         self.seen = 0
         self.fired = False
         self.fired_at: list[tuple[str, str]] = []
-        original = emu.traffic.record
+        emu.traffic.listeners.append(self._check)
 
-        def record(method: str, template: str, status: int, nbytes: int) -> None:
-            original(method, template, status, nbytes)
-            self._check(method, template)
-
-        emu.traffic.record = record
-
-    def arm(self, proc: subprocess.Popen[bytes], target: tuple[str, str] | None, nth: int) -> None:
+    def arm(self, proc: subprocess.Popen[bytes] | None, target: tuple[str, str] | None, nth: int) -> None:
         with self.lock:
             self.proc, self.target, self.nth, self.seen, self.fired = proc, target, nth, 0, False
 
-    def _check(self, method: str, template: str) -> None:
+    def _check(self, method: str, template: str, status: int) -> None:
         with self.lock:
             if self.proc is None or self.fired or not template.startswith("/v1/"):
                 return
@@ -71,7 +68,7 @@ class Killer:
 
 
 def run_once(
-    emu: Any, killer: Killer, data: Path, cwd: Path, target: tuple[str, str] | None, nth: int
+    emu: Emulator, killer: Killer, data: Path, cwd: Path, target: tuple[str, str] | None, nth: int
 ) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "PLAYLIST_"))}
     settings = emu.env()
@@ -103,7 +100,7 @@ def run_once(
         killer.arm(proc, target, nth)
         rc = proc.wait(timeout=240)
     finally:
-        killer.arm(None, None, 0)  # type: ignore[arg-type]
+        killer.arm(None, None, 0)
         log.close()
     return rc
 
@@ -118,9 +115,7 @@ def _phase(data: Path) -> tuple[str, int]:
         return phase, left
     with Database(data / "spotify.duckdb", read_only=True) as db:
         tables = {r[0] for r in db.fetchall("SELECT table_name FROM information_schema.tables")}
-        complete = (
-            db.fetchone("SELECT count(*) FROM playlists WHERE complete")[0] if "playlists" in tables else 0
-        )
+        complete = count(db, "SELECT count(*) FROM playlists WHERE complete") if "playlists" in tables else 0
         run = None
         if "write_runs" in tables:
             run = db.fetchone(
@@ -128,21 +123,23 @@ def _phase(data: Path) -> tuple[str, int]:
             )
         if complete < 2 and "fetched_pages" in tables:
             # Pages the fetch still has to request (it requests at least these before finishing).
-            want = db.fetchone(
-                "SELECT coalesce(sum(ceil(total / coalesce(page_size, 50))), 0) FROM playlists WHERE total IS NOT NULL"
-            )[0]
-            have = db.fetchone("SELECT count(*) FROM fetched_pages")[0]
+            want = count(
+                db,
+                "SELECT coalesce(sum(ceil(total / coalesce(page_size, 50))), 0) FROM playlists WHERE total IS NOT NULL",
+            )
+            have = count(db, "SELECT count(*) FROM fetched_pages")
             left = max(0, int(want) - int(have))
         if complete >= 2 and run is None:
             phase = "create"
         elif run is not None:
-            created = db.fetchone(
-                "SELECT count(*) FROM write_parts WHERE run_id = ? AND playlist_id IS NOT NULL", [run[0]]
-            )[0]
-            done = db.fetchone(
+            created = count(
+                db, "SELECT count(*) FROM write_parts WHERE run_id = ? AND playlist_id IS NOT NULL", [run[0]]
+            )
+            done = count(
+                db,
                 "SELECT coalesce(sum(count), 0) FROM write_batches WHERE run_id = ? AND state = 'done'",
                 [run[0]],
-            )[0]
+            )
             if not created:
                 phase = "create"
             elif run[2] == "verified":
@@ -187,7 +184,7 @@ def next_kill(rng: random.Random, data: Path) -> tuple[tuple[str, str], int]:
     return (PAGES, rng.randint(1, max(1, left - 1)))
 
 
-def check_end_state(emu: Any, data: Path, existing: set[str], before: dict[str, Any]) -> None:
+def check_end_state(emu: Emulator, data: Path, existing: set[str], before: dict[str, Any]) -> None:
     created = [pid for pid in emu.user_playlist_ids() if pid not in existing]
     with open(data / "exports" / "merge_plan.csv", newline="") as fh:
         planned = [row["uri"] for row in csv.DictReader(fh)]
@@ -203,7 +200,7 @@ def check_end_state(emu: Any, data: Path, existing: set[str], before: dict[str, 
 
 
 def kill_and_rerun(
-    emu: Any,
+    emu: Emulator,
     tmp_path: Path,
     points: list[tuple[tuple[str, str], int]] | None = None,
     *,
@@ -237,7 +234,7 @@ def kill_and_rerun(
     return kills, killer.fired_at
 
 
-def test_kill_9_in_fetch_and_write_then_rerun(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+def test_kill_9_in_fetch_and_write_then_rerun(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
     emu = emulator_factory(playlist_sizes=(600, 600))
     # In the fetch, at the create, and after an applied add the journal never heard of.
     points = [(PAGES, 9), (CREATE, 1), (ADDS, 4)]
@@ -247,7 +244,7 @@ def test_kill_9_in_fetch_and_write_then_rerun(emulator_factory, tmp_path):  # ty
 
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
-def test_twenty_random_kills(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+def test_twenty_random_kills(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
     emu = emulator_factory(playlist_sizes=(600, 600))
     kills, where = kill_and_rerun(emu, tmp_path, random_kills=20)
     assert kills == 20, f"{kills} {PHASES} {where}"
@@ -256,7 +253,7 @@ def test_twenty_random_kills(emulator_factory, tmp_path):  # type: ignore[no-unt
 
 @pytest.mark.slow
 @pytest.mark.timeout(2400)
-def test_twenty_random_kills_in_a_fault_storm(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+def test_twenty_random_kills_in_a_fault_storm(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
     emu = emulator_factory(playlist_sizes=(600, 600), fault_rate=0.10, rate_429=0.05, lost_response_rate=0.03)
     kills, where = kill_and_rerun(emu, tmp_path, random_kills=20)
     assert kills >= 15, f"{kills} {PHASES} {RCS} {where}"

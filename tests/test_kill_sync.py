@@ -14,10 +14,10 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from emulator_fixtures import EmulatorFactory
 from sync_world import World
 from test_kill_run import Killer
 
@@ -41,7 +41,7 @@ def sync_once(world: World, killer: Killer, target: tuple[str, str] | None, nth:
         killer.arm(proc, target, nth)
         rc = proc.wait(timeout=240)
     finally:
-        killer.arm(None, None, 0)  # type: ignore[arg-type]
+        killer.arm(None, None, 0)
         log.close()
     return rc
 
@@ -78,7 +78,7 @@ def kill_and_rerun(world: World, points: list[tuple[tuple[str, str], int]]) -> i
     return kills
 
 
-def test_kill_9_at_each_kind_of_write_then_rerun(emulator_factory: Any, tmp_path: Path) -> None:
+def test_kill_9_at_each_kind_of_write_then_rerun(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
     emu = emulator_factory(playlist_sizes=(300, 300))
     world = World(emu, tmp_path)
     prepare(world)
@@ -92,7 +92,7 @@ def test_kill_9_at_each_kind_of_write_then_rerun(emulator_factory: Any, tmp_path
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
 @pytest.mark.parametrize("seed", range(3))
-def test_random_kills_during_sync(emulator_factory: Any, tmp_path: Path, seed: int) -> None:
+def test_random_kills_during_sync(emulator_factory: EmulatorFactory, tmp_path: Path, seed: int) -> None:
     emu = emulator_factory(playlist_sizes=(300, 300), lost_response_rate=0.05, fault_rate=0.03)
     world = World(emu, tmp_path)
     prepare(world)

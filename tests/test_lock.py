@@ -38,7 +38,7 @@ def test_a_second_holder_is_refused_with_the_first_ones_name(tmp_path: Path) -> 
     try:
         with pytest.raises(BusyError) as err, data_dir_lock(tmp_path, "run"):
             pass
-        assert err.value.exit_code == ExitCode.BUSY == 14
+        assert err.value.exit_code == ExitCode.BUSY and int(ExitCode.BUSY) == 14
         assert f"pid {proc.pid}" in err.value.message and "sync" in err.value.message
         assert "nothing was done" in err.value.message and err.value.hint
     finally:

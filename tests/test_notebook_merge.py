@@ -6,12 +6,13 @@ import os
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "04_merge_execute.ipynb"
 
 
-def test_merge_notebook_executes_and_verifies(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_merge_notebook_executes_and_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MERGE_NOTEBOOK_SIZES", "400,400")
     nb = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(

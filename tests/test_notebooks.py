@@ -8,11 +8,13 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from fixtures import LibraryOf
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NAMES = ["01_setup.ipynb", "02_weight_analysis.ipynb", "03_musical_dna.ipynb"]
 
 
-def test_notebooks_are_committed_without_outputs():
+def test_notebooks_are_committed_without_outputs() -> None:
     for name in NAMES:
         book = nbformat.read(NOTEBOOKS / name, as_version=4)
         for cell in book.cells:
@@ -22,7 +24,9 @@ def test_notebooks_are_committed_without_outputs():
 
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("profile", ["dev-2026"])
-def test_notebook_runs_against_the_demo_database(fetched_library, tmp_path, monkeypatch, name, profile):
+def test_notebook_runs_against_the_demo_database(
+    fetched_library: LibraryOf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, profile: str
+) -> None:
     lib = fetched_library(profile)
     monkeypatch.setenv("SPOTIFY_MERGER_DB", str(lib.db_path))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")

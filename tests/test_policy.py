@@ -12,10 +12,14 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
+from emulator_fixtures import EmulatorFactory
+from fixtures import EnvFor, VirtualTime, virtual_pacer
+from spotify_merger.context import Environment
+from spotify_merger.emulator import Emulator
 from spotify_merger.errors import (
     AuthError,
     ExitCode,
@@ -35,12 +39,14 @@ ITEMS = "/v1/playlists/{id}/items"
 META = "/v1/playlists/{id}"
 
 
-def connect(env, vt, waits=None):  # type: ignore[no-untyped-def]
+def connect(env: Environment, vt: VirtualTime, waits: list[tuple[str, float]] | None = None) -> SpotifyClient:
     on_wait = (lambda msg, secs: waits.append((msg, secs))) if waits is not None else None
     return SpotifyClient.connect(env, on_wait=on_wait, sleep=vt.sleep, clock=vt.clock)
 
 
-def test_retry_after_is_honoured_visibly(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
+def test_retry_after_is_honoured_visibly(
+    emulator: Emulator, env_for: EnvFor, virtual_time: VirtualTime
+) -> None:
     emulator.configure(rate_429=1.0, force_retry_after=7)
     virtual_time.on_sleep = lambda s: emulator.configure(rate_429=0.0)
     waits: list[tuple[str, float]] = []
@@ -55,7 +61,9 @@ def test_retry_after_is_honoured_visibly(emulator, env_for, virtual_time):  # ty
     assert virtual_time.sleeps == [pytest.approx(7.0)]
 
 
-def test_retry_after_beyond_max_wait_stops_at_once(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
+def test_retry_after_beyond_max_wait_stops_at_once(
+    emulator: Emulator, env_for: EnvFor, virtual_time: VirtualTime
+) -> None:
     emulator.configure(rate_429=1.0, force_retry_after=3700)
     client = connect(env_for(emulator, max_wait=120), virtual_time)
     with client, pytest.raises(RateLimitedError) as info:
@@ -69,7 +77,9 @@ def test_retry_after_beyond_max_wait_stops_at_once(emulator, env_for, virtual_ti
     assert emulator.calls(status=429) == 1
 
 
-def test_quota_exceeded_is_not_ordinary_rate_limiting(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
+def test_quota_exceeded_is_not_ordinary_rate_limiting(
+    emulator: Emulator, env_for: EnvFor, virtual_time: VirtualTime
+) -> None:
     emulator.configure(quota=1)
     with connect(env_for(emulator), virtual_time) as client:
         client.playlist_meta(emulator.playlist_ids[0])
@@ -80,7 +90,9 @@ def test_quota_exceeded_is_not_ordinary_rate_limiting(emulator, env_for, virtual
     assert virtual_time.sleeps == []
 
 
-def test_5xx_storm_gives_up_after_bounded_retries(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
+def test_5xx_storm_gives_up_after_bounded_retries(
+    emulator: Emulator, env_for: EnvFor, virtual_time: VirtualTime
+) -> None:
     emulator.configure(fault_rate=1.0)
     with connect(env_for(emulator), virtual_time) as client, pytest.raises(ServerError) as info:
         client.items_page(emulator.playlist_ids[0], 0)
@@ -92,7 +104,9 @@ def test_5xx_storm_gives_up_after_bounded_retries(emulator, env_for, virtual_tim
     assert f"{attempts} attempts" in info.value.message
 
 
-def test_sporadic_5xx_are_retried_transparently(emulator_factory, env_for, virtual_time):  # type: ignore[no-untyped-def]
+def test_sporadic_5xx_are_retried_transparently(
+    emulator_factory: EmulatorFactory, env_for: EnvFor, virtual_time: VirtualTime
+) -> None:
     emu = emulator_factory(fault_rate=0.5, seed=3)
     pid = emu.playlist_ids[0]
     with connect(env_for(emu), virtual_time) as client:
@@ -103,7 +117,9 @@ def test_sporadic_5xx_are_retried_transparently(emulator_factory, env_for, virtu
     assert sum(emu.calls("GET", ITEMS, s) for s in (500, 502, 503)) > 0
 
 
-def test_connection_refused_is_a_server_error(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
+def test_connection_refused_is_a_server_error(
+    emulator: Emulator, env_for: EnvFor, virtual_time: VirtualTime
+) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         dead_port = sock.getsockname()[1]
@@ -148,7 +164,12 @@ def garbage_server() -> Iterator[tuple[str, type[_GarbageOnce]]]:
     server.server_close()
 
 
-def test_malformed_json_is_retried_then_bounded(emulator, env_for, virtual_time, garbage_server):  # type: ignore[no-untyped-def]
+def test_malformed_json_is_retried_then_bounded(
+    emulator: Emulator,
+    env_for: EnvFor,
+    virtual_time: VirtualTime,
+    garbage_server: tuple[str, type[_GarbageOnce]],
+) -> None:
     base, handler = garbage_server
     env = env_for(emulator, settings={"SPOTIFY_API_BASE": base})
     with connect(env, virtual_time) as client:
@@ -160,7 +181,9 @@ def test_malformed_json_is_retried_then_bounded(emulator, env_for, virtual_time,
     assert "malformed" in info.value.message
 
 
-def test_lost_response_on_post_is_not_retried(emulator_factory, env_for, virtual_time):  # type: ignore[no-untyped-def]
+def test_lost_response_on_post_is_not_retried(
+    emulator_factory: EmulatorFactory, env_for: EnvFor, virtual_time: VirtualTime
+) -> None:
     emu = emulator_factory(lost_response_rate=1.0)
     pid = emu.playlist_ids[0]
     before = emu.playlist_uris(pid)
@@ -173,7 +196,9 @@ def test_lost_response_on_post_is_not_retried(emulator_factory, env_for, virtual
     assert virtual_time.sleeps == []
 
 
-def test_429_on_post_is_retried_because_nothing_was_applied(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
+def test_429_on_post_is_retried_because_nothing_was_applied(
+    emulator: Emulator, env_for: EnvFor, virtual_time: VirtualTime
+) -> None:
     pid = emulator.playlist_ids[0]
     before = emulator.playlist_uris(pid)
     uri = next(u for u in before if u and u.startswith("spotify:track:"))
@@ -185,7 +210,9 @@ def test_429_on_post_is_retried_because_nothing_was_applied(emulator, env_for, v
     assert emulator.playlist_uris(pid) == [*before, uri]
 
 
-def test_401_refreshes_once_transparently(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
+def test_401_refreshes_once_transparently(
+    emulator: Emulator, env_for: EnvFor, virtual_time: VirtualTime
+) -> None:
     env = env_for(emulator)
     with connect(env, virtual_time) as client:
         client.playlist_meta(emulator.playlist_ids[0])
@@ -196,7 +223,9 @@ def test_401_refreshes_once_transparently(emulator, env_for, virtual_time):  # t
     assert emulator.calls("POST", "/api/token", 200) == 2
 
 
-def test_short_lived_tokens_refresh_transparently(emulator_factory, env_for, virtual_time):  # type: ignore[no-untyped-def]
+def test_short_lived_tokens_refresh_transparently(
+    emulator_factory: EmulatorFactory, env_for: EnvFor, virtual_time: VirtualTime
+) -> None:
     emu = emulator_factory(token_ttl=1)
     pid = emu.playlist_ids[0]
     with connect(env_for(emu), virtual_time) as client:
@@ -206,16 +235,20 @@ def test_short_lived_tokens_refresh_transparently(emulator_factory, env_for, vir
     assert emu.calls("POST", "/api/token", 200) >= 6
 
 
-def test_revoked_refresh_token_says_rerun_auth(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
+def test_revoked_refresh_token_says_rerun_auth(
+    emulator: Emulator, env_for: EnvFor, virtual_time: VirtualTime
+) -> None:
     emulator.revoke_refresh_token()
     with connect(env_for(emulator), virtual_time) as client, pytest.raises(AuthError) as info:
         client.playlist_meta(emulator.playlist_ids[0])
-    assert info.value.exit_code == ExitCode.AUTH == 3
+    assert info.value.exit_code == ExitCode.AUTH.value == 3
     assert "invalid_grant" in info.value.message
     assert "re-run `spotify-merger auth`" in info.value.hint
 
 
-def test_invalid_client_id_is_an_auth_error(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
+def test_invalid_client_id_is_an_auth_error(
+    emulator: Emulator, env_for: EnvFor, virtual_time: VirtualTime
+) -> None:
     env = env_for(emulator, settings={"SPOTIFY_CLIENT_ID": "0" * 32})
     with connect(env, virtual_time) as client, pytest.raises(AuthError) as info:
         client.playlist_meta(emulator.playlist_ids[0])
@@ -223,25 +256,12 @@ def test_invalid_client_id_is_an_auth_error(emulator, env_for, virtual_time):  #
     assert "SPOTIFY_CLIENT_ID" in info.value.hint
 
 
-def test_unknown_and_invalid_ids(emulator, env_for, virtual_time):  # type: ignore[no-untyped-def]
+def test_unknown_and_invalid_ids(emulator: Emulator, env_for: EnvFor, virtual_time: VirtualTime) -> None:
     with connect(env_for(emulator), virtual_time) as client:
         with pytest.raises(NotFoundError):
             client.playlist_meta("0" * 22)
         with pytest.raises(UsageError):
             client.playlist_meta("not-an-id")
-
-
-def virtual_pacer() -> tuple[list[float], Pacer, Callable[[], float]]:
-    """A pacer on a virtual clock (sleeping advances it) and a `start` that runs one 10 ms call."""
-    now = [0.0]
-    pacer = Pacer(lambda: now[0], lambda s: now.__setitem__(0, now[0] + s))
-
-    def start() -> float:
-        granted = pacer.acquire()
-        pacer.release(0.01)
-        return granted
-
-    return now, pacer, start
 
 
 def test_pacer_learns_the_rate_from_the_first_429() -> None:
@@ -315,13 +335,10 @@ def test_pacer_never_speeds_up_past_the_rate_the_server_accepted() -> None:
 
 
 def test_a_429_after_a_handful_of_calls_is_honoured_but_not_learned_from() -> None:
-    now = [0.0]
-    pacer = Pacer(lambda: now[0], lambda s: now.__setitem__(0, now[0] + s))
+    _, pacer, start = virtual_pacer()
     for _ in range(3):
-        started = pacer.acquire()
-        pacer.release(0.01)
+        started = start()
     assert pacer.rate_limited(started, retry_after=2.0)
     assert pacer.interval == 0.0  # three calls say nothing about the limit
-    resumed = pacer.acquire()
-    pacer.release(0.01)
+    resumed = start()
     assert resumed >= started + 2.0  # but the pause is honoured

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import _thread
+import os
 import threading
-from typing import Any
+from pathlib import Path
 
 import pytest
+from rich.progress import ProgressColumn
+from rich.text import Text
+from typer.testing import Result
 
+from emulator_fixtures import EmulatorFactory
+from fixtures import EnvFor, count, virtual_pacer
+from spotify_merger.emulator import Emulator
 from spotify_merger.fetch import fetch_sources
 from spotify_merger.spotify._pacer import Pacer
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.store.database import Database
 
 
-def _interrupt_after_first_429(emu: Any) -> threading.Thread:
+def _interrupt_after_first_429(emu: Emulator) -> threading.Thread:
     """Press Ctrl-C (in the main thread) once the emulator has answered a 429."""
 
     def watch() -> None:
@@ -28,7 +35,9 @@ def _interrupt_after_first_429(emu: Any) -> threading.Thread:
 
 
 @pytest.mark.timeout(60)
-def test_ctrl_c_during_a_rate_limit_pause_stops_without_hanging(emulator_factory, env_for):  # type: ignore[no-untyped-def]
+def test_ctrl_c_during_a_rate_limit_pause_stops_without_hanging(
+    emulator_factory: EmulatorFactory, env_for: EnvFor
+) -> None:
     # Workers parked in the pacer (waiting out Retry-After) used to leak their in-flight slots
     # when cancelled, so the others waited for a slot forever and so did the pool shutdown.
     emu = emulator_factory(playlist_sizes=(600, 600), rate_limit=12, force_retry_after=40)
@@ -41,7 +50,7 @@ def test_ctrl_c_during_a_rate_limit_pause_stops_without_hanging(emulator_factory
     assert client.policy.pacer.in_flight == 0
     assert not [t for t in threading.enumerate() if t.name.startswith("fetch")]
     with Database(env.db_path) as db:
-        kept = db.fetchone("SELECT count(*) FROM fetched_pages")[0]
+        kept = count(db, "SELECT count(*) FROM fetched_pages")
     assert kept >= 1  # what arrived before the pause is kept for the re-run
 
 
@@ -67,7 +76,9 @@ def test_cancelled_pacer_releases_threads_waiting_for_a_slot() -> None:
 
 
 @pytest.mark.timeout(60)
-def test_sporadic_429s_without_a_wait_do_not_slow_pacing_down(emulator_factory, env_for):  # type: ignore[no-untyped-def]
+def test_sporadic_429s_without_a_wait_do_not_slow_pacing_down(
+    emulator_factory: EmulatorFactory, env_for: EnvFor
+) -> None:
     # "Retry-After: 0" means the window has room; learning a rate from it compounded the interval
     # by 1.5 on every such 429 until calls were 20 s apart (a write under a fault storm hung).
     emu = emulator_factory(playlist_sizes=(1000, 50), rate_429=0.2, force_retry_after=0)
@@ -79,17 +90,15 @@ def test_sporadic_429s_without_a_wait_do_not_slow_pacing_down(emulator_factory, 
 
 
 def test_pacing_interval_is_bounded() -> None:
-    now = [0.0]
-    pacer = Pacer(lambda: now[0], lambda s: now.__setitem__(0, now[0] + s))
+    now, pacer, start = virtual_pacer()
     for _ in range(20):
-        started = pacer.acquire()
-        pacer.release(0.01)
+        started = start()
         now[0] = pacer.paused_until + 0.01
         pacer.rate_limited(started, retry_after=2.0)
     assert pacer.interval == Pacer.max_interval
 
 
-def _invoke(emu: Any, tmp_path: Any, *args: str, **settings: str | None) -> Any:
+def _invoke(emu: Emulator, tmp_path: Path, *args: str, **settings: str | None) -> Result:
     from typer.testing import CliRunner
 
     from spotify_merger.cli import app
@@ -98,12 +107,14 @@ def _invoke(emu: Any, tmp_path: Any, *args: str, **settings: str | None) -> Any:
     env: dict[str, str | None] = dict.fromkeys(SETTINGS)
     env.update(emu.env())
     env.update(settings)
-    argv = ["--data-dir", str(tmp_path / "data"), "--env-file", str(tmp_path / "none.env"), *args]
+    argv = ["--data-dir", str(tmp_path / "data"), "--env-file", os.devnull, *args]
     return CliRunner().invoke(app, argv, env=env)
 
 
 @pytest.mark.timeout(60)
-def test_auth_in_headless_mode_checks_the_token_instead_of_waiting_for_a_browser(emulator, tmp_path):  # type: ignore[no-untyped-def]
+def test_auth_in_headless_mode_checks_the_token_instead_of_waiting_for_a_browser(
+    emulator: Emulator, tmp_path: Path
+) -> None:
     # It used to start the browser flow and wait 300 s for a redirect that never came.
     result = _invoke(emulator, tmp_path, "auth")
     assert result.exit_code == 0, result.output
@@ -115,7 +126,7 @@ def test_auth_in_headless_mode_checks_the_token_instead_of_waiting_for_a_browser
     assert "invalid_grant" in revoked.output and "hint:" in revoked.output
 
 
-def test_unreachable_accounts_service_is_named(emulator, tmp_path):  # type: ignore[no-untyped-def]
+def test_unreachable_accounts_service_is_named(emulator: Emulator, tmp_path: Path) -> None:
     import socket
 
     with socket.socket() as sock:  # a port nobody listens on
@@ -128,29 +139,33 @@ def test_unreachable_accounts_service_is_named(emulator, tmp_path):  # type: ign
     assert emulator.api_base not in result.output  # the API was never the problem
 
 
-def test_eta_is_never_shorter_than_the_rate_limit_pause(tmp_path):  # type: ignore[no-untyped-def]
+def test_eta_is_never_shorter_than_the_rate_limit_pause(tmp_path: Path) -> None:
     # rich's ETA column showed "0:00:01" through a 20 s Retry-After pause.
     import io
-
-    from rich.console import Console
 
     from spotify_merger.context import Environment
     from spotify_merger.progress import TaskProgress
 
     env = Environment.for_tests(tmp_path, {}, verbosity=0)
-    env._stderr = Console(file=io.StringIO(), force_terminal=True, width=200)
+    env.capture(None, io.StringIO(), force_terminal=True, width=200)
     with TaskProgress(env) as bars:
         bars.add("p1", "Playlist", 1000)
         bars.update("p1", advance=500)
         bars.on_wait("rate limited, resuming in 60 s", 60)
         progress = bars._progress
+        assert progress is not None
         eta_column = next(c for c in progress.columns if type(c).__name__ == "EtaColumn")
-        text = eta_column.render(progress.tasks[0]).plain
+        assert isinstance(eta_column, ProgressColumn)
+        rendered = eta_column.render(progress.tasks[0])
+        assert isinstance(rendered, Text)
+        text = rendered.plain
     hours, minutes, seconds = (int(x) for x in text.split(":"))
     assert 55 <= hours * 3600 + minutes * 60 + seconds <= 60
 
 
-def test_rerun_says_features_are_cached_not_fetched_for_zero(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+def test_rerun_says_features_are_cached_not_fetched_for_zero(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
     emu = emulator_factory(profile="extended", playlist_sizes=(120, 80))
     first = _invoke(emu, tmp_path, "fetch")
     assert first.exit_code == 0, first.output
@@ -161,20 +176,18 @@ def test_rerun_says_features_are_cached_not_fetched_for_zero(emulator_factory, t
     assert "audio features: all cached already" in again.output
 
 
-def test_verbose_log_lines_print_above_the_progress_bars(tmp_path):  # type: ignore[no-untyped-def]
+def test_verbose_log_lines_print_above_the_progress_bars(tmp_path: Path) -> None:
     # -v lines went straight to the real stderr and tore the live bars apart mid-line.
     import io
     import logging
     import sys
-
-    from rich.console import Console
 
     from spotify_merger.context import Environment
     from spotify_merger.progress import TaskProgress
 
     env = Environment.for_tests(tmp_path, {}, verbosity=0)
     screen = io.StringIO()
-    env._stderr = Console(file=screen, force_terminal=True, width=200)
+    env.capture(None, screen, force_terminal=True, width=200)
     handler = logging.StreamHandler(sys.__stderr__)
     log = logging.getLogger("spotify_merger.http")
     root = logging.getLogger()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from analysis_data import AnalysisData, Local
+from fixtures import FetchedLibrary, LibraryOf
 from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
 from spotify_merger.cli import app
 from spotify_merger.context import Environment
@@ -17,9 +20,11 @@ from spotify_merger.errors import ExitCode, UsageError
 from spotify_merger.report import build_report, print_report
 from spotify_merger.store.database import Database
 
+FetchedCopy = tuple[FetchedLibrary, Path]
+
 
 @pytest.fixture
-def fetched_copy(fetched_library, tmp_path):
+def fetched_copy(fetched_library: LibraryOf, tmp_path: Path) -> FetchedCopy:
     """A private copy of the fetched dev-profile data dir (tests write exports next to it)."""
     lib = fetched_library("dev-2026")
     data_dir = tmp_path / "data"
@@ -28,7 +33,7 @@ def fetched_copy(fetched_library, tmp_path):
     return lib, data_dir
 
 
-def test_build_report_writes_json_csv_and_html(fetched_copy):
+def test_build_report_writes_json_csv_and_html(fetched_copy: FetchedCopy) -> None:
     lib, data_dir = fetched_copy
     env = Environment.for_tests(data_dir)
     with Database(data_dir / "spotify.duckdb") as db:
@@ -79,17 +84,17 @@ def test_build_report_writes_json_csv_and_html(fetched_copy):
     assert not [p for p in exports.iterdir() if p.name.startswith(".")]
 
 
-def test_print_report_shows_every_section(fetched_copy):
-    from rich.console import Console
+def test_print_report_shows_every_section(fetched_copy: FetchedCopy) -> None:
+    import io
 
     lib, data_dir = fetched_copy
     env = Environment.for_tests(data_dir)
     with Database(data_dir / "spotify.duckdb") as db:
         doc = build_report(env, SpotifyAnalyzer(db, lib.sources), master_name="M", html=False)
-    console = Console(record=True, width=160)
-    env._stdout = console
+    screen = io.StringIO()
+    env.capture(screen, None, width=160)
     print_report(env, doc)
-    text = console.export_text()
+    text = screen.getvalue()
     for title in (
         "Operation Summary",
         "Weight Analysis",
@@ -105,15 +110,11 @@ def test_print_report_shows_every_section(fetched_copy):
     assert not (data_dir / "exports" / "report.html").exists()
 
 
-def test_parts_are_planned_past_the_cap(tmp_path, monkeypatch):
-    import spotify_merger.analyze.parts as plan_mod
-
-    monkeypatch.setattr(plan_mod, "MAX_PLAYLIST_ITEMS", 4)
-    monkeypatch.setattr(plan_mod.split_into_parts, "__defaults__", (4,))
+def test_parts_are_planned_past_the_cap(tmp_path: Path) -> None:
     with Database(tmp_path / "spotify.duckdb") as db:
         data = AnalysisData(db)
         data.playlist("P1", [data.track(f"S{i}") for i in range(10)])
-        doc = build_report(Environment.for_tests(tmp_path), SpotifyAnalyzer(db), master_name="Big")
+        doc = build_report(Environment.for_tests(tmp_path), SpotifyAnalyzer(db), master_name="Big", cap=4)
     assert [(p["name"], p["count"]) for p in doc.planned_master["parts"]] == [
         ("Big (1/3)", 4),
         ("Big (2/3)", 4),
@@ -121,7 +122,7 @@ def test_parts_are_planned_past_the_cap(tmp_path, monkeypatch):
     ]
 
 
-def test_a_bad_name_fails_before_anything_is_written(tmp_path):
+def test_a_bad_name_fails_before_anything_is_written(tmp_path: Path) -> None:
     with Database(tmp_path / "spotify.duckdb") as db:
         data = AnalysisData(db)
         data.playlist("P1", [data.track("S"), Local()])
@@ -130,16 +131,16 @@ def test_a_bad_name_fails_before_anything_is_written(tmp_path):
     assert not (tmp_path / "exports").exists()
 
 
-def _cli(args, data_dir, env=None):
+def _cli(args: list[str], data_dir: Path, env: dict[str, str] | None = None) -> Result:
     base = {"PLAYLIST_1_ID": "", "PLAYLIST_2_ID": "", "SPOTIFY_MERGER_DATA_DIR": ""}
     return CliRunner().invoke(
         app,
-        ["--data-dir", str(data_dir), "--env-file", str(data_dir / "none.env"), *args],
+        ["--data-dir", str(data_dir), "--env-file", os.devnull, *args],
         env={**base, **(env or {})},
     )
 
 
-def test_report_command_end_to_end(fetched_copy):
+def test_report_command_end_to_end(fetched_copy: FetchedCopy) -> None:
     lib, data_dir = fetched_copy
     result = _cli(
         [
@@ -163,7 +164,9 @@ def test_report_command_end_to_end(fetched_copy):
     assert not (data_dir / "exports" / "report.html").exists()
 
 
-def test_report_command_errors_have_a_hint_and_an_exit_code(tmp_path, fetched_copy):
+def test_report_command_errors_have_a_hint_and_an_exit_code(
+    tmp_path: Path, fetched_copy: FetchedCopy
+) -> None:
     lib, data_dir = fetched_copy
     empty = tmp_path / "empty"
     result = _cli(["report"], empty)

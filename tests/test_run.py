@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
+from emulator_fixtures import EmulatorFactory
+from fixtures import EnvFor, SourcesOf, api_calls, new_playlists
 from spotify_merger.cli import app
+from spotify_merger.emulator import Emulator
 from spotify_merger.errors import ExitCode
 from spotify_merger.pipeline import RunOptions, run_merge
 
 ITEMS = "/v1/playlists/{id}/items"
 
 
-def v1_calls(emu, method: str | None = None) -> int:  # type: ignore[no-untyped-def]
-    return sum(c for (m, r, _s), c in emu.counter.items() if r.startswith("/v1/") and method in (None, m))
-
-
-def new_playlists(emu, before: set[str]) -> list[str]:  # type: ignore[no-untyped-def]
-    return [pid for pid in emu.user_playlist_ids() if pid not in before]
-
-
 @pytest.mark.parametrize("profile", ["dev-2026", "extended"])
-def test_run_fetches_analyses_writes_and_verifies(emulator_factory, env_for, sources_of, profile):  # type: ignore[no-untyped-def]
+def test_run_fetches_analyses_writes_and_verifies(
+    emulator_factory: EmulatorFactory, env_for: EnvFor, sources_of: SourcesOf, profile: str
+) -> None:
     emu = emulator_factory(profile=profile, playlist_sizes=(400, 400))
     env = env_for(emu)
     before = sources_of(emu)
@@ -55,24 +53,24 @@ def test_run_fetches_analyses_writes_and_verifies(emulator_factory, env_for, sou
     if profile != "dev-2026":
         return
     # A rerun after success reports it and writes nothing: no adds, no reads beyond the fetch's
-    # one confirming call per source and who is signed in.
+    # one confirming call per source, who is signed in, and one snapshot check of the master.
     emu.reset_counter()
     again = run_merge(env, RunOptions(yes=True, name="Merged"))
     assert again.status == "already-complete" and again.playlists == outcome.playlists
-    assert v1_calls(emu, "POST") == 0 and v1_calls(emu, "DELETE") == 0
-    assert emu.calls("GET", ITEMS) == 0 and v1_calls(emu) <= 3
+    assert api_calls(emu, "POST") == 0 and api_calls(emu, "DELETE") == 0
+    assert emu.calls("GET", ITEMS) == 0 and api_calls(emu) <= 4
 
 
 # -- the command ------------------------------------------------------------------------------------
 
 
-def invoke(emu, tmp_path, *args: str, extra_env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def invoke(emu: Emulator, tmp_path: Path, *args: str, extra_env: dict[str, str] | None = None) -> Result:
     settings = dict(emu.env())
     settings.update(extra_env or {})
     return CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), *args], env=settings)
 
 
-def test_dry_run_previews_and_without_a_terminal_run_asks_for_yes(emulator, tmp_path):  # type: ignore[no-untyped-def]
+def test_dry_run_previews_and_without_a_terminal_run_asks_for_yes(emulator: Emulator, tmp_path: Path) -> None:
     dry = invoke(emulator, tmp_path, "run", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "Dry run" in dry.output and "Operation Summary" in dry.output
@@ -80,27 +78,27 @@ def test_dry_run_previews_and_without_a_terminal_run_asks_for_yes(emulator, tmp_
     assert result.exit_code == ExitCode.NOT_CONFIRMED, result.output
     assert "no terminal to confirm" in result.output and "--yes" in result.output
     assert "WRITE OPERATION PREVIEW" in result.output
-    assert v1_calls(emulator, "POST") == 0
+    assert api_calls(emulator, "POST") == 0
     assert not (tmp_path / "data" / "exports" / "run_summary.json").exists()
 
 
-def test_the_same_playlist_twice_is_refused_before_any_call(emulator, tmp_path):  # type: ignore[no-untyped-def]
+def test_the_same_playlist_twice_is_refused_before_any_call(emulator: Emulator, tmp_path: Path) -> None:
     p1, _ = emulator.playlist_ids
     result = invoke(emulator, tmp_path, "run", "--yes", p1, f"https://open.spotify.com/playlist/{p1}?si=abc")
     assert result.exit_code == ExitCode.USAGE, result.output
     assert "same playlist" in result.output
-    assert v1_calls(emulator) == 0
+    assert api_calls(emulator) == 0
 
 
 @pytest.mark.parametrize("name", ["", "N" * 120])
-def test_a_bad_name_is_refused_before_any_call(emulator, tmp_path, name):  # type: ignore[no-untyped-def]
+def test_a_bad_name_is_refused_before_any_call(emulator: Emulator, tmp_path: Path, name: str) -> None:
     result = invoke(emulator, tmp_path, "run", "--yes", "--name", name)
     assert result.exit_code == ExitCode.USAGE, result.output
     assert "name" in result.output
-    assert v1_calls(emulator) == 0
+    assert api_calls(emulator) == 0
 
 
-def test_a_token_without_the_modify_scope_is_explained(emulator, tmp_path):  # type: ignore[no-untyped-def]
+def test_a_token_without_the_modify_scope_is_explained(emulator: Emulator, tmp_path: Path) -> None:
     from urllib.parse import parse_qs, urlsplit
 
     import requests
@@ -136,7 +134,7 @@ def test_a_token_without_the_modify_scope_is_explained(emulator, tmp_path):  # t
     assert emu.calls("POST", ITEMS) == 0
 
 
-def test_verify_and_undo_commands(emulator, tmp_path, sources_of):  # type: ignore[no-untyped-def]
+def test_verify_and_undo_commands(emulator: Emulator, tmp_path: Path, sources_of: SourcesOf) -> None:
     emu = emulator
     before = sources_of(emu)
     nothing = invoke(emu, tmp_path, "verify")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from spotify_merger.context import Environment
@@ -54,7 +56,7 @@ def test_invalid_sources_are_usage_errors(text: str) -> None:
     assert "open.spotify.com" in info.value.hint
 
 
-def test_defaults_duplicates_and_none(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_defaults_duplicates_and_none(tmp_path: Path) -> None:
     other = "yQoaGdhikkDkIkKiRca3D8"
     env = Environment.for_tests(
         tmp_path, {"PLAYLIST_1_ID": PID, "PLAYLIST_2_ID": f"spotify:playlist:{other}"}

@@ -8,21 +8,25 @@ emulator's own request log.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
+from emulator_fixtures import EmulatorFactory
 from sync_world import World
 
 ITEMS = "/v1/playlists/{id}/items"
 
 
-def v1(world, method: str | None = None, route: str | None = None) -> int:  # type: ignore[no-untyped-def]
+def v1(world: World, method: str | None = None, route: str | None = None) -> int:
     """The last sync's Web API requests (optionally of one method and route)."""
     return sum(n for (m, r, _s), n in world.calls.items() if method in (None, m) and route in (None, r))
 
 
 @pytest.mark.parametrize("profile", ["dev-2026", pytest.param("extended", marks=pytest.mark.slow)])
-def test_nothing_changed_costs_one_call_per_source_and_part_at_most(emulator_factory, tmp_path, profile):  # type: ignore[no-untyped-def]
+def test_nothing_changed_costs_one_call_per_source_and_part_at_most(
+    emulator_factory: EmulatorFactory, tmp_path: Path, profile: str
+) -> None:
     emu = emulator_factory(profile=profile, playlist_sizes=(300, 300))
     world = World(emu, tmp_path, cap=200)
     assert len(world.parts) >= 2
@@ -37,7 +41,9 @@ def test_nothing_changed_costs_one_call_per_source_and_part_at_most(emulator_fac
 
 
 @pytest.mark.parametrize("profile", ["dev-2026", pytest.param("extended", marks=pytest.mark.slow)])
-def test_new_songs_are_appended_in_plan_order_within_the_cost_bound(emulator_factory, tmp_path, profile):  # type: ignore[no-untyped-def]
+def test_new_songs_are_appended_in_plan_order_within_the_cost_bound(
+    emulator_factory: EmulatorFactory, tmp_path: Path, profile: str
+) -> None:
     emu = emulator_factory(profile=profile, playlist_sizes=(300, 300))
     world = World(emu, tmp_path)
     p1, p2 = emu.playlist_ids
@@ -57,7 +63,7 @@ def test_new_songs_are_appended_in_plan_order_within_the_cost_bound(emulator_fac
     assert v1(world) <= bound, (v1(world), bound, dict(world.calls), part)
 
 
-def test_hand_edits_are_respected(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+def test_hand_edits_are_respected(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
     emu = emulator_factory(playlist_sizes=(300, 300))
     world = World(emu, tmp_path)
     master = world.uris(world.parts[0])
@@ -80,7 +86,9 @@ def test_hand_edits_are_respected(emulator_factory, tmp_path):  # type: ignore[n
     assert now.count(hand[1]) == 1
 
 
-def test_gone_from_the_sources_is_kept_then_pruned_and_hand_copies_survive(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+def test_gone_from_the_sources_is_kept_then_pruned_and_hand_copies_survive(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
     emu = emulator_factory(playlist_sizes=(300, 300))
     world = World(emu, tmp_path)
     p1, p2 = emu.playlist_ids
@@ -102,7 +110,9 @@ def test_gone_from_the_sources_is_kept_then_pruned_and_hand_copies_survive(emula
 
 
 @pytest.mark.parametrize("profile", ["dev-2026", "extended"])
-def test_weighted_master_follows_weights_and_prunes_repeats(emulator_factory, tmp_path, profile):  # type: ignore[no-untyped-def]
+def test_weighted_master_follows_weights_and_prunes_repeats(
+    emulator_factory: EmulatorFactory, tmp_path: Path, profile: str
+) -> None:
     emu = emulator_factory(profile=profile, playlist_sizes=(300, 300))
     world = World(emu, tmp_path, keep_weights=True)
     p1 = emu.playlist_ids[0]
@@ -126,7 +136,9 @@ def test_weighted_master_follows_weights_and_prunes_repeats(emulator_factory, tm
     assert shrunk.pruned >= 2
 
 
-def test_a_full_last_part_starts_a_new_part_named_like_the_others(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+def test_a_full_last_part_starts_a_new_part_named_like_the_others(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
     emu = emulator_factory(playlist_sizes=(300, 300))
     world = World(emu, tmp_path, cap=200, name="Cap")
     last = world.uris(world.parts[-1])
@@ -139,7 +151,9 @@ def test_a_full_last_part_starts_a_new_part_named_like_the_others(emulator_facto
     assert len(world.uris(world.parts[-2])) == 200
 
 
-def test_lost_add_and_remove_answers_never_duplicate_or_lose(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+def test_lost_add_and_remove_answers_never_duplicate_or_lose(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
     emu = emulator_factory(playlist_sizes=(300, 300))
     world = World(emu, tmp_path)
     p1 = emu.playlist_ids[0]
@@ -157,7 +171,9 @@ def test_lost_add_and_remove_answers_never_duplicate_or_lose(emulator_factory, t
     assert emu.calls("POST", ITEMS, 502) + emu.calls("DELETE", ITEMS, 502) >= 1
 
 
-def test_dry_run_writes_nothing_and_reports_the_delta(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+def test_dry_run_writes_nothing_and_reports_the_delta(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
     import json
 
     emu = emulator_factory(playlist_sizes=(300, 300))
@@ -175,7 +191,7 @@ def test_dry_run_writes_nothing_and_reports_the_delta(emulator_factory, tmp_path
     world.check()
 
 
-def test_adopting_a_playlist_made_by_hand(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+def test_adopting_a_playlist_made_by_hand(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
     from emulator_fixtures import bearer_session
     from sync_oracle import MasterModel
 
@@ -198,7 +214,9 @@ def test_adopting_a_playlist_made_by_hand(emulator_factory, tmp_path):  # type: 
     assert again.added == 3 and again.master_id == summary.master_id
 
 
-def test_verify_undo_and_report_know_a_synced_master(emulator_factory, tmp_path):  # type: ignore[no-untyped-def]
+def test_verify_undo_and_report_know_a_synced_master(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
     from spotify_merger.errors import VerifyError
     from spotify_merger.pipeline import report_only, undo_last, verify_last
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from spotify_merger.cli import app
+from spotify_merger.emulator import Emulator
 from spotify_merger.errors import ExitCode
 from sync_world import World
 from test_lock import hold_in_another_process
@@ -20,11 +21,11 @@ from test_lock import hold_in_another_process
 ITEMS = "/v1/playlists/{id}/items"
 
 
-def invoke(world: World, *args: str) -> Any:
+def invoke(world: World, *args: str) -> Result:
     return CliRunner().invoke(app, ["--data-dir", str(world.env.data_dir), *args], env=dict(world.emu.env()))
 
 
-def clean_stop(result: Any, code: int) -> str:
+def clean_stop(result: Result, code: int) -> str:
     assert result.exit_code == code, result.output
     lines = result.stderr.strip().splitlines()
     errors = [ln for ln in lines if ln.startswith("error:")]
@@ -33,35 +34,33 @@ def clean_stop(result: Any, code: int) -> str:
     return errors[0]
 
 
-def on_request(emu: Any, method: str, route: str, nth: int, action: Any) -> None:
+def on_request(emu: Emulator, method: str, route: str, nth: int, action: Callable[[], object]) -> None:
     """Run `action` once, right after the server answered the n-th `method route` request."""
-    original = emu.traffic.record
     seen = [0]
 
-    def record(m: str, template: str, status: int, nbytes: int) -> None:
-        original(m, template, status, nbytes)
+    def heard(m: str, template: str, status: int) -> None:
         if m == method and template == route:
             seen[0] += 1
             if seen[0] == nth:
                 action()
 
-    emu.traffic.record = record
+    emu.traffic.listeners.append(heard)
 
 
-def test_no_previous_run_and_no_master_exits_13(emulator: Any, tmp_path: Path) -> None:
+def test_no_previous_run_and_no_master_exits_13(emulator: Emulator, tmp_path: Path) -> None:
     world = World(emulator, tmp_path, run=False)
     error = clean_stop(invoke(world, "sync", "--yes"), ExitCode.NOTHING_TO_DO)
     assert "no master playlist to sync" in error
 
 
-def test_a_master_naming_a_source_exits_2(emulator: Any, tmp_path: Path) -> None:
+def test_a_master_naming_a_source_exits_2(emulator: Emulator, tmp_path: Path) -> None:
     world = World(emulator, tmp_path, run=False)
     p1 = emulator.playlist_ids[0]
     error = clean_stop(invoke(world, "sync", "--yes", "--master", p1), ExitCode.USAGE)
     assert "also one of the sources" in error
 
 
-def test_someone_elses_playlist_is_not_adopted_exit_5(emulator: Any, tmp_path: Path) -> None:
+def test_someone_elses_playlist_is_not_adopted_exit_5(emulator: Emulator, tmp_path: Path) -> None:
     world = World(emulator, tmp_path, run=False)
     before = emulator.playlist_uris(emulator.other_playlist_id)
     error = clean_stop(
@@ -71,7 +70,7 @@ def test_someone_elses_playlist_is_not_adopted_exit_5(emulator: Any, tmp_path: P
     assert emulator.playlist_uris(emulator.other_playlist_id) == before
 
 
-def test_a_deleted_master_exits_4_and_nothing_is_written(emulator: Any, tmp_path: Path) -> None:
+def test_a_deleted_master_exits_4_and_nothing_is_written(emulator: Emulator, tmp_path: Path) -> None:
     world = World(emulator, tmp_path)
     emulator.edit_playlist(emulator.playlist_ids[0], add_uris=world.fresh_uris(3))
     emulator.delete_playlist(world.parts[0])  # in the app, "delete" unfollows
@@ -81,7 +80,7 @@ def test_a_deleted_master_exits_4_and_nothing_is_written(emulator: Any, tmp_path
     assert world.uris(world.parts[0]) == before
 
 
-def test_yes_quiet_prints_one_line_and_json_a_summary(emulator: Any, tmp_path: Path) -> None:
+def test_yes_quiet_prints_one_line_and_json_a_summary(emulator: Emulator, tmp_path: Path) -> None:
     world = World(emulator, tmp_path)
     quiet = invoke(world, "-q", "sync", "--yes")
     assert quiet.exit_code == 0 and quiet.stderr == ""
@@ -103,7 +102,9 @@ def test_yes_quiet_prints_one_line_and_json_a_summary(emulator: Any, tmp_path: P
     }
 
 
-def test_without_a_terminal_and_without_yes_nothing_is_written_exit_10(emulator: Any, tmp_path: Path) -> None:
+def test_without_a_terminal_and_without_yes_nothing_is_written_exit_10(
+    emulator: Emulator, tmp_path: Path
+) -> None:
     world = World(emulator, tmp_path)
     emulator.edit_playlist(emulator.playlist_ids[0], add_uris=world.fresh_uris(2))
     before = world.uris(world.parts[0])
@@ -111,7 +112,7 @@ def test_without_a_terminal_and_without_yes_nothing_is_written_exit_10(emulator:
     assert world.uris(world.parts[0]) == before
 
 
-def test_two_syncs_at_once_the_second_exits_14(emulator: Any, tmp_path: Path) -> None:
+def test_two_syncs_at_once_the_second_exits_14(emulator: Emulator, tmp_path: Path) -> None:
     world = World(emulator, tmp_path)
     holder = hold_in_another_process(world.env.data_dir)
     try:
@@ -124,7 +125,7 @@ def test_two_syncs_at_once_the_second_exits_14(emulator: Any, tmp_path: Path) ->
 
 
 def test_a_source_changed_before_the_write_stops_with_11_then_the_rerun_is_exact(
-    emulator: Any, tmp_path: Path
+    emulator: Emulator, tmp_path: Path
 ) -> None:
     world = World(emulator, tmp_path)
     p1, p2 = emulator.playlist_ids
@@ -145,7 +146,7 @@ def test_a_source_changed_before_the_write_stops_with_11_then_the_rerun_is_exact
 
 @pytest.mark.slow
 def test_a_source_changed_during_the_write_stops_with_11_and_the_next_sync_catches_up(
-    emulator: Any, tmp_path: Path
+    emulator: Emulator, tmp_path: Path
 ) -> None:
     world = World(emulator, tmp_path)
     p1, p2 = emulator.playlist_ids
@@ -161,7 +162,9 @@ def test_a_source_changed_during_the_write_stops_with_11_and_the_next_sync_catch
     assert all(u in world.uris(world.parts[-1]) for u in late)
 
 
-def test_a_master_edited_during_the_write_is_read_and_planned_again(emulator: Any, tmp_path: Path) -> None:
+def test_a_master_edited_during_the_write_is_read_and_planned_again(
+    emulator: Emulator, tmp_path: Path
+) -> None:
     world = World(emulator, tmp_path)
     emulator.edit_playlist(emulator.playlist_ids[0], add_uris=world.fresh_uris(120))
     part = world.parts[0]
@@ -174,7 +177,7 @@ def test_a_master_edited_during_the_write_is_read_and_planned_again(emulator: An
     world.check()
 
 
-def test_a_part_filled_to_10000_before_the_write_gets_a_new_part(emulator: Any, tmp_path: Path) -> None:
+def test_a_part_filled_to_10000_before_the_write_gets_a_new_part(emulator: Emulator, tmp_path: Path) -> None:
     world = World(emulator, tmp_path, name="Big")
     part = world.parts[0]
     room = 10_000 - len(world.uris(part))
@@ -193,7 +196,7 @@ def test_a_part_filled_to_10000_before_the_write_gets_a_new_part(emulator: Any, 
     assert emulator.playlist(world.parts[1])["name"] == "Big (2/2)"
 
 
-def test_kill_9_leaves_no_stale_lock(emulator: Any, tmp_path: Path) -> None:
+def test_kill_9_leaves_no_stale_lock(emulator: Emulator, tmp_path: Path) -> None:
     world = World(emulator, tmp_path)
     code = "import sys, time; from pathlib import Path; from spotify_merger.store.lock import data_dir_lock\n"
     code += "with data_dir_lock(Path(sys.argv[1]), 'sync'):\n    print('held', flush=True); time.sleep(60)\n"
@@ -207,7 +210,7 @@ def test_kill_9_leaves_no_stale_lock(emulator: Any, tmp_path: Path) -> None:
 
 
 def test_names_from_spotify_are_shown_as_data_in_the_terminal_and_the_html(
-    emulator: Any, tmp_path: Path
+    emulator: Emulator, tmp_path: Path
 ) -> None:
     world = World(emulator, tmp_path)
     [uri] = world.fresh_uris(1)

@@ -3,24 +3,26 @@ which master parts left the library, over real HTTP against the emulator."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from fixtures import EnvFor
+from spotify_merger.emulator import Emulator
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.sync.read import probe
 
 LISTING = ("GET", "/v1/me/playlists")
 
 
-def calls(emu: Any) -> int:
+def calls(emu: Emulator) -> int:
     return sum(n for (_m, r, _s), n in emu.counter.items() if r.startswith("/v1/"))
 
 
-def make_playlists(emu: Any, n: int) -> list[str]:
+def make_playlists(emu: Emulator, n: int) -> list[str]:
     """Playlists the user made in the app: each goes to the top of their library."""
     return [emu.state.create_playlist(emu.user_id, f"mine {i}", False, False, "").id for i in range(n)]
 
 
-def test_one_listing_call_shows_every_source_and_part_of_a_small_library(emulator: Any, env_for: Any) -> None:
+def test_one_listing_call_shows_every_source_and_part_of_a_small_library(
+    emulator: Emulator, env_for: EnvFor
+) -> None:
     emu = emulator
     [part] = make_playlists(emu, 1)
     with SpotifyClient.connect(env_for(emu)) as client:
@@ -34,7 +36,7 @@ def test_one_listing_call_shows_every_source_and_part_of_a_small_library(emulato
 
 
 def test_a_large_library_costs_one_call_per_playlist_not_listed_plus_one_library_check(
-    emulator: Any, env_for: Any
+    emulator: Emulator, env_for: EnvFor
 ) -> None:
     emu = emulator
     [part, gone] = make_playlists(emu, 2)
@@ -50,7 +52,9 @@ def test_a_large_library_costs_one_call_per_playlist_not_listed_plus_one_library
     assert found.metas[part].snapshot_id == emu.playlist_snapshot(part)
 
 
-def test_a_library_of_a_few_pages_is_read_whole_when_that_costs_no_more(emulator: Any, env_for: Any) -> None:
+def test_a_library_of_a_few_pages_is_read_whole_when_that_costs_no_more(
+    emulator: Emulator, env_for: EnvFor
+) -> None:
     emu = emulator
     [part, gone] = make_playlists(emu, 2)
     make_playlists(emu, 60)  # two pages of 50; two parts missing from the first

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from fixtures import SourcesOf, WriteCaseOf, new_playlists
+from spotify_merger.emulator import Emulator
 from spotify_merger.errors import LostResponseError
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.spotify.models import CreatedPlaylist
@@ -37,7 +39,7 @@ class CrashingClient:
         self.crash_at_create = create
         self.adds = 0
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - every other call goes to the real client
         return getattr(self.client, name)
 
     def add_items(self, playlist_id: str, uris: list[str], position: int | None = None) -> str:
@@ -56,24 +58,16 @@ class CrashingClient:
         return created
 
 
-def new_playlists(emu, before: set[str]) -> list[str]:  # type: ignore[no-untyped-def]
-    return [pid for pid in emu.user_playlist_ids() if pid not in before]
-
-
 @pytest.mark.parametrize(("add", "before_send"), [(1, False), (3, False), (3, True), (6, False)])
-def test_crash_around_an_add_resumes_without_loss_or_duplicate(  # type: ignore[no-untyped-def]
-    emulator, env_for, plan_from_emulator, sources_of, add, before_send
-):
-    emu = emulator
-    env = env_for(emu)
-    plan = plan_from_emulator(emu)
-    before = sources_of(emu)
-    existing = set(emu.user_playlist_ids())
+def test_crash_around_an_add_resumes_without_loss_or_duplicate(
+    emulator: Emulator, write_case: WriteCaseOf, sources_of: SourcesOf, add: int, before_send: bool
+) -> None:
+    emu, env, plan, before, existing = write_case(emulator)
     n = len(plan.uris)
     assert math.ceil(n / 100) >= add
     with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
         with pytest.raises(Crash):
-            execute_plan(env, CrashingClient(client, add=add, before_send=before_send), db, plan, yes=True)  # type: ignore[arg-type]
+            execute_plan(env, CrashingClient(client, add=add, before_send=before_send), db, plan, yes=True)
         run = Journal(db).latest_run()
         assert run is not None and run.status == "writing"
         pending = Journal(db).pending_batch(run.run_id, 1)
@@ -88,16 +82,13 @@ def test_crash_around_an_add_resumes_without_loss_or_duplicate(  # type: ignore[
     assert sources_of(emu) == before
 
 
-def test_crash_after_create_finds_the_playlist_instead_of_creating_another(  # type: ignore[no-untyped-def]
-    emulator, env_for, plan_from_emulator, sources_of
-):
-    emu = emulator
-    env = env_for(emu)
-    plan = plan_from_emulator(emu)
-    existing = set(emu.user_playlist_ids())
+def test_crash_after_create_finds_the_playlist_instead_of_creating_another(
+    emulator: Emulator, write_case: WriteCaseOf
+) -> None:
+    emu, env, plan, _, existing = write_case(emulator)
     with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
         with pytest.raises(Crash):
-            execute_plan(env, CrashingClient(client, create=True), db, plan, master_name="Once", yes=True)  # type: ignore[arg-type]
+            execute_plan(env, CrashingClient(client, create=True), db, plan, master_name="Once", yes=True)
         run = Journal(db).latest_run()
         assert run is not None and run.parts[0].state == "intended" and run.parts[0].playlist_id is None
         outcome = execute_plan(env, client, db, plan, master_name="Once", yes=True)
@@ -107,17 +98,15 @@ def test_crash_after_create_finds_the_playlist_instead_of_creating_another(  # t
     assert emu.playlist_uris(master) == plan.uris
 
 
-def test_a_part_created_elsewhere_with_the_same_name_but_no_marker_is_not_adopted(  # type: ignore[no-untyped-def]
-    emulator, env_for, plan_from_emulator
-):
-    emu = emulator
-    env = env_for(emu)
-    plan = plan_from_emulator(emu)
+def test_a_part_created_elsewhere_with_the_same_name_but_no_marker_is_not_adopted(
+    emulator: Emulator, write_case: WriteCaseOf
+) -> None:
+    emu, env, plan, _, _ = write_case(emulator)
     with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
         with pytest.raises(Crash):
             execute_plan(
                 env, CrashingClient(client, add=1, before_send=True), db, plan, master_name="Twin", yes=True
-            )  # type: ignore[arg-type]
+            )
         decoy = client.create_playlist("Twin", "made by hand", public=False)
         run = Journal(db).latest_run()
         assert run is not None
@@ -155,20 +144,18 @@ class LosingClient(CrashingClient):
         return snapshot
 
 
-def test_lost_answers_are_settled_by_reading_back_not_by_resending(  # type: ignore[no-untyped-def]
-    emulator, env_for, plan_from_emulator
-):
-    emu = emulator
-    env = env_for(emu)
-    plan = plan_from_emulator(emu)
-    existing = set(emu.user_playlist_ids())
+def test_lost_answers_are_settled_by_reading_back_not_by_resending(
+    emulator: Emulator, write_case: WriteCaseOf
+) -> None:
+    emu, env, plan, _, existing = write_case(emulator)
     n = len(plan.uris)
     with Database(env.db_path) as db, SpotifyClient.connect(env) as client:
         emu.reset_counter()
-        outcome = execute_plan(env, LosingClient(client), db, plan, yes=True)  # type: ignore[arg-type]
+        outcome = execute_plan(env, LosingClient(client), db, plan, yes=True)
     assert new_playlists(emu, existing) == [outcome.playlists[0].id]
     assert emu.playlist_uris(outcome.playlists[0].id) == plan.uris
     assert emu.calls("POST", "/v1/me/playlists") == 1  # found by its marker, not created again
     assert emu.calls("POST", ITEMS) == math.ceil(n / 100)  # the lost batch was not sent twice
-    assert emu.calls("GET", "/v1/me/playlists") == 1  # the one look for the lost create
+    # One look for a playlist already named so before the create, one for the lost create.
+    assert emu.calls("GET", "/v1/me/playlists") == 2
     assert outcome.stats is not None and outcome.stats.lost_responses == 2 and outcome.stats.reconciled == 100

@@ -11,10 +11,15 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO
+
+from spotify_merger.display import as_text, styled
+from spotify_merger.settings import base_url, load_settings_file, setting
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.text import Text
+
+    from spotify_merger.console import SafeConsole
 
 DEFAULT_API_BASE = "https://api.spotify.com/v1"
 DEFAULT_ACCOUNTS_BASE = "https://accounts.spotify.com"
@@ -49,8 +54,8 @@ class Environment:
     max_wait: float = DEFAULT_MAX_WAIT
     interactive: bool = False  # stdin is a TTY: we may prompt
     open_browser: bool = True
-    _stdout: Console | None = None
-    _stderr: Console | None = None
+    _stdout: SafeConsole | None = None
+    _stderr: SafeConsole | None = None
 
     # -- construction -------------------------------------------------------------------------
 
@@ -63,11 +68,12 @@ class Environment:
         verbosity: int = 0,
         max_wait: float = DEFAULT_MAX_WAIT,
     ) -> Environment:
-        """Read settings from the process environment, after loading `.env` (which never overrides)."""
-        # Imported here, not at the top: `spotify-merger --help` imports this module and must stay fast.
-        from dotenv import load_dotenv
+        """Read settings from the process environment, after loading `.env` (which never overrides).
 
-        load_dotenv(env_file or Path(".env"), override=False)
+        A settings file given with --env-file must exist; any settings file must be readable UTF-8
+        text. Problems are UsageErrors (exit 2), like every other bad setting.
+        """
+        load_settings_file(env_file if env_file is not None else Path(".env"), given=env_file is not None)
         return cls.from_mapping(os.environ, data_dir=data_dir, verbosity=verbosity, max_wait=max_wait)
 
     @classmethod
@@ -81,8 +87,7 @@ class Environment:
         interactive: bool | None = None,
     ) -> Environment:
         def get(key: str) -> str | None:
-            value = env.get(key, "").strip()
-            return value or None
+            return setting(env, key)
 
         sources = tuple(s for s in (get("PLAYLIST_1_ID"), get("PLAYLIST_2_ID")) if s)
         return cls(
@@ -92,8 +97,10 @@ class Environment:
             client_secret=get("SPOTIFY_CLIENT_SECRET"),
             redirect_uri=get("SPOTIFY_REDIRECT_URI") or DEFAULT_REDIRECT_URI,
             refresh_token=get("SPOTIFY_REFRESH_TOKEN"),
-            api_base=(get("SPOTIFY_API_BASE") or DEFAULT_API_BASE).rstrip("/"),
-            accounts_base=(get("SPOTIFY_ACCOUNTS_BASE") or DEFAULT_ACCOUNTS_BASE).rstrip("/"),
+            api_base=base_url("SPOTIFY_API_BASE", get("SPOTIFY_API_BASE") or DEFAULT_API_BASE),
+            accounts_base=base_url(
+                "SPOTIFY_ACCOUNTS_BASE", get("SPOTIFY_ACCOUNTS_BASE") or DEFAULT_ACCOUNTS_BASE
+            ),
             default_sources=sources,
             max_wait=max_wait,
             interactive=sys.stdin.isatty() if interactive is None else interactive,
@@ -106,27 +113,42 @@ class Environment:
         """A quiet, non-interactive environment writing under `data_dir`; never prompts nor opens a browser."""
         envobj = cls.from_mapping(settings or {}, data_dir=data_dir, verbosity=-1, interactive=False)
         envobj.open_browser = False
-        envobj._stdout = _console(file=open(os.devnull, "w"), width=120)  # noqa: SIM115
-        envobj._stderr = _console(file=open(os.devnull, "w"), width=120, stderr=True)  # noqa: SIM115
+        envobj.capture(open(os.devnull, "w"), open(os.devnull, "w"), width=120)  # noqa: SIM115
         for key, value in overrides.items():
             setattr(envobj, key, value)
         return envobj
 
     # -- consoles -----------------------------------------------------------------------------
 
-    @property
-    def stdout(self) -> Console:
-        if self._stdout is None:
-            # Results always print: --quiet hides progress and status lines (stderr), not data.
-            self._stdout = _console()
-        return self._stdout
+    def capture(self, stdout: TextIO | None, stderr: TextIO | None, **console_options: Any) -> None:
+        """Send the consoles to these files (tests): safe consoles like the real ones."""
+        # Imported here: the console brings rich, loaded only once something is printed.
+        from spotify_merger.console import make_console
+
+        if stdout is not None:
+            self._stdout = make_console(file=stdout, **console_options)
+        if stderr is not None:
+            self._stderr = make_console(file=stderr, stderr=True, **console_options)
 
     @property
-    def stderr(self) -> Console:
+    def stdout(self) -> SafeConsole:
+        if self._stdout is None:
+            # Imported here: the console brings rich, loaded only once something is printed.
+            from spotify_merger.console import make_console
+
+            # Results always print: --quiet hides progress and status lines (stderr), not data.
+            self._stdout = make_console()
+        return _checked(self._stdout)
+
+    @property
+    def stderr(self) -> SafeConsole:
         """Progress bars, warnings and errors go here, so stdout stays clean for data."""
         if self._stderr is None:
-            self._stderr = _console(stderr=True)
-        return self._stderr
+            # Imported here: the console brings rich, loaded only once something is printed.
+            from spotify_merger.console import make_console
+
+            self._stderr = make_console(stderr=True)
+        return _checked(self._stderr)
 
     @property
     def quiet(self) -> bool:
@@ -137,14 +159,14 @@ class Environment:
         """Progress bars only on a terminal, and never with --quiet."""
         return not self.quiet and self.stderr.is_terminal
 
-    def say(self, message: str) -> None:
-        """A status line on stderr, unless quiet."""
+    def say(self, message: str | Text) -> None:
+        """A status line on stderr, unless quiet. A str is shown as plain text (see `display`)."""
         if not self.quiet:
             self.stderr.print(message)
 
-    def warn(self, message: str) -> None:
+    def warn(self, message: str | Text) -> None:
         """Warnings are shown even when quiet: they explain a degraded result."""
-        self.stderr.print(f"[yellow]warning:[/yellow] {message}")
+        self.stderr.print(styled("[yellow]warning:[/yellow] ") + as_text(message))
 
     # -- paths --------------------------------------------------------------------------------
 
@@ -165,9 +187,10 @@ class Environment:
         self.exports_dir.mkdir(parents=True, exist_ok=True)
 
 
-def _console(*, stderr: bool = False, file: IO[str] | None = None, width: int | None = None) -> Console:
-    # Imported here, not at the top: `spotify-merger --help` imports this module, and rich is only
-    # needed once something is printed.
-    from rich.console import Console
+def _checked(console: SafeConsole) -> SafeConsole:
+    # Every console must be a SafeConsole: a plain rich Console would parse outside text as markup.
+    from spotify_merger.console import SafeConsole  # here: it brings rich (see above)
 
-    return Console(stderr=stderr, file=file, width=width)
+    if not isinstance(console, SafeConsole):
+        raise TypeError("Environment consoles must be spotify_merger.console.SafeConsole instances")
+    return console

@@ -14,8 +14,10 @@ from pathlib import Path
 import requests
 
 from spotify_merger.context import Environment
+from spotify_merger.display import quote, styled
 from spotify_merger.emulator import Emulator, EmulatorConfig
-from spotify_merger.errors import UsageError
+from spotify_merger.emulator import parse_sizes as emulator_sizes
+from spotify_merger.errors import StorageError, UsageError
 from spotify_merger.pipeline import RunOptions, run_merge
 from spotify_merger.spotify.client import ApiProfile
 from spotify_merger.spotify.signin import login
@@ -23,6 +25,17 @@ from spotify_merger.write.summary import WriteOutcome
 
 DEMO_MARKER = ".spotify-merger-demo"
 DEMO_SIZES = (9000, 9000)
+
+
+def parse_sizes(text: str) -> tuple[int, int]:
+    """--sizes of `demo` and `emulator`: one rule for both, the emulator's, as a usage error."""
+    try:
+        return emulator_sizes(text)
+    except ValueError:
+        raise UsageError(
+            f"--sizes {quote(text)} is not two playlist sizes from 0 to 10,000 separated by a comma",
+            "use --sizes 9000,9000 (the default)",
+        ) from None
 
 
 def run_demo(
@@ -52,11 +65,18 @@ def run_demo(
             open_browser=False,
         )
         env.say(
-            f"[bold cyan]Demo[/bold cyan]: a built-in Spotify emulator ({profile}) with two weighted "
-            f"playlists of {sizes[0]:,} and {sizes[1]:,} entries, at {emu.api_base}; data in {env.data_dir}"
+            styled(
+                "[bold cyan]Demo[/bold cyan]: a built-in Spotify emulator ({profile}) with two weighted "
+                "playlists of {n1:,} and {n2:,} entries, at {api}; data in {data}",
+                profile=profile,
+                n1=sizes[0],
+                n2=sizes[1],
+                api=emu.api_base,
+                data=env.data_dir,
+            )
         )
         who = login(demo_env, open_url=headless_browser)
-        env.say(f"Signed in through the OAuth PKCE flow as [green]{who.user.display_name}[/green]")
+        env.say(styled("Signed in through the OAuth PKCE flow as [green]{name}[/green]", name=who.user.name))
         return run_merge(demo_env, RunOptions(yes=yes, cap=cap))
 
 
@@ -64,10 +84,13 @@ def prepare_demo_dir(path: Path) -> None:
     """Wipe the demo's data dir so every demo is fresh, but never a directory the demo did not make."""
     if path.exists():
         if not path.is_dir():
-            raise UsageError(f"{path} is not a directory", "give the demo another --data-dir")
+            raise StorageError(
+                f"the data dir {quote(path, 120)} is a file, not a directory",
+                "give the demo another --data-dir",
+            )
         if any(path.iterdir()) and not (path / DEMO_MARKER).exists():
             raise UsageError(
-                f"refusing to wipe {path} for the demo: it holds files the demo did not create",
+                f"refusing to wipe {quote(path, 120)} for the demo: it holds files the demo did not create",
                 "give the demo an empty or new --data-dir (the default is data/demo)",
             )
         shutil.rmtree(path)

@@ -35,7 +35,7 @@ class MergerError(Exception):
     """Base class: a one-line message plus a hint naming the next step."""
 
     exit_code: ExitCode = ExitCode.ERROR
-    default_hint: str = ""
+    default_hint: str = "progress made so far is kept; re-run with -vv for details and please report it"
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -48,6 +48,7 @@ class MergerError(Exception):
 
 class UsageError(MergerError):
     exit_code = ExitCode.USAGE
+    default_hint = "check the command line and .env; `spotify-merger COMMAND --help` lists the options"
 
 
 class AuthError(MergerError):
@@ -62,12 +63,14 @@ class NotFoundError(MergerError):
 
 class ForbiddenError(MergerError):
     exit_code = ExitCode.FORBIDDEN
+    default_hint = "`spotify-merger playlists` shows which playlists you may read"
 
 
 class RateLimitedError(MergerError):
     """Spotify asked for a wait longer than the user allows (--max-wait)."""
 
     exit_code = ExitCode.RATE_LIMITED
+    default_hint = "progress is saved; re-run the same command later, or allow a longer --max-wait"
 
     def __init__(self, message: str, hint: str | None = None, *, retry_after: float = 0.0) -> None:
         super().__init__(message, hint)
@@ -86,22 +89,27 @@ class ServerError(MergerError):
 
 class StorageError(MergerError):
     exit_code = ExitCode.STORAGE
+    default_hint = "check the data dir (--data-dir): its disk space and permissions"
 
 
 class NotConfirmedError(MergerError):
     exit_code = ExitCode.NOT_CONFIRMED
+    default_hint = "nothing was changed; re-run when ready (--yes confirms in advance)"
 
 
 class ConflictError(MergerError):
     exit_code = ExitCode.CONFLICT
+    default_hint = "re-run `spotify-merger report` to see where things stand now"
 
 
 class VerifyError(MergerError):
     exit_code = ExitCode.VERIFY_FAILED
+    default_hint = "`spotify-merger run --new-master` builds a fresh master playlist"
 
 
 class NothingToDoError(MergerError):
     exit_code = ExitCode.NOTHING_TO_DO
+    default_hint = "`spotify-merger fetch` reads the sources first"
 
 
 class BusyError(MergerError):

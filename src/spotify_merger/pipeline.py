@@ -12,18 +12,24 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
+from spotify_merger.analyze import rules as match_rules
 from spotify_merger.analyze.parts import default_master_name, validate_master_name
 from spotify_merger.analyze.results import DryRunReport
+from spotify_merger.analyze.rules import load as load_rules
 from spotify_merger.context import Environment
+from spotify_merger.display import quote, styled
 from spotify_merger.errors import AuthError, NothingToDoError
 from spotify_merger.fetch import fetch_sources, resolve_sources
 from spotify_merger.report import build_report, print_report
 from spotify_merger.spotify.client import SpotifyClient
+from spotify_merger.spotify.ids import parse_source, parse_track
 from spotify_merger.spotify.signin import login
 from spotify_merger.store.database import Database
 from spotify_merger.store.lock import data_dir_lock
@@ -52,6 +58,7 @@ class RunOptions:
     keep_weights: bool = False
     new_master: bool = False
     features: bool = True
+    exclude_playlist: str | None = None
     cap: int | None = None
 
 
@@ -75,23 +82,26 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
     )
     name = validate_master_name(options.name) if options.name is not None else None
     ids = resolve_sources(env, options.sources)
+    rules = load_rules(env.data_dir)
+    exclusions = parse_source(options.exclude_playlist) if options.exclude_playlist else None
     env.ensure_dirs()
     _banner(env)
     with data_dir_lock(env.data_dir, "run"), Database(env.db_path) as db, _client(env, client) as api:
-        env.say("[bold]Step 1: Authentication[/bold]")
+        env.say(styled("[bold]Step 1: Authentication[/bold]"))
         me = api.me()
-        env.say(f"Signed in as [green]{me.name}[/green]")
-        env.say("[bold]Step 2: Fetching playlists[/bold]")
-        fetched = fetch_sources(env, ids, client=api, db=db, features=options.features)
+        env.say(styled("Signed in as [green]{name}[/green]", name=me.name))
+        env.say(styled("[bold]Step 2: Fetching playlists[/bold]"))
+        to_fetch = ids + ([exclusions] if exclusions and exclusions not in ids else [])
+        fetched = fetch_sources(env, to_fetch, client=api, db=db, features=options.features)
         entries = " + ".join(f"{p.entries:,}" for p in fetched.playlists)
         env.say(f"Fetched {entries} entries ({fetched.total_calls:,} API calls)")
-        env.say("[bold]Step 3: Analysis and dry-run report[/bold]")
-        with SpotifyAnalyzer(db, ids, merge_options) as analyzer:
+        env.say(styled("[bold]Step 3: Analysis and dry-run report[/bold]"))
+        with SpotifyAnalyzer(db, ids, merge_options, rules=rules, exclude_playlist=exclusions) as analyzer:
             plan = analyzer.plan()
-            report = build_report(env, analyzer, master_name=name or default_master_name())
+            report = build_report(env, analyzer, master_name=name or default_master_name(), cap=options.cap)
         print_report(env, report)
         names = {p.id: p.name or p.id for p in fetched.playlists}
-        env.say("[bold]Step 4: Writing the master playlist[/bold]")
+        env.say(styled("[bold]Step 4: Writing the master playlist[/bold]"))
         return execute_plan(
             env,
             api,
@@ -104,6 +114,7 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
             report=report,
             source_names=names,
             cap=options.cap,
+            recorded_options=match_rules.recorded(merge_options.to_dict(), rules, exclusions),
         )
 
 
@@ -117,17 +128,22 @@ def report_only(
     keep_weights: bool = False,
     name: str | None = None,
     html: bool = True,
+    exclude_playlist: str | None = None,
 ) -> DryRunReport:
     """The `report` command: analyse the fetched sources, write the exports, print the dry run."""
     options = MergeOptions.parse(match=match, keep=keep, order=order, keep_weights=keep_weights)
     master_name = validate_master_name(name) if name is not None else default_master_name()
+    rules = load_rules(env.data_dir)
+    exclusions = parse_source(exclude_playlist) if exclude_playlist else None
     if not env.db_path.exists():
         raise NothingToDoError("nothing has been fetched yet", "run `spotify-merger fetch` first")
     # No sources and no PLAYLIST_1_ID/2_ID: analyse every playlist whose fetch completed.
     chosen = resolve_sources(env, sources) if (sources or env.default_sources) else None
-    with Database(env.db_path) as db, SpotifyAnalyzer(db, chosen, options) as analyzer:
-        env.say("analysing…")
-        report = build_report(env, analyzer, master_name=master_name, html=html)
+    with Database(env.db_path) as db:
+        db.check_readable()  # a damaged page stops the report here (exit 9), not half-way through it
+        with SpotifyAnalyzer(db, chosen, options, rules=rules, exclude_playlist=exclusions) as analyzer:
+            env.say("analysing…")
+            report = build_report(env, analyzer, master_name=master_name, html=html)
     print_report(env, report)
     return report
 
@@ -136,14 +152,17 @@ def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> Ver
     """Read back the master(s) of the last run and compare with its plan; VerifyError on mismatch."""
     _require_db(env)
     with data_dir_lock(env.data_dir, "verify"), Database(env.db_path) as db:
+        db.check_readable()
         synced = SyncJournal(db)
         master_id = synced.synced_master_last()
+        journal = Journal(db)
+        run = last_written_run(journal) if master_id is None else None  # nothing to verify: say so first
         with _client(env, client) as api:
-            if master_id is not None:  # the last write was a sync: compare with what it recorded
+            if run is None and master_id is not None:  # the last write was a sync: compare with it
                 result = verify_master(api, db, synced.master(master_id))
             else:
-                journal = Journal(db)
-                result = verify_run(api, journal, last_written_run(journal))
+                assert run is not None
+                result = verify_run(api, journal, run)
         _print_verify(env, result)
         raise_for(result, env)
         return result
@@ -153,6 +172,7 @@ def undo_last(env: Environment, *, yes: bool, client: SpotifyClient | None = Non
     """Unfollow the master(s) of the last run after confirmation."""
     _require_db(env)
     with data_dir_lock(env.data_dir, "undo"), Database(env.db_path) as db:
+        db.check_readable()
         journal = Journal(db)
         run_to_undo(journal)  # nothing to undo: say so before signing in
         with _client(env, client) as api:
@@ -196,7 +216,7 @@ def _banner(env: Environment) -> None:
         return
     env.stderr.print(
         Panel.fit(
-            "[bold cyan]SPOTIFY LIBRARY MERGER[/bold cyan]\nDeep Analytics & Smart Deduplication",
+            styled("[bold cyan]SPOTIFY LIBRARY MERGER[/bold cyan]\nDeep Analytics & Smart Deduplication"),
             border_style="cyan",
         )
     )
@@ -213,6 +233,67 @@ def _print_verify(env: Environment, result: VerifyResult) -> None:
             part.name,
             f"{part.planned:,}",
             f"{part.actual:,}",
-            "[green]matches the plan[/green]" if part.ok else f"[red]{part.problems[0]}[/red]",
+            styled("[green]matches the plan[/green]")
+            if part.ok
+            else styled("[red]{problem}[/red]", problem=part.problems[0]),
         )
     env.stdout.print(table)
+
+
+# -- the user's match rules ----------------------------------------------------------------------------
+
+
+def add_match_rule(env: Environment, key: str, refs: list[str]) -> None:
+    """`match same|never|exclude`: check the rule, append it to the rules file (atomically)."""
+    new = match_rules.rule(key, refs)
+    path = match_rules.add(env.data_dir, new)
+    env.say(f"Added `{new}` to {path}")
+
+
+def list_match_rules(env: Environment) -> list[Any]:
+    """`match list`: the rules, each track with its title and artist when the database has them."""
+    found = match_rules.load(env.data_dir)
+    if not found:
+        env.say(
+            f"No match rules yet ({match_rules.rules_path(env.data_dir)}); add one with `spotify-merger match same A B`."
+        )
+        return []
+    names = _track_names(env, found.tracks)
+
+    table = Table(title=Text(f"Match rules ({match_rules.rules_path(env.data_dir)})"))
+    table.add_column("Rule", style="cyan")
+    table.add_column("Track")
+    table.add_column("Title - artist")
+    for r in found.rules:
+        for i, tid in enumerate(r.tracks):
+            # Titles come from Spotify: shown as text, never read as markup.
+            table.add_row(
+                r.key if i == 0 else "", f"spotify:track:{tid}", Text(names.get(tid, "(not fetched)"))
+            )
+    env.stdout.print(table)
+    return found.rules
+
+
+def forget_match_rule(env: Environment, refs: list[str]) -> None:
+    """`match forget A [B]`: remove the rules on exactly these tracks."""
+
+    tracks = tuple(parse_track(r) for r in refs)
+    removed = match_rules.forget(env.data_dir, tracks)
+    if not removed:
+        raise NothingToDoError(
+            f"no rule names exactly {' and '.join(quote(r) for r in refs)}",
+            "see the rules with `spotify-merger match list`",
+        )
+    for r in removed:
+        env.say(f"Forgot `{r}`")
+
+
+def _track_names(env: Environment, ids: set[str]) -> dict[str, str]:
+    if not env.db_path.exists() or not ids:
+        return {}
+    with Database(env.db_path, read_only=True) as db:
+        rows = db.fetchall(
+            "SELECT id, name, primary_artist_name FROM tracks WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(ids)],
+        )
+    return {tid: f"{name} - {artist}" for tid, name, artist in rows}

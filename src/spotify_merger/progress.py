@@ -29,6 +29,7 @@ from rich.progress import (
 from rich.text import Text
 
 from spotify_merger.context import Environment
+from spotify_merger.display import shorten, styled
 
 _SECONDS = re.compile(r"\d+ s\b")
 
@@ -118,7 +119,8 @@ class TaskProgress:
     def __enter__(self) -> TaskProgress:
         if self.env.show_progress:
             self._progress = Progress(
-                TextColumn("[bold]{task.description}", justify="left"),
+                # Descriptions are playlist names: plain text, never markup.
+                TextColumn("{task.description}", justify="left", markup=False, style="bold"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TaskProgressColumn(),
@@ -164,7 +166,7 @@ class TaskProgress:
     def add(self, key: str, description: str, total: int | None, completed: int = 0) -> None:
         if self._progress is not None:
             self._tasks[key] = self._progress.add_task(
-                description, total=total, completed=completed, base=completed
+                shorten(description, 40), total=total, completed=completed, base=completed
             )
 
     def update(
@@ -178,4 +180,4 @@ class TaskProgress:
         """The call policy's wait callback: a countdown on the bars, or a status line without them."""
         self.status.set(message, seconds)
         if self._progress is None and message:
-            self.env.say(f"[yellow]{message}[/yellow]")
+            self.env.say(styled("[yellow]{message}[/yellow]", message=message))

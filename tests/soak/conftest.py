@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-from soak_driver import SoakSummary
+
+from .soak_driver import SoakSummary
 
 _SUMMARIES: list[SoakSummary] = []
 
@@ -23,7 +23,7 @@ def soak_pycache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("soak-pycache")
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for summary in _SUMMARIES:
         if summary.outcomes:
             terminalreporter.section("soak summary")

@@ -32,7 +32,13 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from spotify_merger.emulator import Emulator
+
+if TYPE_CHECKING:
+    from spotify_merger.emulator import Emulator
+    from spotify_merger.emulator._routing import ApiError
 
 # Spurious 429s are injected only once the client has made this many requests in the last 30 s.
 # Why: the client's pacer learns "window / calls accepted so far" from any 429, so one 429 on the
@@ -116,10 +122,11 @@ def make_scenario(base_seed: int, index: int, *, small: bool = False) -> Scenari
 
 
 class Hooks:
-    """Wraps the emulator's request recorder: kills the armed process at a request count, applies the
-    scenario's edit at its page read, and counts lost responses (applied POSTs answered 502)."""
+    """Listens to the emulator's traffic: kills the armed process at a request count, applies the
+    scenario's edit at its page read, injects the spurious 429s and reads the count of lost responses
+    (applied POSTs answered 502)."""
 
-    def __init__(self, emu: Any, edit: Edit, rate_429: float, gate_429: int, seed: int) -> None:
+    def __init__(self, emu: Emulator, edit: Edit, rate_429: float, gate_429: int, seed: int) -> None:
         self.emu = emu
         self.edit = edit
         self.rate_429 = rate_429
@@ -134,34 +141,18 @@ class Hooks:
         self.pages_read = 0
         self.writes_seen = 0
         self.edit_applied: dict[str, Any] | None = None
-        self.lost = 0
         # What the sources must hold at the end: as seeded, then as the scenario's own edit left them.
         self.expected_sources = self._sources()
-        original_record = emu.traffic.record
-        original_roll = emu.traffic.roll
-
-        def record(method: str, template: str, status: int, nbytes: int) -> None:
-            original_record(method, template, status, nbytes)
-            self._on_answer(method, template, status)
-
-        def roll() -> float:
-            value = original_roll()
-            if value < emu.knobs.lost_response_rate:
-                self.lost += 1  # roll() decides only whether an applied change loses its answer
-            return value
-
-        original_admit = emu.traffic.admit
-
-        def admit() -> Any:
-            refusal = original_admit()
-            return refusal if refusal is not None else self._spurious_429()
-
-        emu.traffic.record = record
-        emu.traffic.roll = roll
-        emu.traffic.admit = admit
+        emu.traffic.listeners.append(self._on_answer)
+        emu.traffic.extra_refusal = self._spurious_429
         quiet_resets(emu)
 
-    def _spurious_429(self) -> Any:
+    @property
+    def lost(self) -> int:
+        """Applied changes whose answer the emulator dropped (answered 502)."""
+        return self.emu.traffic.lost_responses
+
+    def _spurious_429(self) -> ApiError | None:
         from spotify_merger.emulator._routing import ApiError
 
         now = time.monotonic()
@@ -252,13 +243,21 @@ class Outcome:
         return self.outcome in ("a", "b")
 
 
-def run_client(emu: Any, hooks: Hooks, data: Path, workdir: Path, pycache: Path, kill_after: int | None,
+class Armed(Protocol):
+    """Hooks that kill the process they are armed with after some answered requests."""
+
+    fired: bool
+
+    def arm(self, proc: subprocess.Popen[bytes] | None, kill_after: int | None) -> None: ...
+
+
+def run_client(emu: Emulator, hooks: Hooks, data: Path, workdir: Path, pycache: Path, kill_after: int | None,
                attempt: int) -> tuple[int, bool, str]:  # fmt: skip
     args = ["--data-dir", str(data), "run", "--yes"]
     return run_armed(emu, hooks, args, workdir, pycache, kill_after, f"attempt{attempt}")
 
 
-def run_armed(emu: Any, hooks: Any, args: list[str], workdir: Path, pycache: Path, kill_after: int | None,
+def run_armed(emu: Emulator, hooks: Armed, args: list[str], workdir: Path, pycache: Path, kill_after: int | None,
               name: str) -> tuple[int, bool, str]:  # fmt: skip
     """Run `spotify-merger ARGS` as a user would (configured through the environment), with `hooks`
     armed to kill it after `kill_after` answered requests; (exit code, killed, stderr)."""
@@ -285,16 +284,17 @@ def run_armed(emu: Any, hooks: Any, args: list[str], workdir: Path, pycache: Pat
     return rc, killed and rc == -signal.SIGKILL, err_path.read_text(errors="replace")
 
 
-def quiet_resets(emu: Any) -> None:
+def quiet_resets(emu: Emulator) -> None:
     """A killed client resets its sockets: the emulator's server would print each traceback."""
     server = emu._server
+    assert server is not None
     loud = server.handle_error
 
-    def handle_error(request: Any, address: Any) -> None:
+    def handle_error(request: object, address: object) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):
             loud(request, address)
 
-    server.handle_error = handle_error
+    server.handle_error = handle_error  # type: ignore[method-assign,assignment]
 
 
 def _error_and_hint(stderr: str) -> tuple[str | None, str | None]:
@@ -303,7 +303,7 @@ def _error_and_hint(stderr: str) -> tuple[str | None, str | None]:
     return error, hint
 
 
-def faults_off(emu: Any, hooks: Hooks) -> None:
+def faults_off(emu: Emulator, hooks: Hooks) -> None:
     emu.configure(rate_429=0.0, fault_rate=0.0, lost_response_rate=0.0, token_ttl=3600.0)
     hooks.rate_429 = 0.0
 
@@ -380,7 +380,7 @@ def drive(scenario: Scenario, workdir: Path, pycache: Path) -> Outcome:
 # -- the end state -----------------------------------------------------------------------------------
 
 
-def independent_plan(emu: Any, workdir: Path) -> list[str]:
+def independent_plan(emu: Emulator, workdir: Path) -> list[str]:
     """The plan a clean run would make from the sources as they are now: a fresh fetch into its own
     data dir, then the analyzer with the `run` command's default options."""
     from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
@@ -396,11 +396,11 @@ def independent_plan(emu: Any, workdir: Path) -> list[str]:
             return list(analyzer.plan().uris)
 
 
-def check_end_state(emu: Any, data: Path, workdir: Path, initial: set[str], hooks: Hooks,
+def check_end_state(emu: Emulator, data: Path, workdir: Path, initial: set[str], hooks: Hooks,
                     result: Outcome) -> str | None:  # fmt: skip
     """None if the end state is exactly right, else what is wrong."""
     from spotify_merger.store.database import Database
-    from spotify_merger.write.journal import Journal
+    from spotify_merger.write.journal import Journal, RunStatus
 
     summary_path = data / "exports" / "run_summary.json"
     if not summary_path.exists():
@@ -415,7 +415,7 @@ def check_end_state(emu: Any, data: Path, workdir: Path, initial: set[str], hook
         return f"playlists created {names} are not exactly the run's parts {parts}"
     with Database(data / "spotify.duckdb") as db:
         journal = Journal(db)
-        run = journal.latest_run(statuses=("verified",))
+        run = journal.latest_run(statuses=(RunStatus.VERIFIED,))
         if run is None:
             return "the journal holds no verified run"
         frozen = {p.playlist_id: journal.plan_uris(run.run_id, p.part_index) for p in run.parts}

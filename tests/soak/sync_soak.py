@@ -28,7 +28,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from soak_driver import _error_and_hint, quiet_resets, run_armed
+from spotify_merger.emulator import Emulator
+from sync_world import World
+
+from .soak_driver import _error_and_hint, quiet_resets, run_armed
 
 DOCUMENTED_STOPS = set(range(2, 15))  # ExitCode USAGE..BUSY; 1 would be an internal error
 MAX_ATTEMPTS = 8
@@ -129,7 +132,7 @@ def make_sync_scenario(base_seed: int, index: int, *, small: bool = False) -> Sy
 # -- edits -----------------------------------------------------------------------------------------
 
 
-def apply_source_edit(world: Any, edit: SourceEdit, rng: random.Random) -> dict[str, Any]:
+def apply_source_edit(world: World, edit: SourceEdit, rng: random.Random) -> dict[str, Any]:
     emu = world.emu
     pid = emu.playlist_ids[edit.playlist]
     entries = emu.playlist_uris(pid)
@@ -154,7 +157,7 @@ def apply_source_edit(world: Any, edit: SourceEdit, rng: random.Random) -> dict[
     return {"playlist": edit.playlist, "kind": edit.kind, "added": len(adds), "removed": len(removes)}
 
 
-def apply_hand_edit(world: Any, edit: HandEdit, rng: random.Random) -> dict[str, Any] | None:
+def apply_hand_edit(world: World, edit: HandEdit, rng: random.Random) -> dict[str, Any] | None:
     part = edit.part % len(world.parts)
     items = world.uris(world.parts[part])
     n = len(items)
@@ -191,7 +194,7 @@ def apply_hand_edit(world: Any, edit: HandEdit, rng: random.Random) -> dict[str,
 class SyncHooks:
     """Kills the armed process at a request count; applies a mid-sync source edit during the reads."""
 
-    def __init__(self, emu: Any) -> None:
+    def __init__(self, emu: Emulator) -> None:
         self.emu = emu
         self.lock = threading.Lock()
         self.proc: subprocess.Popen[bytes] | None = None
@@ -203,13 +206,7 @@ class SyncHooks:
         self.mid: Any = None  # callable applying the edit, armed for this round
         self.mid_at = 0
         self.mid_done: dict[str, Any] | None = None
-        original = emu.traffic.record
-
-        def record(method: str, template: str, status: int, nbytes: int) -> None:
-            original(method, template, status, nbytes)
-            self._on_answer(method, template, status)
-
-        emu.traffic.record = record
+        emu.traffic.listeners.append(self._on_answer)
         quiet_resets(emu)
 
     def arm(self, proc: subprocess.Popen[bytes] | None, kill_after: int | None) -> None:
@@ -242,7 +239,7 @@ class SyncHooks:
                     os.kill(self.proc.pid, signal.SIGKILL)
 
 
-def run_sync(world: Any, hooks: SyncHooks, prune: bool, kill_after: int | None, attempt: int,
+def run_sync(world: World, hooks: SyncHooks, prune: bool, kill_after: int | None, attempt: int,
              pycache: Path) -> tuple[int, bool, str]:  # fmt: skip
     args = ["--data-dir", str(world.env.data_dir), "-q", "sync", "--yes", *(["--prune"] if prune else [])]
     return run_armed(world.emu, hooks, args, world.root, pycache, kill_after, f"sync{attempt}")
@@ -298,7 +295,7 @@ def drive_sync(scenario: SyncScenario, workdir: Path, pycache: Path) -> SyncOutc
         out.seconds = round(time.perf_counter() - started, 2)
 
 
-def _round(world: Any, hooks: SyncHooks, scenario: SyncScenario, rnd: Round, rng: random.Random,
+def _round(world: World, hooks: SyncHooks, scenario: SyncScenario, rnd: Round, rng: random.Random,
            out: SyncOutcome, pycache: Path) -> str | None:  # fmt: skip
     emu = world.emu
     made = set(emu.all_playlist_ids())

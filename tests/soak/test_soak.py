@@ -15,7 +15,8 @@ import os
 from pathlib import Path
 
 import pytest
-from soak_driver import SUMMARY_PATH, SoakSummary, drive, make_scenario
+
+from .soak_driver import SUMMARY_PATH, SoakSummary, drive, make_scenario
 
 SCENARIOS = int(os.environ.get("SOAK_SCENARIOS", "50"))
 SEED = int(os.environ.get("SOAK_SEED", "2026"))

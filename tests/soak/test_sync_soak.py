@@ -17,7 +17,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from sync_soak import SyncOutcome, drive_sync, make_sync_scenario
+
+from .sync_soak import SyncOutcome, drive_sync, make_sync_scenario
 
 SCENARIOS = int(os.environ.get("SYNC_SOAK_SCENARIOS", "50"))
 SEED = int(os.environ.get("SOAK_SEED", "2026"))

@@ -15,6 +15,7 @@ def dry_run_summary(
     review: MatchReview,
     options: MergeOptions,
     warnings: list[str],
+    excluded_by_rules: int = 0,
 ) -> DryRunSummary:
     """`generate_dry_run_report()`: counts before and after, the merge's impact, overlap and weights."""
     total_entries = sum(s["entries"] for s in stats)
@@ -44,6 +45,7 @@ def dry_run_summary(
             "reduction_pct": round(100.0 * duplicates_removed / total_entries, 1) if total_entries else 0.0,
             "excluded_local": sum(s["local_files"] for s in stats),
             "excluded_unavailable": sum(s["unavailable"] for s in stats),
+            "excluded_by_rules": excluded_by_rules,
             "merged_track_ids": review["merged_track_ids"],
             "songs_with_several_ids": review["songs_with_several_ids"],
             "merges_by_reason": review["by_reason"],

@@ -17,7 +17,7 @@ import duckdb
 from spotify_merger.analyze import _dna as dna
 from spotify_merger.analyze import _overlap as overlap
 from spotify_merger.analyze import _weights as weights
-from spotify_merger.analyze import dedup, review
+from spotify_merger.analyze import constraints, dedup, review
 from spotify_merger.analyze._dryrun import dry_run_summary
 from spotify_merger.analyze.model import MergeOptions, MergePlan
 from spotify_merger.analyze.results import (
@@ -27,15 +27,18 @@ from spotify_merger.analyze.results import (
     MusicalDna,
     Overlap,
     PlannedSongRow,
+    RuleEffect,
     SourceStats,
     WeightedSong,
 )
+from spotify_merger.display import quote
 from spotify_merger.errors import NothingToDoError, UsageError
 from spotify_merger.spotify.ids import parse_source
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from spotify_merger.analyze.rules import MatchRules
     from spotify_merger.store.database import Database
 
 _namespaces = itertools.count(1)
@@ -57,11 +60,23 @@ class SpotifyAnalyzer:
     """
 
     def __init__(
-        self, db: Database, sources: list[str] | None = None, options: MergeOptions | None = None
+        self,
+        db: Database,
+        sources: list[str] | None = None,
+        options: MergeOptions | None = None,
+        *,
+        rules: MatchRules | None = None,
+        exclude_playlist: str | None = None,
     ) -> None:
         self.db = db
         self.options = options or MergeOptions()
+        self.rules = rules
+        self.exclude_playlist = _clean_source(exclude_playlist) if exclude_playlist else None
         self.sources = self._resolve_sources(sources)
+        if sources is None and self.exclude_playlist in self.sources:
+            self.sources.remove(self.exclude_playlist)  # "every fetched playlist" means every source
+        if self.exclude_playlist is not None:
+            self._check_exclude_playlist(self.exclude_playlist)
         self._ns = f"_sm_a{next(_namespaces)}_"
         self._built = False
         self.propagation_rounds = 0
@@ -108,13 +123,28 @@ class SpotifyAnalyzer:
                 )
         return resolved
 
+    def _check_exclude_playlist(self, pid: str) -> None:
+        if pid in self.sources:
+            raise UsageError(
+                f"the playlist {pid} is both a source and the exclusions playlist",
+                "name it once: as a source, or with --exclude-playlist",
+            )
+        row = self.db.fetchone("SELECT complete FROM playlists WHERE id = ?", [pid])
+        if row is None or not row[0]:
+            raise NothingToDoError(
+                f"the exclusions playlist {pid} has not been fetched",
+                f"run `spotify-merger fetch {pid}` first (or `run --exclude-playlist {pid}`, which fetches it)",
+            )
+
     # -- the analysis tables ------------------------------------------------------------------------------
 
     def _ensure(self) -> None:
         if self._built:
             return
         with self.db.lock:
-            self.propagation_rounds = dedup.build(self.db.conn, self._ns, self.sources, self.options)
+            self.propagation_rounds = dedup.build(
+                self.db.conn, self._ns, self.sources, self.options, self.rules, self.exclude_playlist
+            )
         self._built = True
 
     def _query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -149,7 +179,7 @@ class SpotifyAnalyzer:
             if alias and 1 <= int(alias.group(1)) <= len(self.sources):
                 return int(alias.group(1)) - 1
         raise UsageError(
-            f"{playlist!r} is not one of the analysed sources",
+            f"{quote(playlist)} is not one of the analysed sources",
             f"use a playlist id among {', '.join(self.sources)}, or p1..p{len(self.sources)}",
         )
 
@@ -223,6 +253,12 @@ class SpotifyAnalyzer:
             ORDER BY p.pos
         """
 
+    def track_groups(self) -> dict[str, tuple[str, str | None]]:
+        """Every analysed track id → (its song's id, the reason it was merged; None for the kept copy)."""
+        return {
+            tid: (gid, reason) for tid, gid, reason in self._query("SELECT id, gid, reason FROM {ns}groups")
+        }
+
     def match_review(self, limit: int | None = 200) -> MatchReview:
         """Non-trivial merges (songs made of several track ids), with each merged copy's reason."""
         self._ensure()
@@ -235,11 +271,27 @@ class SpotifyAnalyzer:
         with self.db.lock:
             return review.excluded(self.db.conn, self._ns, limit)
 
+    def _ruled_out(self) -> int:
+        excluded = self.excluded_entries(limit=0)
+        return excluded["by_rule"] + excluded["by_exclusions_playlist"]
+
+    def rule_report(self) -> list[RuleEffect]:
+        """Each user rule and what it did in this analysis (a rule on a track no source holds is listed)."""
+        self._ensure()
+        with self.db.lock:
+            return constraints.report(self.db.conn, self._ns, self.rules)
+
     def warnings(self) -> list[str]:
         """Plain-language notes about input the analysis could not fully use."""
         self._ensure()
         with self.db.lock:
-            return review.warnings(self.db.conn, self._ns, self.source_stats(), self.options)
+            out = review.warnings(self.db.conn, self._ns, self.source_stats(), self.options)
+        unknown = [r for r in self.rule_report() if not r["in_sources"]]
+        if unknown:
+            out.append(
+                f"{len(unknown)} of your match rules name tracks no source holds: they change nothing here"
+            )
+        return out
 
     def musical_dna(self) -> MusicalDna:
         self._ensure()
@@ -291,4 +343,5 @@ class SpotifyAnalyzer:
             review=self.match_review(limit=0),
             options=self.options,
             warnings=self.warnings(),
+            excluded_by_rules=self._ruled_out(),
         )

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from spotify_merger.analyze import constraints
 from spotify_merger.analyze.model import (
     DURATION_TOLERANCE_MS,
     MERGE_REASONS,
@@ -33,12 +34,15 @@ from spotify_merger.analyze.model import (
     RULE_REASONS,
     MergeOptions,
 )
-from spotify_merger.analyze.normalize import artist_sql, title_sql
+from spotify_merger.analyze.normalize import build_keys, key_table_names
 
 if TYPE_CHECKING:
     import duckdb
 
+    from spotify_merger.analyze.rules import MatchRules
+
 MAX_PROPAGATION_ROUNDS = 10_000
+_REASON_CASES = " ".join(f"WHEN {rule} THEN '{reason}'" for rule, reason in RULE_REASONS.items())
 
 _KEEP_ORDER = {
     "most-weighted": "n_entries DESC, first_added ASC NULLS FIRST, id ASC",
@@ -61,7 +65,7 @@ def table_names(ns: str) -> list[str]:
     return [
         f"{ns}{t}"
         for t in ("src", "entries", "nodes", "memb", "labels", "groups", "song_src", "songs", "plan")
-    ]
+    ] + constraints.table_names(ns)
 
 
 def build(
@@ -69,6 +73,8 @@ def build(
     ns: str,
     sources: list[str],
     options: MergeOptions,
+    rules: MatchRules | None = None,
+    exclude_playlist: str | None = None,
     *,
     entries_table: str = "entries",
 ) -> int:
@@ -79,10 +85,12 @@ def build(
     """
     conn.execute(f"CREATE OR REPLACE TEMP TABLE {ns}src (src_idx INTEGER, playlist_id VARCHAR)")
     conn.executemany(f"INSERT INTO {ns}src VALUES (?, ?)", [[i, s] for i, s in enumerate(sources)])
+    constraints.create(conn, ns, rules, exclude_playlist)
     _entries(conn, ns, entries_table)
     _nodes(conn, ns)
     _memberships(conn, ns, options.max_rule)
     rounds = _components(conn, ns)
+    constraints.split_never(conn, ns)
     _groups(conn, ns, options)
     _songs(conn, ns, options)
     _plan(conn, ns, options)
@@ -96,9 +104,11 @@ def _entries(conn: duckdb.DuckDBPyConnection, ns: str, table: str = "entries") -
         WITH e AS (
             SELECT s.src_idx, e.playlist_id, e.position, e.item_type, e.item_id, e.uri, e.added_at,
                    e.is_local, e.is_unavailable AND NOT e.is_local AS is_unavailable,
-                   e.local_name, e.local_artist,
-                   (e.is_local OR e.is_unavailable OR e.item_id IS NULL OR e.uri IS NULL) AS excluded
+                   e.local_name, e.local_artist, r.why AS ruled_out,
+                   (e.is_local OR e.is_unavailable OR e.item_id IS NULL OR e.uri IS NULL
+                    OR r.why IS NOT NULL) AS excluded
             FROM {table} e JOIN {ns}src s ON s.playlist_id = e.playlist_id
+            LEFT JOIN {ns}ruled r ON r.id = e.item_id
         )
         SELECT *,
                CASE WHEN NOT excluded THEN
@@ -111,14 +121,15 @@ def _entries(conn: duckdb.DuckDBPyConnection, ns: str, table: str = "entries") -
     )
     # A NULL item_id that is neither local nor flagged unavailable is unplayable all the same.
     conn.execute(
-        f"UPDATE {ns}entries SET is_unavailable = TRUE WHERE excluded AND NOT is_local AND NOT is_unavailable"
+        f"UPDATE {ns}entries SET is_unavailable = TRUE "
+        "WHERE excluded AND NOT is_local AND NOT is_unavailable AND ruled_out IS NULL"
     )
 
 
 def _nodes(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
     conn.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {ns}nodes AS
+        CREATE OR REPLACE TEMP TABLE {ns}nodes0 AS
         WITH ids AS (
             SELECT item_id AS id, min(uri) AS uri, min(item_type) AS item_type,
                    count(*) AS n_entries, min(entry_rank) AS first_rank,
@@ -133,12 +144,59 @@ def _nodes(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
                t.release_date, t.release_year, t.duration_ms, t.explicit,
                nullif(upper(trim(t.isrc)), '') AS isrc,
                nullif(t.linked_from_id, '') AS linked_from_id,
-               ids.n_entries, ids.first_rank, ids.first_added,
-               {title_sql("t.name")} AS ntitle,
-               {artist_sql("t.primary_artist_name")} AS nartist
+               ids.n_entries, ids.first_rank, ids.first_added
         FROM ids LEFT JOIN tracks t ON t.id = ids.id
         """
     )
+    # The credited artists, in credit order; a track stored without its credit list falls back to
+    # its primary artist.
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {ns}ncredits AS
+        SELECT ta.track_id AS id, ta.artist_name AS name
+        FROM track_artists ta SEMI JOIN {ns}nodes0 n ON n.id = ta.track_id
+        UNION ALL
+        SELECT n.id, n.artist FROM {ns}nodes0 n
+        WHERE n.artist IS NOT NULL AND NOT EXISTS (SELECT 1 FROM track_artists ta WHERE ta.track_id = n.id)
+        """
+    )
+    build_keys(
+        conn,
+        ns,
+        f"SELECT name FROM {ns}nodes0 WHERE type = 'track'",
+        f"SELECT name FROM {ns}ncredits",
+        f"SELECT album_name FROM {ns}nodes0 WHERE type = 'track'",
+    )
+    sep = "chr(30)"
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {ns}nodes AS
+        WITH atoms AS (
+            SELECT c.id, unnest(string_split(k.atoms, {sep})) AS atom
+            FROM {ns}ncredits c JOIN {ns}akeys k ON k.name = c.name
+            UNION
+            SELECT n.id, unnest(string_split(k.credits, {sep}))
+            FROM {ns}nodes0 n JOIN {ns}tkeys k ON k.name = n.name WHERE k.credits <> ''
+        ),
+        sets AS (
+            SELECT id, string_agg(atom, {sep} ORDER BY atom) AS nartists
+            FROM (SELECT DISTINCT id, atom FROM atoms WHERE atom <> '') GROUP BY id
+        )
+        SELECT n.*,
+               -- When the title is silent about its version, the album's markers are its version:
+               -- "Song" on "Live at Leeds" reads like "Song (Live)".
+               CASE WHEN coalesce(tk.tkey, '') = '' OR tk.has_version OR coalesce(mk.marks, '') = ''
+                    THEN coalesce(tk.tkey, '')
+                    ELSE tk.tkey || ' (' || replace(mk.marks, ',', ') (') || ')' END AS ntitle,
+               coalesce(s.nartists, '') AS nartists
+        FROM {ns}nodes0 n
+        LEFT JOIN {ns}tkeys tk ON tk.name = n.name AND n.type = 'track'
+        LEFT JOIN {ns}mkeys mk ON mk.name = n.album_name AND n.type = 'track'
+        LEFT JOIN sets s ON s.id = n.id
+        """
+    )
+    for name in (f"{ns}nodes0", f"{ns}ncredits", *key_table_names(ns)):
+        conn.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _memberships(conn: duckdb.DuckDBPyConnection, ns: str, max_rule: int) -> None:
@@ -149,27 +207,27 @@ def _memberships(conn: duckdb.DuckDBPyConnection, ns: str, max_rule: int) -> Non
         f"""SELECT n.id, 'r:' || n.id, 1 FROM {ns}nodes n
             WHERE n.id IN (SELECT linked_from_id FROM {ns}nodes WHERE linked_from_id IS NOT NULL)""",
     ]
+    # The user's `same` rules apply whatever --match says.
+    parts.append(constraints.same_memberships_sql(ns))
     if max_rule >= 2:
         parts.append(f"SELECT id, 'i:' || isrc, 2 FROM {ns}nodes WHERE isrc IS NOT NULL AND type = 'track'")
     if max_rule >= 3:
-        # An empty normalized title, a missing artist or a missing duration never links under rule 3.
-        # Explicit and clean versions are kept apart: the flag is part of the block key.
+        # An empty title key, no artist or no duration never links under rule 3. Explicit and clean
+        # versions are kept apart.
+        key = "ntitle || chr(31) || nartists || chr(31) || explicit_key"
         parts.append(
             f"""
-            SELECT id, 't:' || ntitle || chr(31) || nartist || chr(31) || explicit_key || chr(31) || seg, 3
+            SELECT id, 't:' || {key} || chr(31) || seg, 3
             FROM (
-                SELECT id, ntitle, nartist, explicit_key,
-                       sum(gap) OVER (PARTITION BY ntitle, nartist, explicit_key
-                                      ORDER BY duration_ms, id ROWS UNBOUNDED PRECEDING) AS seg
+                SELECT id, ntitle, nartists, explicit_key, duration_ms,
+                       sum(gap) OVER (PARTITION BY {key} ORDER BY duration_ms, id ROWS UNBOUNDED PRECEDING) AS seg
                 FROM (
-                    SELECT id, ntitle, nartist, duration_ms,
-                           coalesce(explicit::INTEGER::VARCHAR, '?') AS explicit_key,
+                    SELECT id, ntitle, nartists, explicit_key, duration_ms,
                            CASE WHEN duration_ms - lag(duration_ms) OVER (
-                                    PARTITION BY ntitle, nartist, coalesce(explicit::INTEGER::VARCHAR, '?')
-                                    ORDER BY duration_ms, id) <= {DURATION_TOLERANCE_MS}
+                                    PARTITION BY {key} ORDER BY duration_ms, id) <= {DURATION_TOLERANCE_MS}
                                 THEN 0 ELSE 1 END AS gap
-                    FROM {ns}nodes
-                    WHERE type = 'track' AND ntitle <> '' AND nartist <> '' AND duration_ms IS NOT NULL
+                    FROM (SELECT *, coalesce(explicit::INTEGER::VARCHAR, '?') AS explicit_key FROM {ns}nodes)
+                    WHERE type = 'track' AND ntitle <> '' AND nartists <> '' AND duration_ms IS NOT NULL
                 )
             )
             """
@@ -231,19 +289,24 @@ def _groups(conn: duckdb.DuckDBPyConnection, ns: str, options: MergeOptions) -> 
         kept AS (SELECT gid, id AS kept_id FROM ranked WHERE is_kept),
         -- For each merged node: the strongest rule linking it straight to the kept copy, else the
         -- strongest rule linking it to anything in its group (then it joined through a chain).
+        -- Blocks still linking two nodes of one group (a `never` rule may have cut the others).
+        live AS (
+            SELECT m.block, r.gid FROM {ns}memb m JOIN ranked r ON r.id = m.node
+            GROUP BY m.block, r.gid HAVING count(*) > 1
+        ),
         why AS (
             SELECT m.node, min(CASE WHEN k2.node IS NOT NULL THEN m.rule END) AS direct_rule,
                    min(m.rule) AS any_rule
             FROM {ns}memb m
             JOIN ranked r ON r.id = m.node AND NOT r.is_kept
+            JOIN live v ON v.block = m.block AND v.gid = r.gid
             JOIN kept k ON k.gid = r.gid
             LEFT JOIN {ns}memb k2 ON k2.block = m.block AND k2.node = k.kept_id
             GROUP BY m.node
         )
         SELECT r.*, k.kept_id,
                CASE WHEN r.is_kept THEN NULL
-                    ELSE CASE coalesce(w.direct_rule, w.any_rule)
-                         WHEN 1 THEN '{RULE_REASONS[1]}' WHEN 2 THEN '{RULE_REASONS[2]}' ELSE '{RULE_REASONS[3]}' END
+                    ELSE CASE coalesce(w.direct_rule, w.any_rule) {_REASON_CASES} END
                END AS reason,
                CASE WHEN r.is_kept THEN NULL ELSE w.direct_rule IS NOT NULL END AS direct
         FROM ranked r JOIN kept k USING (gid) LEFT JOIN why w ON w.node = r.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
+from spotify_merger.display import quote
 from spotify_merger.errors import UsageError
 
 Match = Literal["smart", "isrc", "id"]
@@ -20,13 +21,18 @@ MergeOptionsDict = dict[str, str | bool]
 
 _Choice = TypeVar("_Choice", bound=str)
 
-# The reasons a track can be merged into another, strongest first.
+# The reasons a track can be merged into another, strongest first. Rule 0 is the user's `same` rule.
 REASON_SAME_ID = "same-id"
+REASON_USER_SAME = "user-rule-same"
 REASON_RELINKED = "relinked"
 REASON_SAME_ISRC = "same-isrc"
 REASON_TITLE_ARTIST_DURATION = "same-title-artist-duration"
-RULE_REASONS = {1: REASON_RELINKED, 2: REASON_SAME_ISRC, 3: REASON_TITLE_ARTIST_DURATION}
+RULE_REASONS = {0: REASON_USER_SAME, 1: REASON_RELINKED, 2: REASON_SAME_ISRC, 3: REASON_TITLE_ARTIST_DURATION}
 MERGE_REASONS = (REASON_SAME_ID, *RULE_REASONS.values())
+
+# Why a playable track stays out of the master: the user's `exclude` rule or --exclude-playlist.
+EXCLUDED_BY_RULE = "excluded-by-rule"
+EXCLUDED_BY_PLAYLIST = "excluded-by-playlist"
 
 # Rule 3 links two durations when they differ by at most this much.
 DURATION_TOLERANCE_MS = 2_000
@@ -116,6 +122,6 @@ def _choice(label: str, value: str, choices: tuple[_Choice, ...]) -> _Choice:
         if value == choice:
             return choice
     raise UsageError(
-        f"{label} {value!r} is not one of {', '.join(choices)}",
+        f"{label} {quote(value)} is not one of {', '.join(choices)}",
         f"use {label} {choices[0]} (the default) or another listed value",
     )

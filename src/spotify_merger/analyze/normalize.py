@@ -1,86 +1,137 @@
-"""Title and artist normalization for rule 3 ("same title, same primary artist, duration within 2 s").
+"""Folding and the keys rule 3 compares: title key, artist set, album version markers.
 
-The normalization is deliberately narrow: it lowercases, folds accents and strips remaster
-annotations, and nothing else. Every other annotation ("- Live", "(Acoustic)", "- Radio Edit",
-"Remix", "Demo", "Instrumental") names a different recording, so it must survive.
+Folding: lowercase; accents folded in Latin-script text only (in kana, Hangul, Cyrillic or Arabic
+the marks are letters: デ is not テ, й is not и); typographic quotes, dashes, ellipses, full-width
+forms and odd spaces made ASCII; zero-width characters removed; "and" and "+" between words made
+"&"; runs of spaces collapsed.
 
-The SQL expressions below are the single source of truth: the analysis runs them inside DuckDB,
-and the Python helpers evaluate the very same expressions on an in-memory connection, so the two
-can never drift apart.
+Everything here is Python, run once per *distinct* title, artist name and album name of an
+analysis (a library has far fewer distinct names than entries): `build_keys` stores the results
+as temporary tables the dedup query joins, and `normalize_title` and friends give the very same
+results for one value, so the analysis and its explanations cannot drift apart.
 """
 
 from __future__ import annotations
 
-import threading
-from functools import lru_cache
+import re
+import unicodedata
+from typing import TYPE_CHECKING
 
-# Remaster annotations, matched on the lowercased title. A suffix after " - " or a bracketed group:
-#   "- 2011 Remaster", "- Remastered", "- Remastered 2011", "- 2009 Digital Remaster",
-#   "(Remastered 2009)", "[2015 Remaster]", "(Remastered Version)".
-# Anchored at the end (dash form) so "Song - Remastered 2011 / Live" keeps its "/ live" part
-# and stays distinct; a trailing qualifier we do not recognise means we do not merge.
-_REMASTER_CORE = (
-    r"([0-9]{4}\s+)?((digital|digitally)\s+)?(remaster|remastered)"
-    r"(\s+(version|edition|mix))?(\s+[0-9]{4})?(\s+(version|edition))?"
-)
-REMASTER_DASH_RE = r"\s+[-–—]\s+" + _REMASTER_CORE + r"\s*$"
-REMASTER_BRACKET_RE = r"\s*[\(\[]\s*" + _REMASTER_CORE + r"\s*[\)\]]"
+from spotify_merger.analyze import titles
+from spotify_merger.store.database import insert_rows
 
-# Accents are folded only for text written in Latin script (plus common punctuation, digits and
-# emoji). In kana, Hangul, Cyrillic or Arabic the "marks" are letters of their own (デ vs テ,
-# й vs и): folding them would merge different words.
-_NON_LATIN_RE = r"[^\p{Latin}\p{Common}\p{Inherited}]"
+if TYPE_CHECKING:
+    import duckdb
 
+SEP = chr(30)  # between the atoms of an artist set, inside one VARCHAR
 
-def _fold_sql(expr: str) -> str:
-    lowered = f"lower(nfc_normalize({expr}))"
-    non_latin = f"regexp_matches({expr}, '{_NON_LATIN_RE}')"
-    return f"(CASE WHEN {non_latin} THEN {lowered} ELSE strip_accents({lowered}) END)"
+# Full-width ASCII (U+FF01..U+FF5E: "（Ｌｉｖｅ）") is the ASCII character it stands for.
+_FULLWIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F))
+_TYPO_FROM = "‘’‚‛′`´“”„‟″«»‐‑‒–—―−﹘﹣\u00a0\u2007\u202f\u3000\t\n\r" + _FULLWIDTH
+_TYPO_TO = "'''''''\"\"\"\"\"\"\"---------       " + "".join(chr(ord(c) - 0xFEE0) for c in _FULLWIDTH)
+_DELETED = "\u200b\u2060\ufeff\u00ad"  # zero-width space, word joiner, BOM, soft hyphen
+_TABLE = {**str.maketrans(_TYPO_FROM, _TYPO_TO), **{ord(c): None for c in _DELETED}, ord("…"): "..."}
+_AND = re.compile(r" +(?:and|\+) +")
+_SPACES = re.compile(r" {2,}")
 
 
-def _squash_sql(expr: str) -> str:
-    """Collapse runs of whitespace and trim."""
-    return f"trim(regexp_replace({expr}, '\\s+', ' ', 'g'))"
+def _latin_only(text: str) -> bool:
+    """No letter of another script: accents may be folded (an emoji or a digit is no letter)."""
+    for ch in text:
+        other_letter = ord(ch) > 0x24F and unicodedata.category(ch).startswith("L")
+        if other_letter and not unicodedata.name(ch, "").startswith("LATIN"):
+            return False
+    return True
 
 
-def title_sql(column: str) -> str:
-    """A DuckDB expression giving the normalized title of `column` ('' when nothing is left)."""
-    folded = _fold_sql(f"coalesce({column}, '')")
-    no_bracket = f"regexp_replace({folded}, '{REMASTER_BRACKET_RE}', '', 'g')"
-    no_dash = f"regexp_replace({no_bracket}, '{REMASTER_DASH_RE}', '')"
-    return _squash_sql(no_dash)
+def fold(value: str | None) -> str:
+    """The folded form of a title, artist or album name ('' for a missing value)."""
+    if not value:
+        return ""
+    text = value.lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text).translate(_TABLE)
+        if not text.isascii() and _latin_only(text):
+            decomposed = unicodedata.normalize("NFD", text)
+            text = unicodedata.normalize(
+                "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+            )
+    if " and " in text or "+" in text:
+        text = _AND.sub(" & ", text)
+    return _SPACES.sub(" ", text).strip()
 
 
-def artist_sql(column: str) -> str:
-    """A DuckDB expression giving the normalized artist name of `column` ('' when missing)."""
-    return _squash_sql(_fold_sql(f"coalesce({column}, '')"))
+def build_keys(
+    conn: duckdb.DuckDBPyConnection, ns: str, titles_sql: str, artists_sql: str, albums_sql: str
+) -> None:
+    """Create {ns}tkeys (name → tkey, credits, has_version), {ns}akeys (name → atoms) and
+    {ns}mkeys (album → marks) for the distinct raw values the three queries return."""
+    names = _distinct(conn, titles_sql)
+    parsed = [titles.parse_title(fold(n)) for n in names]
+    _store(
+        conn,
+        f"{ns}tkeys",
+        {"name": "VARCHAR", "tkey": "VARCHAR", "credits": "VARCHAR", "has_version": "BOOLEAN"},
+        [(n, p.key, SEP.join(p.credits), bool(p.versions)) for n, p in zip(names, parsed, strict=True)],
+    )
+    artists = _distinct(conn, artists_sql)
+    _store(
+        conn,
+        f"{ns}akeys",
+        {"name": "VARCHAR", "atoms": "VARCHAR"},
+        [(a, SEP.join(titles.artist_atoms(fold(a)))) for a in artists],
+    )
+    albums = _distinct(conn, albums_sql)
+    _store(
+        conn,
+        f"{ns}mkeys",
+        {"name": "VARCHAR", "marks": "VARCHAR"},
+        [(a, ",".join(titles.album_markers(fold(a)))) for a in albums],
+    )
 
 
-class _Evaluator:
-    """A private in-memory DuckDB used to evaluate the SQL expressions from Python."""
-
-    def __init__(self) -> None:
-        import duckdb
-
-        self._lock = threading.Lock()
-        self._conn = duckdb.connect(":memory:")
-
-    def scalar(self, sql: str, value: str | None) -> str:
-        with self._lock:
-            row = self._conn.execute(sql, [value]).fetchone()
-        return "" if row is None or row[0] is None else str(row[0])
+def _distinct(conn: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    return [r[0] for r in conn.execute(f"SELECT DISTINCT v FROM ({sql}) t(v) WHERE v IS NOT NULL").fetchall()]
 
 
-@lru_cache(maxsize=1)
-def _evaluator() -> _Evaluator:
-    return _Evaluator()
+def _store(
+    conn: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], rows: list[tuple[object, ...]]
+) -> None:
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} ({', '.join(f'{n} {t}' for n, t in columns.items())})"
+    )
+    insert_rows(conn, f"INSERT INTO {table}", rows, list(columns.values()))
+
+
+def key_table_names(ns: str) -> list[str]:
+    return [f"{ns}tkeys", f"{ns}akeys", f"{ns}mkeys"]
+
+
+# -- one value at a time: the same functions the analysis runs ------------------------------------
+
+
+def parse_title(title: str | None) -> titles.ParsedTitle:
+    return titles.parse_title(fold(title))
 
 
 def normalize_title(title: str | None) -> str:
-    """Python access to `title_sql`: the same result the dedup query computes."""
-    return _evaluator().scalar(f"SELECT {title_sql('v')} FROM (SELECT CAST(? AS VARCHAR) AS v)", title)
+    """The title key rule 3 compares ('' when nothing identifying is left)."""
+    return parse_title(title).key
 
 
 def normalize_artist(name: str | None) -> str:
-    """Python access to `artist_sql`."""
-    return _evaluator().scalar(f"SELECT {artist_sql('v')} FROM (SELECT CAST(? AS VARCHAR) AS v)", name)
+    """One artist credit, folded and split into names ("Simon and Garfunkel" → "garfunkel & simon")."""
+    return " & ".join(titles.artist_atoms(fold(name)))
+
+
+def artist_set(artists: list[str], title: str | None = None) -> tuple[str, ...]:
+    """The artist set rule 3 compares: every credited name plus the names credited in the title."""
+    atoms: set[str] = set(parse_title(title).credits)
+    for name in artists:
+        atoms.update(titles.artist_atoms(fold(name)))
+    atoms.discard("")
+    return tuple(sorted(atoms))
+
+
+def album_markers(album: str | None) -> tuple[str, ...]:
+    return titles.album_markers(fold(album))

@@ -56,10 +56,15 @@ def validate_master_name(name: str) -> str:
         raise UsageError(
             "the master playlist name is empty", "pass a name with --name, or leave it out for the default"
         )
-    if any(ord(ch) < 32 for ch in cleaned):
+    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in cleaned):
         raise UsageError(
-            "the master playlist name contains control characters (such as a newline)",
-            "pass a single-line name with --name",
+            "the master playlist name contains control characters (such as a newline or an escape)",
+            "pass a single-line name of plain text with --name",
+        )
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in cleaned):
+        raise UsageError(
+            "the master playlist name holds bytes that are not UTF-8 text",
+            "pass the name as UTF-8 text with --name",
         )
     if len(cleaned) > MAX_MASTER_NAME_LENGTH:
         raise UsageError(

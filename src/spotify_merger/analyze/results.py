@@ -135,7 +135,7 @@ class ExcludedEntry(TypedDict):
     source: str
     playlist_id: str
     position: int  # 0-based
-    kind: str  # local | unavailable
+    kind: str  # local | unavailable | excluded-by-rule | excluded-by-playlist
     uri: str | None
     name: str | None
     artist: str | None
@@ -147,8 +147,19 @@ class ExcludedEntries(TypedDict):
 
     local_files: int
     unavailable: int
+    by_rule: int  # the user's `exclude` rules
+    by_exclusions_playlist: int  # --exclude-playlist
     why: str
     entries: list[ExcludedEntry]
+
+
+class RuleEffect(TypedDict):
+    """One of the user's match rules and what it did in this analysis."""
+
+    rule: str  # same | never | exclude
+    tracks: list[str]  # spotify:track: URIs
+    effect: str  # merged | not merged | kept apart | excluded | no source holds …
+    in_sources: bool
 
 
 # -- musical DNA -------------------------------------------------------------------------------------
@@ -238,6 +249,7 @@ class Impact(TypedDict):
     reduction_pct: float
     excluded_local: int
     excluded_unavailable: int
+    excluded_by_rules: int
     merged_track_ids: int
     songs_with_several_ids: int
     merges_by_reason: dict[str, int]
@@ -290,6 +302,7 @@ class DryRunReport:
     excluded: ExcludedEntries
     dna: MusicalDna
     generated_at: str  # ISO timestamp, UTC
+    match_rules: list[RuleEffect] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
 
     @property
@@ -311,5 +324,6 @@ class DryRunReport:
             "planned_master": self.planned_master,
             "match_review": self.match_review,
             "excluded": self.excluded,
+            "match_rules": self.match_rules,
             "dna": self.dna,
         }

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spotify_merger.analyze.model import (
-    REASON_RELINKED,
-    REASON_SAME_ISRC,
-    REASON_TITLE_ARTIST_DURATION,
-    MergeOptions,
-)
+from spotify_merger.analyze.model import EXCLUDED_BY_PLAYLIST, EXCLUDED_BY_RULE, RULE_REASONS, MergeOptions
 from spotify_merger.analyze.results import (
     ExcludedEntries,
     ExcludedEntry,
@@ -36,9 +31,7 @@ def match_review(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) ->
     counts = conn.execute(
         f"""
         SELECT count(DISTINCT gid), count(*) FILTER (WHERE NOT is_kept),
-               count(*) FILTER (WHERE reason = '{REASON_RELINKED}'),
-               count(*) FILTER (WHERE reason = '{REASON_SAME_ISRC}'),
-               count(*) FILTER (WHERE reason = '{REASON_TITLE_ARTIST_DURATION}'),
+               {", ".join(f"count(*) FILTER (WHERE reason = '{r}')" for r in RULE_REASONS.values())},
                count(*) FILTER (WHERE NOT is_kept AND NOT direct)
         FROM {ns}groups WHERE gid IN (SELECT gid FROM {ns}songs WHERE n_tracks > 1)
         """
@@ -94,12 +87,8 @@ def match_review(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) ->
     return {
         "songs_with_several_ids": int(counts[0]),
         "merged_track_ids": int(counts[1]),
-        "by_reason": {
-            REASON_RELINKED: int(counts[2]),
-            REASON_SAME_ISRC: int(counts[3]),
-            REASON_TITLE_ARTIST_DURATION: int(counts[4]),
-        },
-        "merged_via_chain": int(counts[5]),
+        "by_reason": {reason: int(n) for reason, n in zip(RULE_REASONS.values(), counts[2:-1], strict=True)},
+        "merged_via_chain": int(counts[-1]),
         "listed": len(songs),
         "songs": songs,
     }
@@ -107,13 +96,19 @@ def match_review(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) ->
 
 def excluded(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) -> ExcludedEntries:
     counts = conn.execute(
-        f"SELECT count(*) FILTER (WHERE is_local), count(*) FILTER (WHERE is_unavailable) FROM {ns}entries"
+        f"""SELECT count(*) FILTER (WHERE is_local), count(*) FILTER (WHERE is_unavailable),
+                   count(*) FILTER (WHERE ruled_out = '{EXCLUDED_BY_RULE}'),
+                   count(*) FILTER (WHERE ruled_out = '{EXCLUDED_BY_PLAYLIST}')
+            FROM {ns}entries"""
     ).fetchone()
     assert counts is not None
     rows = conn.execute(
         f"""
-        SELECT 'p' || (src_idx + 1), playlist_id, position, is_local, uri, local_name, local_artist, added_at
-        FROM {ns}entries WHERE excluded ORDER BY src_idx, position {_limit(limit)}
+        SELECT 'p' || (e.src_idx + 1), e.playlist_id, e.position, e.is_local, e.uri,
+               coalesce(e.local_name, t.name), coalesce(e.local_artist, t.primary_artist_name), e.added_at,
+               e.ruled_out
+        FROM {ns}entries e LEFT JOIN tracks t ON t.id = e.item_id AND e.ruled_out IS NOT NULL
+        WHERE e.excluded ORDER BY e.src_idx, e.position {_limit(limit)}
         """
     ).fetchall()
     listed: list[ExcludedEntry] = [
@@ -121,18 +116,23 @@ def excluded(conn: duckdb.DuckDBPyConnection, ns: str, limit: int | None) -> Exc
             "source": key,
             "playlist_id": pid,
             "position": int(pos),
-            "kind": "local" if is_local else "unavailable",
+            "kind": ruled_out or ("local" if is_local else "unavailable"),
             "uri": uri,
             "name": name,
             "artist": artist,
             "added_at": added.isoformat() if added is not None else None,
         }
-        for key, pid, pos, is_local, uri, name, artist, added in rows
+        for key, pid, pos, is_local, uri, name, artist, added, ruled_out in rows
     ]
     return {
         "local_files": int(counts[0]),
         "unavailable": int(counts[1]),
-        "why": "local files cannot be added through the Web API; unavailable entries have no playable track",
+        "by_rule": int(counts[2]),
+        "by_exclusions_playlist": int(counts[3]),
+        "why": (
+            "local files cannot be added through the Web API; unavailable entries have no playable track; "
+            "excluded-by-rule and excluded-by-playlist entries are kept out by your match rules"
+        ),
         "entries": listed,
     }
 
@@ -181,7 +181,8 @@ def warnings(
         out.append(f"{_n(no_isrc, 'track has', 'tracks have')} no ISRC: the ISRC rule cannot match them")
     if options.max_rule >= 3 and no_title - no_metadata > 0:
         out.append(
-            f"{_n(no_title - no_metadata, 'track has', 'tracks have')} an empty title once normalized: "
+            f"{_n(no_title - no_metadata, 'track has', 'tracks have')} an empty or generic title once normalized "
+            "(such as Intro or Untitled): "
             "the title/artist/duration rule leaves them alone"
         )
     return out

@@ -3,52 +3,64 @@
 from __future__ import annotations
 
 import signal
-import sys
 from typing import Annotated
 
 import typer
 
-from spotify_merger.commands.common import SizesOption, build_env, parse_sizes, run_command
+from spotify_merger.commands import _params as params
+from spotify_merger.commands.common import SizesOption, build_env, run_command
+from spotify_merger.display import quote
 from spotify_merger.errors import UsageError
 
 # The library (and rich, spotipy, DuckDB) is imported inside the commands, not here, so that
 # `spotify-merger --help` stays fast; see commands/__init__.py.
 
 
-def _check_knobs(profile: str, **shares: float) -> None:
-    """Usage errors in typer's own form, as for any option out of its range."""
-    if profile not in ("dev-2026", "extended"):
-        raise typer.BadParameter("use dev-2026 or extended", param_hint="--profile")
-    for name, value in shares.items():
-        if not 0.0 <= value <= 1.0:
-            raise typer.BadParameter("must be between 0 and 1", param_hint=f"--{name.replace('_', '-')}")
-
-
 def emulator(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8765,
+    host: Annotated[
+        str, params.option(params.host, "HOST", "Interface to listen on (an IP or a host name).")
+    ] = "127.0.0.1",
+    port: Annotated[int, params.option(params.PORT, "PORT", "Port, 0 to 65535 (0 picks a free one).")] = 8765,
     profile: Annotated[
-        str, typer.Option(help="API profile: dev-2026 (Development Mode) or extended.")
+        str, typer.Option(metavar="PROFILE", help="API profile: dev-2026 (Development Mode) or extended.")
     ] = "dev-2026",
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic library and of every random knob.")] = 42,
+    seed: Annotated[
+        int, params.option(params.SEED, "N", "Seed of the synthetic library and every random knob.")
+    ] = 42,
     sizes: SizesOption = "9000,9000",
-    latency_ms: Annotated[float, typer.Option(help="Added latency per Web API request, in ms.")] = 0.0,
+    latency_ms: Annotated[
+        float, params.option(params.LATENCY_MS, "MS", "Added latency per Web API request, 0 to 60000 ms.")
+    ] = 0.0,
     rate_limit: Annotated[
-        int | None, typer.Option(help="Requests allowed per rolling 30 s window; past it 429 + Retry-After.")
+        int | None,
+        params.option(
+            params.RATE_LIMIT, "N", "Requests allowed per rolling 30 s window; past it 429 + Retry-After."
+        ),
     ] = None,
     quota: Annotated[
-        int | None, typer.Option(help="Total requests; past it 429 with QUOTA_EXCEEDED.")
+        int | None, params.option(params.QUOTA, "N", "Total requests; past it 429 with QUOTA_EXCEEDED.")
     ] = None,
-    fault_rate: Annotated[float, typer.Option(help="Share of requests answered 500/502/503.")] = 0.0,
-    rate_429: Annotated[float, typer.Option(help="Share of requests answered with a spurious 429.")] = 0.0,
-    lost_response_rate: Annotated[
-        float, typer.Option(help="Share of POST/PUT/DELETE applied, then answered 502.")
+    fault_rate: Annotated[
+        float, params.option(params.SHARE, "SHARE", "Share (0 to 1) of requests answered 500/502/503.")
     ] = 0.0,
-    retry_after_max: Annotated[int, typer.Option(help="Cap on announced Retry-After, in seconds.")] = 3600,
-    token_ttl: Annotated[float, typer.Option(help="Access token lifetime, in seconds.")] = 3600.0,
+    rate_429: Annotated[
+        float,
+        params.option(params.SHARE, "SHARE", "Share (0 to 1) of requests answered with a spurious 429."),
+    ] = 0.0,
+    lost_response_rate: Annotated[
+        float,
+        params.option(params.SHARE, "SHARE", "Share (0 to 1) of POST/PUT/DELETE applied, then answered 502."),
+    ] = 0.0,
+    retry_after_max: Annotated[
+        int, params.option(params.RETRY_AFTER_MAX, "SECONDS", "Cap on announced Retry-After, 0 to 86400 s.")
+    ] = 3600,
+    token_ttl: Annotated[
+        float, params.option(params.TOKEN_TTL, "SECONDS", "Access token lifetime, in seconds (at least 1).")
+    ] = 3600.0,
     state: Annotated[
-        str | None, typer.Option(help="JSON file that keeps playlists and tokens across restarts.")
+        str | None,
+        typer.Option(metavar="FILE", help="JSON file that keeps playlists and tokens across restarts."),
     ] = None,
     print_env: Annotated[
         bool, typer.Option("--print-env", help="Print .env lines (KEY=value) first.")
@@ -63,12 +75,15 @@ def emulator(
 
         spotify-merger emulator --print-env > emu.env &
     """
+    # Imported when the command runs, so --help stays fast.
+    from spotify_merger.demo import parse_sizes
     from spotify_merger.emulator import Emulator, EmulatorConfig
 
-    _check_knobs(profile, fault_rate=fault_rate, rate_429=rate_429, lost_response_rate=lost_response_rate)
     context = build_env(ctx)
 
     def start() -> Emulator:
+        if profile not in ("dev-2026", "extended"):
+            raise UsageError(f"unknown profile {quote(profile)}", "use --profile dev-2026 or extended")
         cfg = EmulatorConfig(
             profile=profile,
             seed=seed,
@@ -88,35 +103,37 @@ def emulator(
         )
         try:
             return Emulator(cfg).start()
-        except OSError as exc:
+        except (OSError, OverflowError, UnicodeError) as exc:  # a port in use, a host that is not one
             raise UsageError(
-                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-                "pick another --port (0 picks a free one)",
+                f"cannot listen on {quote(host)} port {port}: {getattr(exc, 'strerror', None) or exc}",
+                "pick another --port (0 picks a free one) or --host",
             ) from None
         except ValueError as exc:  # e.g. a state file written with another seed
             raise UsageError(
                 str(exc), "use the --seed and --sizes the state file was written with, or another --state"
             ) from None
 
-    emu = run_command(context, start)
-    env = emu.env()
-    if print_env:
-        for k, v in env.items():
-            print(f"{k}={v}")
-        sys.stdout.flush()
+    emu = run_command(context, start, uses_data_dir=False)
     # Human-readable summary; with --print-env it goes to stderr so stdout stays a clean .env file.
-    out = sys.stderr if print_env else sys.stdout
+    out = context.stderr if print_env else context.stdout
+    if print_env:
+        for k, v in emu.env().items():
+            context.stdout.print(f"{k}={v}", soft_wrap=True)
     p1, p2 = emu.playlist_ids
-    print(f"Spotify emulator ({profile}) listening", file=out)
-    print(f"  Web API:        {emu.api_base}", file=out)
-    print(f"  Accounts:       {emu.accounts_base}  (/authorize, /api/token)", file=out)
-    print(f"  Client id:      {emu.client_id}", file=out)
-    print(f"  Client secret:  {emu.client_secret}", file=out)
-    print(f"  Refresh token:  {emu.refresh_token}", file=out)
-    print(f"  Redirect URIs:  {', '.join(emu.redirect_uris)}", file=out)
-    print(f"  Playlist 1:     {p1}  ({len(emu.playlist_uris(p1))} entries)", file=out)
-    print(f"  Playlist 2:     {p2}  ({len(emu.playlist_uris(p2))} entries)", file=out)
-    print("Press Ctrl-C to stop.", file=out, flush=True)
+    for line in (
+        f"Spotify emulator ({profile}) listening",
+        f"  Web API:        {emu.api_base}",
+        f"  Accounts:       {emu.accounts_base}  (/authorize, /api/token)",
+        f"  Client id:      {emu.client_id}",
+        f"  Client secret:  {emu.client_secret}",
+        f"  Refresh token:  {emu.refresh_token}",
+        f"  Redirect URIs:  {', '.join(emu.redirect_uris)}",
+        f"  Playlist 1:     {p1}  ({len(emu.playlist_uris(p1))} entries)",
+        f"  Playlist 2:     {p2}  ({len(emu.playlist_uris(p2))} entries)",
+        "Press Ctrl-C to stop.",
+    ):
+        out.print(line, soft_wrap=True)
+    out.file.flush()
 
     def _terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -129,7 +146,7 @@ def emulator(
         pass
     finally:
         emu.stop()
-    print("emulator stopped", file=out)
+    out.print("emulator stopped")
 
 
 def register(app: typer.Typer) -> None:

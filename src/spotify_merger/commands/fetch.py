@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from spotify_merger.commands import _params as params
 from spotify_merger.commands.common import MaxWaitOption, SourcesArgument, build_env, run_command
 from spotify_merger.context import DEFAULT_MAX_WAIT
+from spotify_merger.display import styled
 
 # The library (and rich, spotipy, DuckDB) is imported inside the commands, not here, so that
 # `spotify-merger --help` stays fast; see commands/__init__.py.
@@ -27,13 +29,14 @@ def auth(ctx: typer.Context) -> None:
     env = build_env(ctx)
 
     def action() -> None:
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.spotify.signin import check_headless, login
 
         # README: headless mode has nothing to sign in to; a browser flow here would wait for minutes.
         who = check_headless(env) if env.refresh_token else login(env)
-        env.stdout.print(f"Signed in as {who.user.name} ({who.user.id}) using {who.mode}.", highlight=False)
-        env.stdout.print(f"API profile: {who.profile}", highlight=False)
-        env.stdout.print(f"Token cache: {who.token_cache} (readable by you only)", highlight=False)
+        env.stdout.print(f"Signed in as {who.user.name} ({who.user.id}) using {who.mode}.")
+        env.stdout.print(f"API profile: {who.profile}")
+        env.stdout.print(f"Token cache: {who.token_cache} (readable by you only)")
 
     run_command(env, action)
 
@@ -43,8 +46,10 @@ def playlists(ctx: typer.Context) -> None:
     env = build_env(ctx)
 
     def action() -> None:
+        # Imported when the command runs, so --help stays fast.
         from rich.table import Table
 
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.spotify.client import ApiProfile, SpotifyClient
 
         with SpotifyClient.connect(env) as client:
@@ -66,8 +71,10 @@ def playlists(ctx: typer.Context) -> None:
         env.stdout.print(table)
         if dev:
             env.say(
-                "[dim]Development Mode apps can read only playlists you own or collaborate on "
-                "(Spotify's 2026 rule).[/dim]"
+                styled(
+                    "[dim]Development Mode apps can read only playlists you own or collaborate on "
+                    "(Spotify's 2026 rule).[/dim]"
+                )
             )
 
     run_command(env, action)
@@ -84,9 +91,9 @@ def fetch(
         int,
         typer.Option(
             "--concurrency",
-            min=1,
-            max=16,
-            help="Most requests in flight at once; fewer are used on a fast link (Little's law).",
+            parser=params.CONCURRENCY,
+            metavar="N",
+            help="Most requests in flight at once, 1 to 16; fewer are used on a fast link (Little's law).",
         ),
     ] = 8,
 ) -> None:
@@ -94,6 +101,7 @@ def fetch(
     env = build_env(ctx, max_wait=max_wait)
 
     def action() -> None:
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.fetch import fetch_sources
 
         result = fetch_sources(env, sources, features=not no_features, concurrency=concurrency)
@@ -104,6 +112,7 @@ def fetch(
 
 def print_summary(env: Environment, result: FetchResult) -> None:
     """The fetch summary table: entries per playlist, pages read vs reused, API calls."""
+    # Imported when the command runs, so --help stays fast.
     from rich.table import Table
 
     table = Table(title=f"Fetched ({result.profile} API)")
@@ -122,9 +131,9 @@ def print_summary(env: Environment, result: FetchResult) -> None:
     line = f"{result.total_calls} API calls in {result.seconds:.1f} s"
     if result.entries_fetched:
         line += f"; {result.bytes_per_entry:,.0f} bytes per entry"
-    env.stdout.print(line, highlight=False)
+    env.stdout.print(line)
     if calls:
-        env.stdout.print(f"[dim]{calls}[/dim]", highlight=False)
+        env.stdout.print(styled("[dim]{calls}[/dim]", calls=calls))
     features: Any = result.features
     if features is not None:
         # "fetched for 0 tracks" on a re-run read as if features were missing; they are cached.

@@ -8,6 +8,7 @@ import typer
 
 from spotify_merger.commands.common import (
     SOURCES_HELP,
+    ExcludePlaylistOption,
     KeepOption,
     KeepWeightsOption,
     MatchOption,
@@ -38,12 +39,15 @@ def register(app: typer.Typer) -> None:
         order: OrderOption = "first-added",
         keep_weights: KeepWeightsOption = False,
         name: NameOption = None,
+        exclude_playlist: ExcludePlaylistOption = None,
         no_html: Annotated[bool, typer.Option("--no-html", help="Skip report.html.")] = False,
     ) -> None:
         """Dry run: analyse the fetched playlists and show what the merge would create.
 
-        Writes nothing to Spotify: the report goes to the terminal and to data/exports/.
+        Writes nothing to Spotify: the report goes to the terminal and to the exports folder of the
+        data dir (data/exports/ unless --data-dir says otherwise).
         """
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import report_only
 
         env = build_env(ctx)
@@ -58,5 +62,6 @@ def register(app: typer.Typer) -> None:
                 keep_weights=keep_weights,
                 name=name,
                 html=not no_html,
+                exclude_playlist=exclude_playlist,
             ),
         )

@@ -66,15 +66,26 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        exclude_playlist: Annotated[
+            str | None,
+            typer.Option(
+                "--exclude-playlist",
+                help="A playlist (id, URI or link) whose songs stay out of the master "
+                "[default: the one the master's run was given, if any].",
+                show_default=False,
+            ),
+        ] = None,
         max_wait: MaxWaitOption = DEFAULT_MAX_WAIT,
     ) -> None:
         """Bring the master playlist(s) up to date with the sources: new songs appended in plan order,
         your own edits kept (songs you removed are never added back, songs you added are never
         duplicated), nothing reordered. Shows the delta and asks first, like `run`.
 
+        New songs match what the master holds by `run`'s rules, your match_rules.txt included.
         Exit 0 when up to date or synced; 14 when another spotify-merger command holds the data dir.
         `sync --yes --quiet` prints one summary line and is safe from cron.
         """
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import sync_master
         from spotify_merger.sync.engine import SyncOptions
         from spotify_merger.sync.present import SyncSummary
@@ -90,6 +101,7 @@ def register(app: typer.Typer) -> None:
             keep=keep,
             order=order,
             keep_weights=keep_weights,
+            exclude_playlist=exclude_playlist,
         )
 
         def action() -> SyncSummary:
@@ -108,6 +120,7 @@ def register(app: typer.Typer) -> None:
 
         summary = run_command(env, action)
         if as_json:
-            typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
+            # ASCII escapes: a name from Spotify cannot carry a terminal control character through.
+            typer.echo(json.dumps(summary.to_dict()))
         else:
             env.stdout.print(summary.line(), markup=False, highlight=False, soft_wrap=True)

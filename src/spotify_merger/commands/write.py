@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from spotify_merger.commands.common import (
+    ExcludePlaylistOption,
     GlobalOptions,
     KeepOption,
     KeepWeightsOption,
@@ -18,7 +19,6 @@ from spotify_merger.commands.common import (
     SizesOption,
     SourcesArgument,
     build_env,
-    parse_sizes,
     run_command,
 )
 from spotify_merger.context import DEFAULT_MAX_WAIT
@@ -47,6 +47,7 @@ def register(app: typer.Typer) -> None:
         keep: KeepOption = "most-weighted",
         order: OrderOption = "first-added",
         keep_weights: KeepWeightsOption = False,
+        exclude_playlist: ExcludePlaylistOption = None,
         new_master: Annotated[
             bool,
             typer.Option(
@@ -63,6 +64,7 @@ def register(app: typer.Typer) -> None:
         The sources are never modified. Adds are journalled, so an interrupted run resumes exactly
         where it stopped when run again: no song missing, none twice. Without a terminal, pass --yes.
         """
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import RunOptions, run_merge
 
         env = build_env(ctx, max_wait=max_wait)
@@ -77,6 +79,7 @@ def register(app: typer.Typer) -> None:
             keep_weights=keep_weights,
             new_master=new_master,
             features=not no_features,
+            exclude_playlist=exclude_playlist,
         )
         run_command(env, lambda: run_merge(env, options))
 
@@ -86,6 +89,7 @@ def register(app: typer.Typer) -> None:
 
         Checks the count, the order and every song; exits 12 with the differences if they do not match.
         """
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import verify_last
 
         env = build_env(ctx)
@@ -100,6 +104,7 @@ def register(app: typer.Typer) -> None:
 
         Only playlists this tool created are removed; the source playlists are never touched.
         """
+        # Imported when the command runs, so --help stays fast.
         from spotify_merger.pipeline import undo_last
 
         env = build_env(ctx)
@@ -113,7 +118,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
         profile: Annotated[
             str,
-            typer.Option("--profile", help="Emulated API: dev-2026 (today's Development Mode) or extended."),
+            typer.Option(
+                "--profile",
+                metavar="PROFILE",
+                help="Emulated API: dev-2026 (today's Development Mode) or extended.",
+            ),
         ] = "dev-2026",
         sizes: SizesOption = "9000,9000",
     ) -> None:
@@ -123,7 +132,8 @@ def register(app: typer.Typer) -> None:
         Uses its own data dir (data/demo unless --data-dir is given), wiped at the start, so your
         real data is never touched.
         """
-        from spotify_merger.demo import run_demo
+        # Imported when the command runs, so --help stays fast.
+        from spotify_merger.demo import parse_sizes, run_demo
 
         env = build_env(ctx)
         root = ctx.find_root().obj

@@ -47,7 +47,19 @@ INTL_TITLES = (
     "Lune ✨",
     "Straße der Träume",
 )
-NEAR_MISS = ("live", "remix", "acoustic", "radio_edit", "demo", "instrumental", "clean", "other_artist")
+NEAR_MISS = (
+    "live",
+    "remix",
+    "acoustic",
+    "radio_edit",
+    "demo",
+    "instrumental",
+    "clean",
+    "other_artist",
+    "guest",
+    "album_live",
+    "album_acoustic",
+)
 NEAR_MISS_SUFFIX = {
     "live": " - Live",
     "remix": " - Remix",
@@ -58,3 +70,17 @@ NEAR_MISS_SUFFIX = {
 }
 SHOWS = ("The Long Take", "Signal & Noise", "Liner Notes Weekly")
 LABELS = ("Northside Records", "Paper Moon Music", "Static Bloom", "Harbor Lights Ltd")
+
+
+def remaster_suffixes(year: int) -> tuple[str, ...]:
+    """The remaster annotations streaming services write, typographic dashes included."""
+    return (
+        f" - {year} Remaster",
+        f" (Remastered {year})",
+        " - Remastered",
+        f" [{year} - Remaster]",
+        f" – {year} – Remaster",
+        f" ({year} Re-Mastered Digital Version)",
+        " (Deluxe Remaster)",
+        f" - Remastered {year} / Album Version",
+    )

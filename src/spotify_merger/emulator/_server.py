@@ -14,6 +14,7 @@ import threading
 import time
 import traceback
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -58,6 +59,12 @@ class Traffic:
         self.quota_used = 0
         self.counter: Counter[tuple[str, str, int]] = Counter()
         self.bytes_sent = 0
+        self.lost_responses = 0
+        # Seams for test drivers (a kill switch, a soak's own fault rules), so none patches methods:
+        # each listener hears (method, template, status) once an answer is counted; `extra_refusal`
+        # may refuse a Web API request that the knobs admitted.
+        self.listeners: list[Callable[[str, str, int], None]] = []
+        self.extra_refusal: Callable[[], ApiError | None] | None = None
 
     def roll(self) -> float:
         with self.lock:
@@ -101,17 +108,28 @@ class Traffic:
             if k.fault_rate and self.rng.random() < k.fault_rate:
                 status = self.rng.choice((500, 502, 503))
                 return ApiError(status, _REASONS[status])
-        return None
+        return self.extra_refusal() if self.extra_refusal is not None else None
+
+    def loses_answer(self) -> bool:
+        """Whether an applied change loses its answer (the lost-response knob), counted."""
+        lost = self.roll() < self.knobs.lost_response_rate
+        if lost:
+            with self.lock:
+                self.lost_responses += 1
+        return lost
 
     def record(self, method: str, template: str, status: int, nbytes: int) -> None:
         with self.lock:
             self.counter[(method, template, status)] += 1
             self.bytes_sent += nbytes
+        for listener in self.listeners:
+            listener(method, template, status)
 
     def reset(self) -> None:
         with self.lock:
             self.counter.clear()
             self.bytes_sent = 0
+            self.lost_responses = 0
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
@@ -174,7 +192,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             and resp.lost
             and req.method in ("POST", "DELETE", "PUT")
             and knobs.lost_response_rate
-            and self.traffic.roll() < knobs.lost_response_rate
+            and self.traffic.loses_answer()
         ):
             # The change is applied; only the answer is lost on the way back.
             return ApiError(502, "Bad gateway").response()

@@ -18,6 +18,9 @@ from spotify_merger.emulator.library import (
     ts_of,
 )
 
+# The kinds of near-miss songs the generator seeds (ground truth: each is a song of its own).
+NEAR_MISS_KINDS: tuple[str, ...] = names.NEAR_MISS
+
 
 class LibraryBuilder:
     """Builds a Library; split out so the generation steps can share the rng and counters."""
@@ -98,12 +101,13 @@ class LibraryBuilder:
         isrc: str,
         song_key: str,
         variant: str,
+        guests: tuple[str, ...] = (),
     ) -> str:
         tid = base62_id(self.rng)
         self.lib.tracks[tid] = {
             "id": tid,
             "name": title,
-            "artists": [artist],
+            "artists": [artist, *guests],
             "album": album,
             "duration_ms": duration,
             "explicit": explicit,
@@ -116,6 +120,10 @@ class LibraryBuilder:
         }
         self.lib.songs.setdefault(song_key, []).append(tid)
         return tid
+
+    def other_artist(self, artist: str) -> str:
+        other = self.pick_artist()
+        return other if other != artist else self.new_artist()
 
     def pick_artist(self) -> str:
         # A skewed pick, so that a few artists dominate the way they do in real libraries.
@@ -180,7 +188,7 @@ class LibraryBuilder:
             r < 0.11 and year <= 2015
         ):  # remaster: new id, maybe new ISRC, same title/artist, duration within 2 s
             ryear = rng.randint(max(year + 5, 2005), 2024)
-            suffix = rng.choice((f" - {ryear} Remaster", f" (Remastered {ryear})", " - Remastered"))
+            suffix = rng.choice(names.remaster_suffixes(ryear))
             alb_name = self.lib.albums[album]["name"] + f" ({ryear} Remaster)"
             ralb = self.new_album(artist, alb_name, "album", ryear)
             risrc = isrc if rng.random() < 0.5 else self.isrc(ryear)
@@ -194,6 +202,23 @@ class LibraryBuilder:
                     risrc,
                     key,
                     "remaster",
+                )
+            )
+        elif r < 0.115:  # a guest credited in the title on one copy, in the artist list on the other
+            guest = self.other_artist(artist)
+            guest_name = self.lib.artists[guest]["name"]
+            self.lib.tracks[ids[0]]["name"] = f"{title} (feat. {guest_name})"
+            ids.append(
+                self.new_track(
+                    title,
+                    artist,
+                    self.new_album(artist, title, "single", year, 1),
+                    duration + rng.randint(-900, 900),
+                    explicit,
+                    self.isrc(year),
+                    key,
+                    "credit_moved",
+                    guests=(guest,),
                 )
             )
         elif r < 0.13:  # relinking in extended: the same song under a market-specific id
@@ -224,10 +249,25 @@ class LibraryBuilder:
             tid = self.new_track(
                 title, artist, album, duration + rng.randint(-800, 800), False, isrc, key, "clean"
             )
+        elif kind == "guest":  # the same title with a (new) guest is another recording
+            credited = {a for t in self.lib.songs[base_key] for a in self.lib.tracks[t]["artists"]}
+            guest = self.other_artist(artist)
+            while guest in credited or any(
+                self.lib.artists[guest]["name"] in self.lib.tracks[t]["name"]
+                for t in self.lib.songs[base_key]
+            ):
+                guest = self.new_artist()
+            tid = self.new_track(title, artist, album, dur, explicit, isrc, key, kind, guests=(guest,))
+        elif kind in ("album_live", "album_acoustic"):  # the album, not the title, says which version
+            name = (
+                f"Live at the {rng.choice(names.NOUN)}"
+                if kind == "album_live"
+                else f"{rng.choice(names.ADJ)} {rng.choice(names.NOUN)}s (Acoustic)"
+            )
+            alb = self.new_album(artist, name, "album", year + rng.randint(1, 10))
+            tid = self.new_track(title, artist, alb, dur, explicit, isrc, key, kind)
         elif kind == "other_artist":
-            other = self.pick_artist()
-            if other == artist:
-                other = self.new_artist()
+            other = self.other_artist(artist)
             self.used_titles.add((title.casefold(), other))
             alb = self.album_for(other, year)
             tid = self.new_track(title, other, alb, dur, rng.random() < 0.15, isrc, key, "other_artist")

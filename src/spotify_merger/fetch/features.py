@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from spotify_merger.context import Environment
+from spotify_merger.display import styled
 from spotify_merger.errors import ForbiddenError
 from spotify_merger.spotify.client import ApiProfile, SpotifyClient
 from spotify_merger.spotify.models import JsonObject
@@ -161,7 +162,7 @@ def _artists(
         return 0, False, known[1]
     if known is None and client.profile == ApiProfile.DEV:
         record_capability(db, ARTISTS, False, DEV_ARTISTS_REASON)
-        env.say(f"[dim]no genres: {DEV_ARTISTS_REASON}[/dim]")
+        env.say(styled("[dim]no genres: {reason}[/dim]", reason=DEV_ARTISTS_REASON))
         return 0, False, DEV_ARTISTS_REASON
     ids = [r[0] for r in db.fetchall("SELECT id FROM artists WHERE genres IS NULL ORDER BY id")]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import logging
 import queue
 import time
 from collections.abc import Callable, Mapping
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spotify_merger.context import Environment
+from spotify_merger.display import quote
 from spotify_merger.errors import CallCancelled, ConflictError
 from spotify_merger.fetch.features import FeaturesResult, fetch_features
 from spotify_merger.fetch.sources import resolve_sources
@@ -38,6 +40,7 @@ from spotify_merger.store.lock import data_dir_lock
 from spotify_merger.store.pages import Page, PlaylistRow, begin_playlist, store_pages, stored_entries
 
 MAX_RESTARTS = 3
+debug_log = logging.getLogger("spotify_merger.fetch")  # -vv: what each fetch reads or reuses
 LIKED_PAGE = 50
 
 
@@ -197,7 +200,7 @@ class _Fetcher:
                 run.page_size,
                 force_wipe=run.restarts > 0,
             )
-        label = run.name or run.id
+        label = quote(run.name or run.id)
         if resume.status == "changed" and run.restarts == 0:
             self.env.say(f"{label}: changed on Spotify since the last fetch; reading it again from the start")
         if run.restarts == 0:
@@ -207,10 +210,21 @@ class _Fetcher:
         if resume.status == "unchanged":
             run.done = set(run.expected)
         run.reused = len(run.done) if run.restarts == 0 else 0
+        debug_log.debug(
+            "fetch plan for %s: snapshot %s, %d entries, %d pages of %d: %d to read, %d stored (%s)",
+            label,
+            run.snapshot,
+            run.total,
+            len(run.expected),
+            run.page_size,
+            len(run.expected - run.done),
+            len(run.done),
+            resume.status,
+        )
         if resume.status == "unchanged":
             run.finished = True
             return
-        self.bars.add(run.id, label, run.total, completed=stored_entries(self.db, run.id))
+        self.bars.add(run.id, run.name or run.id, run.total, completed=stored_entries(self.db, run.id))
         missing = sorted(run.expected - run.done)
         first = run.first_page
         if first is not None and missing and missing[0] == 0:
@@ -226,7 +240,7 @@ class _Fetcher:
 
     def restart(self, run: _Run) -> None:
         run.restarts += 1
-        label = run.name or run.id
+        label = quote(run.name or run.id)
         if run.restarts > MAX_RESTARTS:
             raise ConflictError(
                 f"{label} kept changing while it was being read ({MAX_RESTARTS} restarts)",
@@ -365,6 +379,8 @@ def _fetch(
     if db is None:
         env.ensure_dirs()
         db = Database(env.db_path)
+    # A damaged page must stop the fetch here, not pass as "unchanged" and fail the report later.
+    db.check_readable()
     log = CallLog("fetch")
     bars = TaskProgress(env)
     own_client = client is None

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from spotify_merger.context import Environment
+from spotify_merger.display import quote
 from spotify_merger.errors import UsageError
 from spotify_merger.spotify.ids import parse_source
 
 
 def resolve_sources(env: Environment, sources: list[str] | None) -> list[str]:
     """Parsed, de-duplicated sources; the .env defaults when none are given."""
-    given = [s for s in (sources or []) if s.strip()]
+    if any(not s.strip() for s in sources or []):
+        raise UsageError(
+            "an empty source was given",
+            "give playlist ids, URIs or links (see `spotify-merger playlists`), or no source at all to use "
+            "PLAYLIST_1_ID and PLAYLIST_2_ID",
+        )
+    given = list(sources or [])
     from_defaults = not given
     if from_defaults:
         given = list(env.default_sources)
@@ -32,7 +39,7 @@ def resolve_sources(env: Environment, sources: list[str] | None) -> list[str]:
         if pid in ids:
             first = given[ids.index(pid)]
             raise UsageError(
-                f"{text!r} and {first!r} are the same playlist ({pid})",
+                f"{quote(text)} and {quote(first)} are the same playlist ({pid})",
                 "give each playlist once",
             )
         ids.append(pid)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from html import escape
 
 from spotify_merger.analyze.results import DryRunReport, ScopeMetadata
+from spotify_merger.display import clean
 from spotify_merger.report import _charts as charts
 
 Cell = str | int | float | None
@@ -50,7 +51,8 @@ footer { color:var(--muted); font-size:12px; text-align:center; margin-top:30px;
 
 
 def _e(value: object) -> str:
-    return escape("" if value is None else str(value))
+    # Cleaned first: a report opened with `cat` or `less` must not drive the terminal either.
+    return escape(clean("" if value is None else str(value)))
 
 
 def _num(value: object) -> str:
@@ -262,6 +264,15 @@ def render_html(report: DryRunReport) -> str:
             f"""<section><h2>Left out</h2><p>{excluded["local_files"]:,} local files and
             {excluded["unavailable"]:,} unavailable entries: {_e(excluded["why"])}.</p>
             {_table(["source", "position", "kind", "entry"], ex_rows, {1})}</section>"""
+        )
+
+    if report.match_rules:
+        rule_rows: list[list[Cell]] = [
+            [r["rule"], " ".join(r["tracks"]), r["effect"]] for r in report.match_rules
+        ]
+        parts.append(
+            f"""<section><h2>Your match rules</h2><p>A rule always wins over automatic matching.</p>
+            {_table(["rule", "tracks", "here"], rule_rows, set())}</section>"""
         )
 
     title = f"Dry run: {planned['name']}"

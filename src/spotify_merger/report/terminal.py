@@ -16,11 +16,13 @@ from spotify_merger.analyze.results import (
     MusicalDna,
     Overlap,
     PlannedMaster,
+    RuleEffect,
     ScopeMetadata,
     SourceStats,
     WeightedSong,
 )
 from spotify_merger.context import Environment
+from spotify_merger.display import styled
 
 MAX_REVIEW_ROWS = 15
 MAX_EXCLUDED_ROWS = 10
@@ -36,13 +38,15 @@ def print_report(env: Environment, report: DryRunReport) -> None:
     r = report.summary
     console.print(
         Panel.fit(
-            "[bold cyan]DRY RUN REPORT[/bold cyan]\n"
-            "[dim]Nothing has been written to your Spotify account.[/dim]",
+            styled(
+                "[bold cyan]DRY RUN REPORT[/bold cyan]\n"
+                "[dim]Nothing has been written to your Spotify account.[/dim]"
+            ),
             border_style="cyan",
         )
     )
     for line in r["warnings"]:
-        console.print(f"[yellow]note:[/yellow] {line}", highlight=False)
+        console.print(styled("[yellow]note:[/yellow] {line}", line=line))
     _print_summary(console, r)
     _print_weights(console, r["sources"])
     _print_top_weighted(console, report.top_weighted_by_source)
@@ -50,10 +54,11 @@ def print_report(env: Environment, report: DryRunReport) -> None:
     _print_review(console, report.match_review)
     _print_plan(console, report.planned_master)
     _print_excluded(console, report.excluded)
+    _print_rules(console, report.match_rules)
     _print_dna(console, report.dna)
     if report.files:
         saved = ", ".join(str(p) for p in report.files.values())
-        console.print(f"[dim]Saved: {saved}[/dim]", highlight=False)
+        console.print(styled("[dim]Saved: {saved}[/dim]", saved=saved))
 
 
 def _print_summary(console: Console, r: DryRunSummary) -> None:
@@ -76,6 +81,10 @@ def _print_summary(console: Console, r: DryRunSummary) -> None:
     )
     summary.add_row("Left out: local files", _fmt(impact["excluded_local"]), "the Web API cannot add them")
     summary.add_row("Left out: unavailable", _fmt(impact["excluded_unavailable"]), "no playable track")
+    if impact["excluded_by_rules"]:
+        summary.add_row("Left out: your rules", _fmt(impact["excluded_by_rules"]), "exclude rules / playlist")
+    if impact.get("excluded_by_rules"):
+        summary.add_row("Left out: your rules", _fmt(impact["excluded_by_rules"]), "exclude rules / playlist")
     console.print(summary)
 
 
@@ -139,7 +148,7 @@ def _print_review(console: Console, review: MatchReview) -> None:
         kept = song["kept"]
         table.add_row(
             str(song["position"]),
-            f"[bold]{kept['name']}[/bold]",
+            styled("[bold]{name}[/bold]", name=kept["name"]),
             kept["artist"] or "?",
             f"{kept['album'] or '?'} ({kept['release_date'] or '?'})",
             _length(kept["duration_ms"]),
@@ -159,7 +168,9 @@ def _print_review(console: Console, review: MatchReview) -> None:
         console.print(table)
     more = review["songs_with_several_ids"] - min(len(review["songs"]), MAX_REVIEW_ROWS)
     if more > 0:
-        console.print(f"[dim]… and {more:,} more in dry_run_report.json and report.html[/dim]")
+        console.print(
+            styled("[dim]… and {more:,} more in dry_run_report.json and report.html[/dim]", more=more)
+        )
 
 
 def _length(ms: int | None) -> str:
@@ -181,8 +192,13 @@ def _print_plan(console: Console, planned: PlannedMaster) -> None:
     console.print(table)
     opts = planned["options"]
     console.print(
-        f"[dim]match={opts['match']} keep={opts['keep']} order={opts['order']}"
-        f"{' keep-weights' if opts['keep_weights'] else ''}; the sources are never modified[/dim]"
+        styled(
+            "[dim]match={match} keep={keep} order={order}{weights}; the sources are never modified[/dim]",
+            match=opts["match"],
+            keep=opts["keep"],
+            order=opts["order"],
+            weights=" keep-weights" if opts["keep_weights"] else "",
+        )
     )
 
 
@@ -200,6 +216,20 @@ def _print_excluded(console: Console, excluded: ExcludedEntries) -> None:
     for e in excluded["entries"][:MAX_EXCLUDED_ROWS]:
         label = " - ".join(x for x in (e["artist"], e["name"]) if x) or (e["uri"] or "(no track)")
         table.add_row(e["source"], str(e["position"] + 1), e["kind"], label)
+    console.print(table)
+
+
+def _print_rules(console: Console, rules: list[RuleEffect]) -> None:
+    if not rules:
+        return
+    table = Table(
+        title=f"Your Match Rules: {len(rules):,}", caption="A rule always wins over automatic matching."
+    )
+    table.add_column("Rule", style="cyan")
+    table.add_column("Tracks")
+    table.add_column("Here", style="yellow")
+    for r in rules:
+        table.add_row(r["rule"], "\n".join(r["tracks"]), r["effect"])
     console.print(table)
 
 

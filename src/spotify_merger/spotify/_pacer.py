@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import collections
+import logging
 import math
 import threading
 from collections.abc import Callable
 
 from spotify_merger.errors import CallCancelled
+
+debug_log = logging.getLogger("spotify_merger.pacing")  # -vv: why requests wait
 
 
 class Pacer:
@@ -120,6 +123,18 @@ class Pacer:
                     learned = min(self.max_interval, self.window / accepted * self.margin)
                     self.floor = learned
                     self.interval = min(self.max_interval, max(learned, self.interval * 1.5))
+                    debug_log.debug(
+                        "pacing: %d calls were accepted in the 30 s before this 429; "
+                        "one call every %.3f s from now on",
+                        accepted,
+                        self.interval,
+                    )
+                else:
+                    debug_log.debug(
+                        "pacing: a 429 after only %d calls in 30 s; honouring Retry-After %.1f s, pace unchanged",
+                        accepted,
+                        retry_after,
+                    )
                 self._last_429 = now
             return new_pause
 
@@ -132,5 +147,6 @@ class Pacer:
             if now - quiet_since >= 1.5 * self.window and self.interval > self.floor:
                 self.interval = max(self.floor, self.interval * 0.9)
                 self._last_speedup = now
+                debug_log.debug("pacing: no 429 for 45 s; one call every %.3f s now", self.interval)
                 if self.interval < 0.001:
                     self.interval = 0.0

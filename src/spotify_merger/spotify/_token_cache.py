@@ -1,7 +1,9 @@
 """The token cache: one JSON file in the data dir, mode 0600 from its first byte, replaced atomically.
 
 It is tied to one app (client id) and one accounts service, so a cache written against the emulator
-is never offered to Spotify, and one written for another app is ignored.
+is never offered to Spotify, and one written for another app is ignored. Its mode is checked on
+every read: a cache others can read (copied, restored from a backup, edited) is set back to 0600
+with one warning. A cache that is not the JSON we write is "corrupt", and said to be.
 """
 
 from __future__ import annotations
@@ -11,12 +13,19 @@ import hashlib
 import json
 import os
 import secrets
+import stat
+import threading
 from pathlib import Path
 
 from spotipy.cache_handler import CacheHandler
 
 from spotify_merger.context import Environment
+from spotify_merger.display import quote
+from spotify_merger.errors import AuthError
 from spotify_merger.spotify.models import JsonObject
+
+_warned: set[tuple[str, str]] = set()  # (path, what): each warning once per process
+_warned_lock = threading.Lock()
 
 
 def write_private_json(path: Path, data: JsonObject) -> None:
@@ -49,6 +58,7 @@ class TokenCache(CacheHandler):
     """
 
     def __init__(self, env: Environment, *, scope: str) -> None:
+        self.env = env
         self.path = env.token_cache_path
         self.client_id = env.client_id or ""
         self.accounts_base = env.accounts_base
@@ -64,10 +74,9 @@ class TokenCache(CacheHandler):
 
     def get_cached_token(self) -> JsonObject | None:
         token: JsonObject | None = None
-        with contextlib.suppress(OSError, ValueError):
-            loaded = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict) and self._ours(loaded):
-                token = loaded
+        loaded = self._read()
+        if isinstance(loaded, dict) and self._ours(loaded):
+            token = loaded
         if token is None and self.seed_refresh:
             token = {
                 "refresh_token": self.seed_refresh,
@@ -76,6 +85,71 @@ class TokenCache(CacheHandler):
                 "scope": self.scope,
             }
         return token
+
+    def _read(self) -> object:
+        """The cache's JSON, or None when there is none; a corrupt one raises AuthError (or is
+        set aside with a warning when SPOTIFY_REFRESH_TOKEN can stand in for it)."""
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise self._unreadable(exc) from None
+        if not stat.S_ISREG(info.st_mode):
+            raise AuthError(
+                f"the token cache {quote(self.path, 120)} is not a file",
+                "move it aside, then run `spotify-merger auth` to sign in again",
+            )
+        if info.st_mode & 0o077:
+            self._make_private(info.st_mode)
+        try:
+            text = self.path.read_text(encoding="utf-8")
+            return json.loads(text)
+        except OSError as exc:
+            raise self._unreadable(exc) from None
+        except ValueError:  # not UTF-8, or not JSON
+            if self.seed_refresh:
+                self._warn_once(
+                    "corrupt",
+                    f"the token cache {quote(self.path, 120)} is corrupt; signing in with "
+                    "SPOTIFY_REFRESH_TOKEN instead (the cache is rewritten on the next refresh)",
+                )
+                return None
+            raise AuthError(
+                f"the token cache {quote(self.path, 120)} is corrupt (it is not the JSON spotify-merger writes)",
+                f"delete {quote(self.path, 120)} and run `spotify-merger auth` to sign in again",
+            ) from None
+
+    def _unreadable(self, exc: OSError) -> AuthError:
+        return AuthError(
+            f"cannot read the token cache {quote(self.path, 120)} ({exc.strerror or exc})",
+            "check its permissions, or delete it and run `spotify-merger auth` to sign in again",
+        )
+
+    def _make_private(self, mode: int) -> None:
+        """Others could read the tokens: take that back (0600) and say so, once."""
+        try:
+            os.chmod(self.path, 0o600)
+        except OSError as exc:
+            self._warn_once(
+                "mode",
+                f"the token cache {quote(self.path, 120)} is readable by others (mode "
+                f"{stat.S_IMODE(mode):04o}) and could not be made private ({exc.strerror or exc})",
+            )
+            return
+        self._warn_once(
+            "mode",
+            f"the token cache {quote(self.path, 120)} was readable by others (mode {stat.S_IMODE(mode):04o}); "
+            "it is now 0600, readable by you only",
+        )
+
+    def _warn_once(self, what: str, message: str) -> None:
+        key = (str(self.path), what)
+        with _warned_lock:
+            if key in _warned:
+                return
+            _warned.add(key)
+        self.env.warn(message)
 
     def save_token_to_cache(self, token_info: JsonObject) -> None:
         data = dict(token_info)

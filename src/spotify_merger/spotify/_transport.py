@@ -15,6 +15,8 @@ import requests
 from spotify_merger.redaction import redact
 
 http_log = logging.getLogger("spotify_merger.http")
+# Headers worth seeing at -vv: why a call waited or failed. Never Authorization or cookies.
+_DEBUG_HEADERS = ("Retry-After", "Content-Type", "Content-Length", "Location")
 
 
 class MalformedResponseError(requests.exceptions.RequestException):
@@ -68,6 +70,11 @@ class ObservedSession(requests.Session):
         http_log.info(
             "%s %s -> %s (%.0f ms, %d B)", method_s, _loggable(url_s), response.status_code, ms, nbytes
         )
+        if http_log.isEnabledFor(logging.DEBUG):
+            shown = {k: response.headers[k] for k in _DEBUG_HEADERS if k in response.headers}
+            http_log.debug(
+                "    answer headers: %s", ", ".join(f"{k}: {v}" for k, v in shown.items()) or "none of note"
+            )
         if 200 <= response.status_code < 300 and response.content:
             try:
                 parsed = json.loads(response.content)

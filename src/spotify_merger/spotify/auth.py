@@ -21,6 +21,7 @@ import requests
 from spotipy.oauth2 import SpotifyOAuth, SpotifyPKCE
 
 from spotify_merger.context import Environment
+from spotify_merger.display import quote, shorten
 from spotify_merger.errors import AuthError, TokenServerError, UsageError
 from spotify_merger.spotify._callback import CallbackServer, open_default, serve_until_callback
 from spotify_merger.spotify._token_cache import TokenCache
@@ -45,28 +46,43 @@ _LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 # -- redirect URI ------------------------------------------------------------------------------------
 
 
+REDIRECT_RULE = (
+    "the redirect URI must be http://127.0.0.1:PORT/PATH or http://[::1]:PORT/PATH with an explicit "
+    "port: the sign-in is caught by a plain-http server on this machine, and Spotify accepts plain "
+    "http only on a loopback IP literal, never `localhost`"
+)
+_REDIRECT_HINT = (
+    "set SPOTIFY_REDIRECT_URI to http://127.0.0.1:8888/callback (or unset it) and register exactly "
+    "that URI in your app's dashboard"
+)
+
+
 def validate_redirect_uri(uri: str) -> None:
-    """Refuse redirect URIs Spotify refuses: `localhost`, and plain http off a loopback IP literal."""
+    """Refuse, before anything is started, a redirect URI the sign-in could never complete on.
+
+    https (we serve plain http), `localhost` (Spotify refuses it since April 2025), any host that is
+    not a loopback IP literal, and a URI without an explicit port (we must know where to listen)
+    are each named with the rule, instead of a browser flow that waits five minutes in vain.
+    """
+    shown = quote(uri, 120)
     parts = urlsplit(uri)
     host = (parts.hostname or "").lower()
-    rule = (
-        "Spotify accepts only https redirect URIs, or http on a loopback IP literal "
-        "(http://127.0.0.1:PORT/... or http://[::1]:PORT/...)"
-    )
-    if parts.scheme == "https" and host:
-        return
+    try:
+        port = parts.port
+    except ValueError:
+        raise UsageError(
+            f"the redirect URI {shown} has an invalid port; {REDIRECT_RULE}", _REDIRECT_HINT
+        ) from None
+    if parts.scheme == "https":
+        raise UsageError(f"the redirect URI {shown} uses https; {REDIRECT_RULE}", _REDIRECT_HINT)
     if parts.scheme != "http" or not host:
-        raise UsageError(
-            f"the redirect URI {uri!r} is not a valid http(s) URL", f"{rule}; set SPOTIFY_REDIRECT_URI"
-        )
+        raise UsageError(f"the redirect URI {shown} is not an http URL; {REDIRECT_RULE}", _REDIRECT_HINT)
     if host == "localhost":
-        raise UsageError(
-            f"the redirect URI {uri} uses `localhost`, which Spotify no longer accepts (since April 2025)",
-            "use http://127.0.0.1:8888/callback instead, both in SPOTIFY_REDIRECT_URI "
-            "and in your app's dashboard",
-        )
+        raise UsageError(f"the redirect URI {shown} uses `localhost`; {REDIRECT_RULE}", _REDIRECT_HINT)
     if host not in _LOOPBACK_HOSTS:
-        raise UsageError(f"the redirect URI {uri} uses plain http on a host that is not a loopback IP", rule)
+        raise UsageError(f"the redirect URI {shown} is not on a loopback IP; {REDIRECT_RULE}", _REDIRECT_HINT)
+    if port is None or port == 0:
+        raise UsageError(f"the redirect URI {shown} has no port; {REDIRECT_RULE}", _REDIRECT_HINT)
 
 
 # -- auth managers -----------------------------------------------------------------------------------
@@ -111,7 +127,7 @@ class _Guarded:
             error, description = payload.get("error"), payload.get("error_description")
         except ValueError:
             error, description = None, (response.text or "")[:120]
-        detail = f"{error}: {description}" if description else str(error)
+        detail = shorten(f"{error}: {description}" if description else str(error), 200)
         if error == "invalid_grant":
             raise AuthError(
                 f"Spotify no longer accepts the saved sign-in ({detail}); it was revoked or has expired",
@@ -200,13 +216,7 @@ def authorize(
     validate_redirect_uri(env.redirect_uri)
     parts = urlsplit(env.redirect_uri)
     host = parts.hostname or ""
-    if host not in _LOOPBACK_HOSTS:
-        raise UsageError(
-            f"`spotify-merger auth` captures the sign-in on a loopback address, not {env.redirect_uri}",
-            "set SPOTIFY_REDIRECT_URI to http://127.0.0.1:8888/callback "
-            "and register it in your app's dashboard",
-        )
-    port = parts.port or 80
+    port = parts.port or 0
     env.ensure_dirs()
 
     session = ObservedSession()
@@ -228,7 +238,8 @@ def authorize(
             opener = open_url or (open_default if env.open_browser else None)
             opened = False
             if opener is not None:
-                env.say("Opening your browser to sign in to Spotify…")
+                if open_url is None:  # a caller's own opener (the demo's) is no browser
+                    env.say("Opening your browser to sign in to Spotify…")
                 result = opener(url)
                 opened = result is not False
             if not opened:

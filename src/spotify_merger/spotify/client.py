@@ -24,6 +24,7 @@ from enum import StrEnum
 import spotipy
 
 from spotify_merger.context import Environment
+from spotify_merger.display import quote
 from spotify_merger.errors import ForbiddenError, MergerError, NotFoundError, UsageError
 from spotify_merger.spotify._transport import ObservedSession
 from spotify_merger.spotify.auth import PKCEManager, SecretManager, auth_manager
@@ -49,7 +50,7 @@ class ApiProfile(StrEnum):
             return cls(text)
         except ValueError:
             choices = " or ".join(f"--profile {p.value}" for p in cls)
-            raise UsageError(f"unknown profile {text!r}", f"use {choices}") from None
+            raise UsageError(f"unknown profile {quote(text)}", f"use {choices}") from None
 
 
 TIMEOUT = (10, 30)  # connect, read (seconds)
@@ -202,7 +203,7 @@ class SpotifyClient:
                 f"there is no playlist with id {playlist_id} (Spotify answered 404)"
             ) from None
         except UsageError:
-            raise UsageError(f"{playlist_id!r} is not a valid Spotify playlist id") from None
+            raise UsageError(f"{quote(playlist_id)} is not a valid Spotify playlist id") from None
         if not isinstance(raw, dict):
             raise MergerError(
                 f"Spotify sent no playlist object for {playlist_id}", "please report this as a bug"
@@ -217,8 +218,8 @@ class SpotifyClient:
         if info.total is None and self.profile == ApiProfile.DEV:
             # Development Mode sends other people's playlists without their items at all.
             raise ForbiddenError(
-                f"Spotify will not list the items of {info.name or playlist_id!r} "
-                f"(owned by {info.owner_name or info.owner_id}): {DEV_MODE_RULE}",
+                f"Spotify will not list the items of {quote(info.name or playlist_id)} "
+                f"(owned by {quote(info.owner_name or info.owner_id)}): {DEV_MODE_RULE}",
                 _NOT_OWNED_HINT,
             )
         return info

@@ -31,6 +31,7 @@ import requests
 from spotipy.exceptions import SpotifyException
 
 from spotify_merger.context import Environment
+from spotify_merger.display import shorten
 from spotify_merger.errors import (
     AuthError,
     CallCancelled,
@@ -62,7 +63,7 @@ def _error_text(exc: object) -> str:
     msg = str(getattr(exc, "msg", "") or "")
     if ":\n" in msg:
         msg = msg.split(":\n", 1)[1]
-    return redact(msg.strip()) or "no details"
+    return shorten(redact(msg.strip()), 200) or "no details"
 
 
 def _retry_after(headers: Mapping[str, str] | None) -> float | None:

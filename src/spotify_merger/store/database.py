@@ -20,8 +20,10 @@ from typing import Any
 
 import duckdb
 
+from spotify_merger.display import quote
 from spotify_merger.errors import StorageError
 from spotify_merger.store._migrations import MIGRATIONS, SCHEMA_VERSION
+from spotify_merger.store.faults import storage_error
 
 
 def utc_now() -> datetime:
@@ -55,28 +57,18 @@ class Database:
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.lock = threading.RLock()
-        if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if not read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            text = str(exc)
-            if "lock" in text.lower():
-                raise StorageError(
-                    f"the database {self.path} is in use by another process",
-                    "close the other spotify-merger run or notebook using it, then try again",
-                ) from exc
-            raise StorageError(
-                f"cannot open the database {self.path}: {text.splitlines()[0]}",
-                "check the file's permissions, or move it aside to start afresh (fetched data will be re-read)",
-            ) from exc
-        except duckdb.Error as exc:
-            raise StorageError(
-                f"the database {self.path} is not a readable DuckDB file ({type(exc).__name__})",
-                "move the file aside (or delete it) and re-run: everything in it can be fetched again",
-            ) from exc
+        except (OSError, duckdb.Error) as exc:
+            raise _open_error(self.path, exc) from exc
         if not read_only:
-            self.migrate()
+            try:
+                self.migrate()
+            except BaseException:
+                self.conn.close()
+                raise
 
     # -- schema ---------------------------------------------------------------------------------
 
@@ -97,13 +89,14 @@ class Database:
                 )
                 current = self.schema_version()
             except duckdb.Error as exc:
-                raise StorageError(
-                    f"the database {self.path} is damaged ({type(exc).__name__})",
-                    "move the file aside (or delete it) and re-run: everything in it can be fetched again",
+                raise storage_error(exc, self.path) or StorageError(
+                    f"the database {quote(self.path, 120)} is damaged ({type(exc).__name__})",
+                    "move the file aside (keep it: it also records which master playlists were written) "
+                    "and re-run; the fetched playlists will be read again",
                 ) from exc
             if current > SCHEMA_VERSION:
                 raise StorageError(
-                    f"the database {self.path} was written by a newer spotify-merger (schema {current})",
+                    f"the database {quote(self.path, 120)} was written by a newer spotify-merger (schema {current})",
                     "upgrade spotify-merger, or use another --data-dir",
                 )
             applied = {
@@ -155,6 +148,29 @@ class Database:
     def set_meta(self, key: str, value: str) -> None:
         self.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
+    def check_readable(self) -> None:
+        """Read every stored value once: DuckDB checks a block's checksum only when it reads it.
+
+        A damaged page would otherwise go unnoticed until a later command needs it (a `fetch` that
+        finds the playlists unchanged reads none of them). Costs one scan of each table: a few ms
+        for a typical library, well under a second for a million entries.
+        """
+        with self.lock:
+            try:
+                tables = [
+                    row[0]
+                    for row in self.conn.execute(
+                        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+                    ).fetchall()
+                ]
+                for table in tables:
+                    self.conn.execute(f'SELECT count(*), bit_xor(hash(COLUMNS(*))) FROM "{table}"').fetchall()
+            except duckdb.Error as exc:
+                mapped = storage_error(exc, self.path)
+                if mapped is None:
+                    raise
+                raise mapped from exc
+
     def close(self) -> None:
         with self.lock:
             self.conn.close()
@@ -164,6 +180,24 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _open_error(path: Path, exc: BaseException) -> StorageError:
+    text = str(exc)
+    if "lock" in text.lower() and not isinstance(exc, OSError):
+        return StorageError(
+            f"the database {quote(path, 120)} is in use by another process",
+            "close the other spotify-merger run or notebook using it, then try again",
+        )
+    mapped = storage_error(exc, path)
+    if mapped is not None:
+        return mapped
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return StorageError(
+        f"cannot open the database {quote(path, 120)} ({quote(first, 160)})",
+        "check the file's permissions; if it is damaged, move it aside (keep it: it also records which "
+        "master playlists were written) and re-run",
+    )
 
 
 @contextlib.contextmanager

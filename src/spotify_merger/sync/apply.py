@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from spotify_merger.display import quote
 from spotify_merger.errors import ConflictError, ForbiddenError, LostResponseError
 from spotify_merger.spotify.models import JsonObject, PlaylistInfo, SpotifyUser, entry_uri
 from spotify_merger.store.database import Database
@@ -90,7 +91,7 @@ def _step(
             else:
                 new = client.add_items(pid, step.uris, position=step.position)
         except ForbiddenError as exc:
-            raise scope_error(f"change {part.name!r}", exc) from None
+            raise scope_error(f"change {quote(part.name)}", exc) from None
         except LostResponseError:
             stats.lost_responses += 1
             applied, new_snapshot = _was_applied(client, part, step)
@@ -103,7 +104,7 @@ def _step(
         else:
             stats.restored += len(step.uris)
         return new
-    raise LostResponseError(f"changing {part.name!r} kept losing Spotify's answers")
+    raise LostResponseError(f"changing {quote(part.name)} kept losing Spotify's answers")
 
 
 def _was_applied(client: SyncClient, part: PartRecord, step: RemovalStep) -> tuple[bool, str | None]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from spotify_merger.analyze import MergeOptions
 from spotify_merger.context import Environment
+from spotify_merger.display import quote
 from spotify_merger.errors import ConflictError, ForbiddenError, NothingToDoError, UsageError
 from spotify_merger.fetch.sources import resolve_sources
 from spotify_merger.spotify.ids import LIKED, parse_source
@@ -66,7 +67,7 @@ def _to_adopt(client: SyncClient, ids: list[str]) -> tuple[Master, list[Playlist
         if meta.owner_id != me:
             owner = meta.owner_name or meta.owner_id
             raise ForbiddenError(
-                f"the playlist {meta.name or pid!r} is owned by {owner}, not you: sync adopts only your own",
+                f"the playlist {quote(meta.name or pid)} is owned by {quote(owner)}, not you: sync adopts only your own",
                 OWN_HINT,
             )
         metas.append(meta)
@@ -82,7 +83,7 @@ def _refuse_unfinished_run(journal: SyncJournal, master: Master) -> None:
         return
     if journal.master_of(next(iter(newer.playlist_ids), "")) != master.master_id:
         raise ConflictError(
-            f"the last run left the master {newer.master_name!r} unfinished",
+            f"the last run left the master {quote(newer.master_name)} unfinished",
             "finish it with `spotify-merger run` (or set it aside with `spotify-merger run --new-master`), then sync",
         )
 
@@ -101,6 +102,18 @@ def sources_for(env: Environment, master: Master, given: Sequence[str]) -> list[
             "name the master with --master and the sources as arguments; a playlist cannot be both",
         )
     return sources
+
+
+def exclusions_for(master: Master, sources: Sequence[str], given: str | None) -> str | None:
+    """The exclusions playlist: the one given, else the master's own (from `run --exclude-playlist`)."""
+    recorded = (master.options or {}).get("exclude_playlist")
+    pid = parse_source(given) if given else (str(recorded) if recorded else None)
+    if pid is not None and (pid in sources or pid in master.playlist_ids):
+        raise UsageError(
+            f"the playlist {pid} is both the exclusions playlist and a source or part of the master",
+            "name it once: as a source, or with --exclude-playlist",
+        )
+    return pid
 
 
 def merge_options_for(

@@ -14,14 +14,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from spotify_merger.analyze import MergeOptions
+from spotify_merger.analyze.rules import load as load_rules
 from spotify_merger.context import Environment
+from spotify_merger.display import quote, styled
 from spotify_merger.errors import ConflictError, NotFoundError
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.spotify.models import PlaylistInfo
 from spotify_merger.store.database import Database
 from spotify_merger.store.files import write_json
 from spotify_merger.sync import apply, fingerprint, read
-from spotify_merger.sync.choose import choose_master, merge_options_for, sources_for
+from spotify_merger.sync.choose import choose_master, exclusions_for, merge_options_for, sources_for
 from spotify_merger.sync.delta import MAX_PART_ITEMS
 from spotify_merger.sync.plan import DELETED_HINT, Context, State, read_and_plan, remember_in_step
 from spotify_merger.sync.present import (
@@ -53,6 +55,7 @@ class SyncOptions:
     keep: str | None = None
     order: str | None = None
     keep_weights: bool | None = None
+    exclude_playlist: str | None = None  # None: the master's own (`run --exclude-playlist`), if any
     cap: int | None = None  # entries per part: a library-only test knob (Spotify's 10,000 otherwise)
 
 
@@ -77,6 +80,8 @@ class Syncer:
             self.env, self.client, self.db, self.journal, o.prune,
             o.cap or master.part_cap or MAX_PART_ITEMS,
             read.page_size_for(self.db, self.env, self.client),
+            rules=load_rules(self.env.data_dir),
+            exclude_playlist=exclusions_for(master, sources, o.exclude_playlist),
         )  # fmt: skip
         for self.rounds in range(1, MAX_ROUNDS + 1):
             state = read_and_plan(ctx, master, sources, merge)
@@ -84,13 +89,13 @@ class Syncer:
             if self.rounds == 1:
                 self._show(state)
             nothing = state.delta.up_to_date and not state.settled.owed
-            if nothing and state.pages_read and not self._unchanged_since_read(state, sources):
+            if nothing and state.pages_read and not self._unchanged_since_read(ctx, state, sources):
                 continue  # a part moved while we read it: read it again, plan again
             if nothing or o.dry_run:
                 return self._without_writing(ctx, state, sources, merge, calls_before)
             if self.rounds == 1 or not o.yes:
                 self._confirm()
-            if not self._unchanged_since_read(state, sources):
+            if not self._unchanged_since_read(ctx, state, sources):
                 continue  # a part moved while we asked: read it again, plan again
             master = state.master = self._record_adoption(ctx, master, sources, merge)
             try:
@@ -99,10 +104,10 @@ class Syncer:
                 self.env.warn(f"the master changed while sync was writing it ({exc.why}); reading it again")
                 continue
             remember_in_step(ctx, master, state, sources, merge)
-            self._check_sources_after(state, sources)
-            return self._summary("synced", master, state, sources, merge, calls_before, verified=True)
+            self._check_sources_after(ctx, state, sources)
+            return self._summary(ctx, "synced", master, state, sources, merge, calls_before, verified=True)
         raise ConflictError(
-            f"the master {master.base_name!r} kept changing while sync was writing it ({MAX_ROUNDS} attempts); "
+            f"the master {quote(master.base_name)} kept changing while sync was writing it ({MAX_ROUNDS} attempts); "
             "what was written is recorded",
             "run `spotify-merger sync` again once nobody is editing it",
         )
@@ -123,8 +128,8 @@ class Syncer:
         master = state.master
         nothing = state.delta.up_to_date and not state.settled.owed
         if not nothing:
-            self.env.say("[cyan]Dry run:[/cyan] nothing was written to Spotify.")
-            return self._summary("dry-run", master, state, sources, merge, calls_before, verified=False)
+            self.env.say(styled("[cyan]Dry run:[/cyan] nothing was written to Spotify."))
+            return self._summary(ctx, "dry-run", master, state, sources, merge, calls_before, verified=False)
         if not self.options.dry_run:
             master = state.master = self._record_adoption(ctx, master, sources, merge)
             for run_id in state.settled.superseded:  # what they did is recorded; nothing is owed
@@ -132,18 +137,22 @@ class Syncer:
             remember_in_step(ctx, master, state, sources, merge)
         # After a round that wrote, this read found nothing missing: that is its read-back.
         status = "synced" if self.runs else "up-to-date"
-        return self._summary(status, master, state, sources, merge, calls_before, verified=bool(self.runs))
+        return self._summary(
+            ctx, status, master, state, sources, merge, calls_before, verified=bool(self.runs)
+        )
 
     def _confirm(self) -> None:
         if self.options.yes:
             return
         ask(
             self.env,
-            "[bold]Apply this sync to the master?[/bold]",
+            styled("[bold]Apply this sync to the master?[/bold]"),
             refused="the sync was not confirmed, so nothing was written to Spotify",
+            hint="run `spotify-merger sync --dry-run` to see the delta again, or `sync --yes` to apply it",
+            action="the sync",
         )
 
-    def _unchanged_since_read(self, state: State, sources: list[str]) -> bool:
+    def _unchanged_since_read(self, ctx: Context, state: State, sources: list[str]) -> bool:
         """Re-read the snapshots before writing, or before calling a master that was read page by page up
         to date: a source that moved stops the sync (exit 11), a part that moved means another round.
 
@@ -151,11 +160,12 @@ class Syncer:
         its size changing; only its snapshot_id tells, and then the plan is not to be trusted.
         """
         parts = state.master.playlist_ids
-        now = read.probe(self.client, sources, parts)
-        moved = _moved(sources, now.metas, state.snapshots)
+        watched = ctx.watched(sources)
+        now = read.probe(self.client, watched, parts)
+        moved = _moved(watched, now.metas, state.snapshots)
         if moved:
             raise ConflictError(
-                f"the source playlist {moved!r} changed while sync was running, so the plan is stale; "
+                f"the playlist {quote(moved)} changed while sync was running, so the plan is stale; "
                 "nothing was written",
                 "run `spotify-merger sync` again: it reads the change first",
             )
@@ -167,7 +177,7 @@ class Syncer:
         fingerprint.forget(self.db, state.master.master_id)
         run = self.journal.create_sync(
             state.master, state.delta, sources=sources, source_snapshots={s: state.snapshots.get(s) for s in sources},
-            options=merge.to_dict(), snapshots=state.snapshots, owed=state.settled.owed, part_cap=_cap(ctx.cap),
+            options=ctx.recorded(merge), snapshots=state.snapshots, owed=state.settled.owed, part_cap=_cap(ctx.cap),
             supersedes=state.settled.superseded,
         )  # fmt: skip
         self.runs.append(run.run_id)
@@ -183,12 +193,13 @@ class Syncer:
             raise apply.MasterChanged(bad[0].name, f"the read-back differs: {bad[0].problem}")
         self.journal.set_status(run.run_id, RunStatus.VERIFIED)
 
-    def _check_sources_after(self, state: State, sources: list[str]) -> None:
-        now = read.probe(self.client, sources, [])
-        moved = _moved(sources, now.metas, state.snapshots)
+    def _check_sources_after(self, ctx: Context, state: State, sources: list[str]) -> None:
+        watched = ctx.watched(sources)
+        now = read.probe(self.client, watched, [])
+        moved = _moved(watched, now.metas, state.snapshots)
         if moved:
             raise ConflictError(
-                f"the source playlist {moved!r} changed while sync was writing; the master is complete and "
+                f"the playlist {quote(moved)} changed while sync was writing; the master is complete and "
                 "verified for the sources as they were read",
                 "run `spotify-merger sync` again to bring in the change",
             )
@@ -200,13 +211,14 @@ class Syncer:
             return master
         recorded = self.journal.adopt(
             self.adoption, base_name=master.base_name, owner_id=master.owner_id, sources=sources,
-            options=merge.to_dict(), part_cap=_cap(ctx.cap),
+            options=ctx.recorded(merge), part_cap=_cap(ctx.cap),
         )  # fmt: skip
         self.adoption = None
         return recorded
 
     def _summary(
         self,
+        ctx: Context,
         status: str,
         master: Master,
         state: State,
@@ -222,7 +234,7 @@ class Syncer:
         summary = summarize(
             status, master=master, state_delta=state.delta, parts=parts, sizes=sizes, written=written,
             rounds=self.rounds, verified=verified, calls=dict(Counter(self.client.policy.counts) - calls_before),
-            sources=sources, options=merge.to_dict(), prune=self.options.prune, notes=state.notes,
+            sources=sources, options=ctx.recorded(merge), prune=self.options.prune, notes=state.notes,
             restored=state.settled.owed_copies,
         )  # fmt: skip
         write_json(self.env.exports_dir / SUMMARY_JSON, summary.to_dict())

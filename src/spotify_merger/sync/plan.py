@@ -9,10 +9,13 @@ as its verified run left it), the round stops after the snapshots: nothing is re
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from spotify_merger.analyze import MergeOptions
+from spotify_merger.analyze import MergeOptions, rules
+from spotify_merger.analyze.rules import MatchRules
 from spotify_merger.context import Environment
+from spotify_merger.display import quote
 from spotify_merger.errors import ForbiddenError, NotFoundError
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.spotify.ids import LIKED
@@ -39,6 +42,17 @@ class Context:
     prune: bool
     cap: int
     page_size: int
+    rules: MatchRules = field(default_factory=MatchRules)  # the user's match_rules.txt, as `run` reads it
+    exclude_playlist: str | None = None  # its songs stay out of the plan, as with `run --exclude-playlist`
+
+    def watched(self, sources: list[str]) -> list[str]:
+        """The playlists whose change changes the plan: the sources and the exclusions playlist."""
+        extra = self.exclude_playlist
+        return [*sources, extra] if extra and extra not in sources else list(sources)
+
+    def recorded(self, merge: MergeOptions) -> dict[str, Any]:
+        """The options as a write records them and as the in-step check compares them."""
+        return rules.recorded(merge.to_dict(), self.rules, self.exclude_playlist)
 
 
 @dataclass
@@ -55,7 +69,7 @@ class State:
 def read_and_plan(ctx: Context, master: Master, sources: list[str], merge: MergeOptions) -> State:
     if master.master_id and recover_created_parts(ctx.client, ctx.journal, master.master_id):
         master = ctx.journal.master(master.master_id)
-    probe = read.probe(ctx.client, sources, master.playlist_ids)
+    probe = read.probe(ctx.client, ctx.watched(sources), master.playlist_ids)
     _check_parts(master, probe)
     snapshots = {pid: meta.snapshot_id for pid, meta in probe.metas.items()}
     notes = _in_step_notes(ctx, master, sources, merge, snapshots)
@@ -68,10 +82,21 @@ def read_and_plan(ctx: Context, master: Master, sources: list[str], merge: Merge
         return State(master, Delta(parts), Settled({}), snapshots, probe.metas, notes)
     if master.master_id:
         read.seed_from_journal(ctx.db, ctx.journal, master, ctx.page_size)
-    pages = read.read_changed(ctx.env, ctx.client, ctx.db, sources, master.playlist_ids, probe.metas)
+    pages = read.read_changed(
+        ctx.env, ctx.client, ctx.db, ctx.watched(sources), master.playlist_ids, probe.metas
+    )
     settled = settle(ctx.journal, master, {pid: read.contents(ctx.db, pid) for pid in master.playlist_ids})
     ledger = ctx.journal.ledger(master.master_id) if master.master_id else {}
-    songs = identify(ctx.db, sources, master.playlist_ids, {u for led in ledger.values() for u in led}, merge)
+    ledger_uris = {u for led in ledger.values() for u in led}
+    songs = identify(
+        ctx.db,
+        sources,
+        master.playlist_ids,
+        ledger_uris,
+        merge,
+        rules=ctx.rules,
+        exclude_playlist=ctx.exclude_playlist,
+    )
     states = [
         PartContents(
             p.index,
@@ -92,14 +117,14 @@ def _check_parts(master: Master, probe: Probe) -> None:
     gone = [p for p in master.parts if p.playlist_id in probe.not_found | probe.not_in_library]
     if gone:
         raise NotFoundError(
-            f"the master playlist {gone[0].name!r} is no longer in your library (deleted or unfollowed)",
+            f"the master playlist {quote(gone[0].name)} is no longer in your library (deleted or unfollowed)",
             DELETED_HINT,
         )
     for part in master.parts:
         owner = probe.metas[part.playlist_id].owner_id
         if master.owner_id and owner and owner != master.owner_id:
             raise ForbiddenError(
-                f"the master playlist {part.name!r} now belongs to {owner}, not you", DELETED_HINT
+                f"the master playlist {quote(part.name)} now belongs to {quote(owner)}, not you", DELETED_HINT
             )
 
 
@@ -110,26 +135,30 @@ def _in_step_notes(
     if not master.master_id or LIKED in sources or ctx.journal.unfinished_syncs(master.master_id):
         return None
     state = {
-        "sources": {s: snapshots.get(s) for s in sources},
+        "sources": {s: snapshots.get(s) for s in ctx.watched(sources)},
         "parts": {p: snapshots.get(p) for p in master.playlist_ids},
-        "options": merge.to_dict(),
+        "options": ctx.recorded(merge),
         "prune": ctx.prune,
         "cap": ctx.cap,
     }
     notes = fingerprint.recall(ctx.db, master.master_id, state)
     if notes is None and fingerprint.never_synced(ctx.db, master.master_id):
-        notes = NO_NOTES if _as_the_run_left_it(ctx.journal, master, sources, merge, snapshots) else None
+        in_step = not ctx.exclude_playlist and _as_the_run_left_it(ctx, master, sources, merge, snapshots)
+        notes = NO_NOTES if in_step else None
     return notes
 
 
 def _as_the_run_left_it(
-    journal: SyncJournal,
+    ctx: Context,
     master: Master,
     sources: list[str],
     merge: MergeOptions,
     snapshots: dict[str, str | None],
 ) -> bool:
-    """Before its first sync, a master is in step when nothing moved since its verified run wrote it."""
+    """Before its first sync, a master is in step when nothing moved since its verified run wrote it.
+
+    (The run does not record the exclusions playlist's snapshot: with one, the first sync reads.)"""
+    journal = ctx.journal
     run = journal.get_run(master.master_id)
     if run is None or run.status is not RunStatus.VERIFIED or master.kind is not RunKind.RUN:
         return False
@@ -141,7 +170,7 @@ def _as_the_run_left_it(
             journal.last_snapshot(run.run_id, p.part_index) == snapshots.get(p.playlist_id or "")
             for p in run.parts
         )
-        and run.options == merge.to_dict()
+        and run.options == ctx.recorded(merge)
     )
 
 
@@ -157,5 +186,7 @@ def remember_in_step(
         "added_by_hand": len(d.added_by_hand),
         "gone_from_sources": 0 if ctx.prune else len(d.gone_from_sources),
     }
-    now = fingerprint.fingerprint(ctx.db, sources, master.playlist_ids, merge.to_dict(), ctx.prune, ctx.cap)
+    now = fingerprint.fingerprint(
+        ctx.db, ctx.watched(sources), master.playlist_ids, ctx.recorded(merge), ctx.prune, ctx.cap
+    )
     fingerprint.remember(ctx.db, master.master_id, now, notes)

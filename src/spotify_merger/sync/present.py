@@ -6,7 +6,6 @@ Every name and title here comes from Spotify or the user, so it is printed as da
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from spotify_merger.context import Environment
+from spotify_merger.display import clean, quote
 from spotify_merger.report.sync_page import SyncDelta, SyncPartRow, SyncReport, SyncSongNote, render_sync_html
 from spotify_merger.store.database import Database
 from spotify_merger.store.files import write_json, write_text_atomic
@@ -63,7 +63,7 @@ class SyncSummary:
         return doc
 
     def line(self) -> str:
-        name = _quote(self.master)
+        name = quote(self.master)
         calls = f"{self.api_calls_total:,} API call{'s' if self.api_calls_total != 1 else ''}"
         entries = sum(int(p.get("entries") or 0) for p in self.parts)
         if self.status == "up-to-date":
@@ -74,7 +74,7 @@ class SyncSummary:
             if self.prune or self.pruned:
                 head += f", {'would prune' if self.status == 'dry-run' else 'pruned'} {self.pruned:,}"
             if self.new_parts:
-                head += f" (new part{'s' if len(self.new_parts) > 1 else ''}: {', '.join(map(_quote, self.new_parts))})"
+                head += f" (new part{'s' if len(self.new_parts) > 1 else ''}: {', '.join(map(quote, self.new_parts))})"
         notes = []
         if self.removed_by_hand:
             notes.append(f"{self.removed_by_hand:,} removed by hand")
@@ -273,12 +273,3 @@ def _print_notes(env: Environment, delta: Delta, names: dict[str, str]) -> None:
             env.stderr.print(Text(f"  • {what}{extra} (part {n.part})"))
         if len(items) > SAMPLE:
             env.stderr.print(Text(f"  … and {len(items) - SAMPLE:,} more (see exports/sync_report.json)"))
-
-
-def _quote(name: str) -> str:
-    return '"' + clean(name).replace('"', "'") + '"'
-
-
-def clean(text: str) -> str:
-    """Text from Spotify, shown as data: control characters (terminal escapes, newlines) become "?"."""
-    return "".join("?" if unicodedata.category(ch) == "Cc" else ch for ch in text)

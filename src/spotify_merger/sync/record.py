@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from spotify_merger.analyze.model import MergeOptionsDict
 from spotify_merger.spotify.models import OPEN_PLAYLIST_URL, PlaylistInfo
 from spotify_merger.store.database import utc_now
 from spotify_merger.sync.delta import Delta
@@ -41,7 +40,7 @@ class Master:
     kind: RunKind  # how it began: run | adopt
     owner_id: str | None
     sources: list[str]  # of its latest run or sync: what a sync uses unless told otherwise
-    options: MergeOptionsDict
+    options: dict[str, Any]  # as recorded (`rules.recorded`): merge options and matching rules
     parts: list[MasterPart] = field(default_factory=list)
     part_cap: int | None = None  # entries per part when not Spotify's 10,000 (a test knob)
 
@@ -158,7 +157,7 @@ class SyncJournal(Journal):
         base_name: str,
         owner_id: str | None,
         sources: Sequence[str],
-        options: MergeOptionsDict,
+        options: dict[str, Any],
         part_cap: int | None = None,
     ) -> Master:
         """Record playlists the tool never made as a master: everything in them counts as added by hand."""
@@ -195,7 +194,7 @@ class SyncJournal(Journal):
         *,
         sources: Sequence[str],
         source_snapshots: dict[str, str | None],
-        options: MergeOptionsDict,
+        options: dict[str, Any],
         snapshots: dict[str, str | None],
         owed: dict[int, list[RemovalStep]] | None = None,
         supersedes: Sequence[str] = (),

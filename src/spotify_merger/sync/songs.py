@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from spotify_merger.analyze import MergeOptions, MergePlan, SpotifyAnalyzer, dedup
+from spotify_merger.analyze.rules import MatchRules
 from spotify_merger.store.database import Database
 from spotify_merger.sync.delta import PlanEntry
 
@@ -33,9 +34,17 @@ class Songs:
 
 
 def identify(
-    db: Database, sources: list[str], parts: list[str], ledger_uris: Iterable[str], options: MergeOptions
+    db: Database,
+    sources: list[str],
+    parts: list[str],
+    ledger_uris: Iterable[str],
+    options: MergeOptions,
+    *,
+    rules: MatchRules | None = None,
+    exclude_playlist: str | None = None,
 ) -> Songs:
-    with SpotifyAnalyzer(db, sources, options) as analyzer:
+    """The plan and every URI's song, with the user's rules applied exactly as `run` applies them."""
+    with SpotifyAnalyzer(db, sources, options, rules=rules, exclude_playlist=exclude_playlist) as analyzer:
         plan = analyzer.plan()
         planned = analyzer.plan_songs()
     ns = f"_sm_sync{next(_namespaces)}_"
@@ -59,7 +68,15 @@ def identify(
                 FROM {ns}gone
                 """
             )
-            dedup.build(conn, ns, [*sources, *parts, LEDGER_SOURCE], options, entries_table=f"{ns}all")
+            dedup.build(
+                conn,
+                ns,
+                [*sources, *parts, LEDGER_SOURCE],
+                options,
+                rules,
+                exclude_playlist,
+                entries_table=f"{ns}all",
+            )
             rows = conn.execute(
                 f"SELECT DISTINCT e.uri, g.gid FROM {ns}entries e JOIN {ns}groups g ON g.id = e.item_id"
                 " WHERE NOT e.excluded"

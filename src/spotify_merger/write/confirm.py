@@ -10,15 +10,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.panel import Panel
 from rich.prompt import Confirm
 from rich.table import Table
 
 from spotify_merger.context import Environment
+from spotify_merger.display import lines, shorten, styled
 from spotify_merger.errors import NotConfirmedError
 from spotify_merger.write.journal import MAX_BATCH
-from spotify_merger.write.summary import MasterPlaylist
+from spotify_merger.write.summary import MasterPlaylist, Verification
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 DEFAULT_SECONDS_PER_CALL = 0.25  # used until this run has timed some calls of its own
 
@@ -42,6 +48,7 @@ class WritePreview:
     page_limit: int = 50
     seconds_per_call: float = DEFAULT_SECONDS_PER_CALL
     resuming: bool = False
+    report_file: Path | None = None  # where the dry-run report was saved, for the refusal's hint
 
     @property
     def songs(self) -> int:
@@ -85,23 +92,32 @@ def show_preview(env: Environment, preview: WritePreview) -> None:
     console = env.stderr
     n = len(preview.parts)
     what = "a new private playlist" if n == 1 else f"{n} new private playlists"
-    lines = [
-        "[bold yellow]WRITE OPERATION PREVIEW[/bold yellow]",
-        "",
-        f"This will create {what} with [bold green]{preview.songs:,}[/bold green] songs.",
+    body = [
+        styled("[bold yellow]WRITE OPERATION PREVIEW[/bold yellow]"),
+        styled(""),
+        styled(
+            "This will create {what} with [bold green]{songs:,}[/bold green] songs.",
+            what=what,
+            songs=preview.songs,
+        ),
     ]
     if preview.duplicates_removed is not None and preview.total_entries is not None:
-        lines.append(
-            f"[dim](Removing {preview.duplicates_removed:,} duplicates from "
-            f"{preview.total_entries:,} total entries)[/dim]"
+        body.append(
+            styled(
+                "[dim](Removing {removed:,} duplicates from {total:,} total entries)[/dim]",
+                removed=preview.duplicates_removed,
+                total=preview.total_entries,
+            )
         )
     if preview.resuming:
-        lines.append(
-            f"[cyan]Resuming an unfinished write: {preview.songs - preview.to_add:,} songs "
-            "are already there.[/cyan]"
+        body.append(
+            styled(
+                "[cyan]Resuming an unfinished write: {done:,} songs are already there.[/cyan]",
+                done=preview.songs - preview.to_add,
+            )
         )
     console.print()
-    console.print(Panel.fit("\n".join(lines), border_style="yellow"))
+    console.print(Panel.fit(lines(*body), border_style="yellow"))
     table = Table(title="Playlists to create", show_header=True)
     table.add_column("Playlist", style="cyan")
     table.add_column("Songs", style="green", justify="right")
@@ -110,18 +126,16 @@ def show_preview(env: Environment, preview: WritePreview) -> None:
         status = "new, private" if part.playlist_id is None else f"exists, {part.already_added:,} added"
         table.add_row(part.name, f"{part.songs:,}", status)
     console.print(table)
-    sources = ", ".join(preview.source_names) or "the source playlists"
-    console.print("\n[bold red]This action will:[/bold red]")
-    console.print(f"  1. Create NEW private playlist(s) ({sources} remain untouched)", highlight=False)
-    console.print(
-        f"  2. Add {preview.to_add:,} songs in {preview.add_calls:,} batches of up to {MAX_BATCH}",
-        highlight=False,
-    )
+    sources = ", ".join(shorten(name, 60) for name in preview.source_names) or "the source playlists"
+    console.print()
+    console.print(styled("[bold red]This action will:[/bold red]"))
+    console.print(f"  1. Create NEW private playlist(s) ({sources} remain untouched)")
+    console.print(f"  2. Add {preview.to_add:,} songs in {preview.add_calls:,} batches of up to {MAX_BATCH}")
     console.print(
         f"  3. Read everything back to verify it: {preview.calls:,} API calls in all, "
-        f"taking {human_duration(preview.seconds)}\n",
-        highlight=False,
+        f"taking {human_duration(preview.seconds)}"
     )
+    console.print()
 
 
 def confirm_write(env: Environment, preview: WritePreview, *, yes: bool, dry_run: bool) -> bool:
@@ -129,44 +143,88 @@ def confirm_write(env: Environment, preview: WritePreview, *, yes: bool, dry_run
     if not (yes and env.quiet):  # --quiet --yes: a script that has already decided
         show_preview(env, preview)
     if dry_run:
-        env.say("[cyan]Dry run:[/cyan] nothing was written to Spotify.")
+        env.say(styled("[cyan]Dry run:[/cyan] nothing was written to Spotify."))
         return False
     if yes:
         return True
     return ask(
         env,
-        "[bold]Do you want to proceed?[/bold]",
+        styled("[bold]Do you want to proceed?[/bold]"),
         refused="the write was not confirmed, so nothing was written to Spotify",
-    )
-
-
-def ask(env: Environment, question: str, *, refused: str) -> bool:
-    """Confirm (default No) on a terminal; without one, refuse and say why. Never returns False."""
-    if not env.interactive:
-        raise NotConfirmedError(
-            "there is no terminal to confirm the write and --yes was not given, so nothing was written",
-            "review the report, then re-run with --yes to confirm in advance",
-        )
-    if Confirm.ask(question, default=False, console=env.stderr):
-        return True
-    raise NotConfirmedError(
-        refused,
-        "your data is saved: review data/exports/dry_run_report.json (or the notebooks), "
+        hint=f"your data is saved: review {preview.report_file or env.exports_dir} (or the notebooks), "
         "and re-run when ready",
     )
 
 
-def show_success(env: Environment, playlists: Sequence[MasterPlaylist], *, verified: bool) -> None:
-    """The seed's SUCCESS panel, one line group per playlist, with its URL."""
-    lines = ["[bold green]SUCCESS![/bold green]", ""]
+def ask(
+    env: Environment,
+    question: Text,
+    *,
+    refused: str,
+    hint: str,
+    action: str = "the write",
+    unchanged: str = "nothing was written",
+    yes_flag: str = "--yes",
+) -> bool:
+    """Confirm (default No) on a terminal; without one, or at the end of input, refuse and say why.
+
+    Never returns False: a refusal is a NotConfirmedError (exit 10), whose hint is `hint`.
+    """
+    if not env.interactive:
+        raise NotConfirmedError(
+            f"there is no terminal to confirm {action} and {yes_flag} was not given, so {unchanged}",
+            f"re-run with {yes_flag} to confirm in advance; {hint}",
+        )
+    try:
+        agreed = Confirm.ask(question, default=False, console=env.stderr)
+    except EOFError:
+        env.stderr.print()
+        raise NotConfirmedError(f"the input ended before an answer ({refused})", hint) from None
+    if agreed:
+        return True
+    raise NotConfirmedError(refused, hint)
+
+
+def show_success(
+    env: Environment, playlists: Sequence[MasterPlaylist], *, created: set[str], added: int
+) -> None:
+    """The seed's SUCCESS panel, one line group per playlist, with its URL; only what this run did
+    is called created or added (a resumed write finishes playlists an earlier run created)."""
+    body = [styled("[bold green]SUCCESS![/bold green]"), styled("")]
     for p in playlists:
-        lines.append(f"Created playlist: [cyan]{p.name}[/cyan]")
-        lines.append(f"Tracks added: [green]{p.tracks:,}[/green]")
-        lines.append(f"Playlist URL: [link={p.url}]{p.url}[/link]")
-        lines.append("")
-    lines.append(
-        "[green]Verified: every song is there, once, in order.[/green]"
-        if verified
-        else "[yellow]Not verified[/yellow]"
+        made = "Created playlist" if p.id in created else "Finished playlist (created by an earlier run)"
+        body.append(styled("{made}: [cyan]{name}[/cyan]", made=made, name=p.name))
+        body.append(styled("Songs: [green]{tracks:,}[/green]", tracks=p.tracks))
+        body += _url(p)
+    body.append(styled("Added by this run: [green]{added:,}[/green] songs", added=added))
+    body.append(styled("[green]Verified now: read back, every song is there, once, in order.[/green]"))
+    env.stdout.print(Panel.fit(lines(*body), border_style="green"))
+
+
+def show_already_done(
+    env: Environment, playlists: Sequence[MasterPlaylist], *, how: Verification, written: str
+) -> None:
+    """The master of this exact plan exists and still matches it: say so, and how we know, without
+    claiming anything was created or added now."""
+    body = [styled("[bold green]ALREADY DONE[/bold green]"), styled("")]
+    for p in playlists:
+        body.append(
+            styled(
+                "Master playlist: [cyan]{name}[/cyan] (written on {written})", name=p.name, written=written
+            )
+        )
+        body.append(styled("Songs: [green]{tracks:,}[/green]", tracks=p.tracks))
+        body += _url(p)
+    body.append(
+        styled("[green]Checked now: unchanged on Spotify since it was verified (same snapshot).[/green]")
+        if how is Verification.SNAPSHOT
+        else styled(
+            "[green]Checked now: it changed on Spotify, so it was read back: it still matches the plan.[/green]"
+        )
     )
-    env.stdout.print(Panel.fit("\n".join(lines), border_style="green"))
+    env.stdout.print(Panel.fit(lines(*body), border_style="green"))
+
+
+def _url(playlist: MasterPlaylist) -> list[Text]:
+    # Plain text, not an OSC 8 link: the URL comes from Spotify's answer.
+    return [styled("Playlist URL: {url}", url=playlist.url), styled("")]

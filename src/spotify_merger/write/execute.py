@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from spotify_merger.analyze.parts import (
     MAX_PLAYLIST_ITEMS,
@@ -18,19 +18,22 @@ from spotify_merger.analyze.parts import (
     validate_master_name,
 )
 from spotify_merger.context import Environment
-from spotify_merger.errors import ConflictError, NothingToDoError
+from spotify_merger.display import quote, styled
+from spotify_merger.errors import ConflictError, NothingToDoError, VerifyError
 from spotify_merger.progress import TaskProgress
 from spotify_merger.store.calllog import CallLog, average_call_seconds
+from spotify_merger.write._existing import free_master_name, recheck
 from spotify_merger.write.confirm import (
     DEFAULT_SECONDS_PER_CALL,
     PlannedWrite,
     WritePreview,
     ask,
     confirm_write,
+    show_already_done,
     show_success,
 )
 from spotify_merger.write.journal import UNFINISHED, Journal, RunRecord, RunStatus, plan_hash
-from spotify_merger.write.summary import RunSummary, WriteOutcome, WriteStatus
+from spotify_merger.write.summary import RunSummary, ThisRun, Verification, WriteOutcome, WriteStatus
 from spotify_merger.write.verify import raise_for, verify_run
 from spotify_merger.write.writer import NEW_MASTER_HINT, MasterWriter, WriteClient, WriteStats
 
@@ -53,10 +56,16 @@ def execute_plan(
     report: DryRunReport | None = None,
     source_names: dict[str, str] | None = None,
     cap: int | None = None,
+    suffix_taken_name: bool = False,
+    recorded_options: dict[str, Any] | None = None,
 ) -> WriteOutcome:
     """Write `plan` as new private playlist(s) exactly once, verify it, and summarise.
 
     `cap` (songs per playlist) is a library-only knob for tests; Spotify's limit is the default.
+    A name given in `master_name` that a playlist in the library already has is refused
+    (ConflictError), unless `suffix_taken_name` asks for "NAME (2)" instead (see `existing`).
+    `recorded_options` is what the journal keeps as the options (`rules.recorded`: the merge options
+    and the matching rules `sync` must reuse); the plan's identity keeps to the merge options.
     """
     name = validate_master_name(master_name) if master_name is not None else None
     if not plan.uris:
@@ -72,29 +81,32 @@ def execute_plan(
     # The plan's identity leaves the name out (see plan_hash), so split with a placeholder first.
     digest = plan_hash(plan.sources, options, [p.uris for p in split_into_parts("x", plan.uris, cap)])
 
+    # A name given picks the earlier master of that name only: another name is another master.
     existing = (
         None
         if new_master
-        else journal.latest_run(plan_hash=digest, statuses=(*UNFINISHED, RunStatus.VERIFIED))
+        else journal.latest_run(
+            plan_hash=digest, statuses=(*UNFINISHED, RunStatus.VERIFIED), master_name=name
+        )
     )
-    if existing is not None and name is not None and name != existing.master_name:
-        existing = None  # the user asked for another name: that is another master
     if existing is not None and existing.status is RunStatus.VERIFIED:
         return _already_complete(env, client, journal, existing)
     _settle_other_runs(env, journal, keep=existing, new_master=new_master, digest=digest)
 
     if existing is None:
         master = name or default_master_name()
-        parts = split_into_parts(master, plan.uris, cap)
-        planned = [PlannedWrite(p.name, p.count) for p in parts]
+        if not dry_run:  # a new master: never a name already in the library (one scan)
+            master = free_master_name(
+                client,
+                journal,
+                given=None if suffix_taken_name else name,
+                default=master,
+                part_names=lambda n: [p.name for p in split_into_parts(n, plan.uris, cap)],
+            )
+        planned = [PlannedWrite(p.name, p.count) for p in split_into_parts(master, plan.uris, cap)]
     else:
         master = existing.master_name
-        planned = [
-            PlannedWrite(
-                p.name, p.planned_count, journal.confirmed_count(existing.run_id, p.part_index), p.playlist_id
-            )
-            for p in existing.parts
-        ]
+        planned = _resumed(journal, existing)
     preview = WritePreview(
         parts=planned,
         total_entries=report.total_entries if report else None,
@@ -103,6 +115,7 @@ def execute_plan(
         page_limit=client.page_limit,
         seconds_per_call=_seconds_per_call(db, client),
         resuming=existing is not None and any(p.playlist_id for p in planned),
+        report_file=report.files.get("json") if report else None,
     )
     if not confirm_write(env, preview, yes=yes, dry_run=dry_run):
         return WriteOutcome(WriteStatus.DRY_RUN, existing.run_id if existing else None)
@@ -114,6 +127,7 @@ def execute_plan(
         sources=plan.sources,
         source_snapshots=dict(plan.source_snapshots),
         options=options,
+        recorded_options=recorded_options,
         parts=[(p.name, p.uris) for p in split_into_parts(master, plan.uris, cap)],
         # A test master with small parts: its syncs keep to the same size.
         part_cap=cap if cap != MAX_PLAYLIST_ITEMS else None,
@@ -128,19 +142,36 @@ def execute_plan(
     except ConflictError as exc:
         if yes or not env.interactive:
             raise
-        env.stderr.print(f"[bold red]conflict:[/bold red] {exc.message}", highlight=False)
-        ask(env, "[bold]Start a new master playlist instead?[/bold]", refused=exc.message)
+        env.stderr.print(styled("[bold red]conflict:[/bold red] {message}", message=exc.message))
+        ask(
+            env,
+            styled("[bold]Start a new master playlist instead?[/bold]"),
+            refused=exc.message,
+            hint=exc.hint,
+        )
         journal.set_status(run.run_id, RunStatus.ABANDONED)
         return execute_plan(
             env, client, db, plan, master_name=master_name, yes=True, new_master=True,
-            report=report, source_names=source_names, cap=cap,
+            report=report, source_names=source_names, cap=cap, suffix_taken_name=True,
         )  # fmt: skip
     with _observed(env, client, db, "verify"):
         result = verify_run(client, journal, run)
+    this_run = ThisRun.of_write(run, writer.stats, Verification.READ_BACK if result.ok else None)
+    status = WriteStatus.WRITTEN if result.ok else WriteStatus.VERIFY_FAILED
+    outcome = _finish(env, client, journal, run.run_id, writer.stats, status=status, this_run=this_run)
     raise_for(result, env)
-    outcome = _finish(env, client, journal, run.run_id, writer.stats)
-    show_success(env, outcome.playlists, verified=True)
+    show_success(env, outcome.playlists, created=set(this_run.created), added=writer.stats.added)
     return outcome
+
+
+def _resumed(journal: Journal, run: RunRecord) -> list[PlannedWrite]:
+    """The parts of an unfinished run as the preview shows them: what is already there."""
+    return [
+        PlannedWrite(
+            p.name, p.planned_count, journal.confirmed_count(run.run_id, p.part_index), p.playlist_id
+        )
+        for p in run.parts
+    ]
 
 
 def check_sources_unchanged(client: WriteClient, plan: MergePlan, names: dict[str, str]) -> None:
@@ -151,7 +182,7 @@ def check_sources_unchanged(client: WriteClient, plan: MergePlan, names: dict[st
         current = client.playlist_meta(source).snapshot_id
         if current != snapshot:
             raise ConflictError(
-                f"the source playlist {names.get(source, source)!r} changed since the report was made, "
+                f"the source playlist {quote(names.get(source, source))} changed since the report was made, "
                 "so the plan is stale; nothing was written",
                 "re-run `spotify-merger report` to review the new plan (or `spotify-merger run`, which "
                 "fetches the change first)",
@@ -170,13 +201,13 @@ def _settle_other_runs(
         if touched and not new_master:
             done = sum(journal.confirmed_count(other.run_id, p.part_index) for p in other.parts)
             raise ConflictError(
-                f"an earlier run left the master {other.master_name!r} unfinished ({done:,} of "
+                f"an earlier run left the master {quote(other.master_name)} unfinished ({done:,} of "
                 f"{other.song_count:,} songs added), and this run's plan or name differs from it",
                 NEW_MASTER_HINT,
             )
         if touched:
             env.warn(
-                f"leaving the unfinished master {other.master_name!r} as it is; "
+                f"leaving the unfinished master {quote(other.master_name)} as it is; "
                 "delete it in Spotify if you do not want it"
             )
         journal.set_status(other.run_id, RunStatus.ABANDONED)
@@ -185,12 +216,32 @@ def _settle_other_runs(
 def _already_complete(
     env: Environment, client: WriteClient, journal: Journal, run: RunRecord
 ) -> WriteOutcome:
+    """This exact plan was written and verified before: re-check the master, write nothing."""
+    try:
+        with _observed(env, client, journal.db, "verify"):
+            checked = recheck(env, client, journal, run)
+    except VerifyError:
+        _finish(env, client, journal, run.run_id, None, status=WriteStatus.VERIFY_FAILED, this_run=ThisRun())
+        raise
+    written = f"{run.created_at:%Y-%m-%d}"
     env.say(
-        f"[green]Already done:[/green] the master {run.master_name!r} for this exact plan was written and "
-        "verified earlier; nothing to write. (`--new-master` makes another one.)"
+        styled(
+            "[green]Already done:[/green] the master {name} for this exact plan was written on {written} "
+            "and verified; nothing was written now. (`--new-master` makes another one.)",
+            name=quote(run.master_name),
+            written=written,
+        )
     )
-    outcome = _finish(env, client, journal, run.run_id, None, status=WriteStatus.ALREADY_COMPLETE)
-    show_success(env, outcome.playlists, verified=True)
+    outcome = _finish(
+        env,
+        client,
+        journal,
+        run.run_id,
+        None,
+        status=WriteStatus.ALREADY_COMPLETE,
+        this_run=ThisRun(verified=checked),
+    )
+    show_already_done(env, outcome.playlists, how=checked, written=written)
     return outcome
 
 
@@ -202,10 +253,11 @@ def _finish(
     stats: WriteStats | None,
     *,
     status: WriteStatus = WriteStatus.WRITTEN,
+    this_run: ThisRun,
 ) -> WriteOutcome:
     run = journal.get_run(run_id)
     assert run is not None
-    summary = RunSummary.of_run(run, status, dict(client.policy.counts))
+    summary = RunSummary.of_run(run, status, dict(client.policy.counts), this_run)
     path = summary.write(env.exports_dir)
     return WriteOutcome(status, run.run_id, summary.playlists, summary.verified, stats, path)
 

@@ -114,7 +114,7 @@ class RunRecord:
     marker: str
     sources: list[str]
     source_snapshots: dict[str, str | None]
-    options: MergeOptionsDict
+    options: dict[str, Any]  # the merge options, and the matching rules when any (`rules.recorded`)
     plan_hash: str
     song_count: int
     status: RunStatus
@@ -149,8 +149,12 @@ class Journal:
         options: MergeOptionsDict,
         parts: Sequence[tuple[str, Sequence[str]]],
         part_cap: int | None = None,
+        recorded_options: dict[str, Any] | None = None,
     ) -> RunRecord:
-        """Freeze a plan: the run, its parts and every planned URI, all or nothing."""
+        """Freeze a plan: the run, its parts and every planned URI, all or nothing.
+
+        The plan's identity is its sources, `options` and URIs; `recorded_options` (the options plus
+        the matching rules, see `rules.recorded`) is what the run keeps as its options, if given."""
         run_id = uuid.uuid4().hex
         digest = plan_hash(sources, options, [uris for _, uris in parts])
         now = utc_now()
@@ -167,7 +171,7 @@ class Journal:
                     f"spotify-merger run {run_id[:12]}",
                     json.dumps(list(sources)),
                     json.dumps(source_snapshots, sort_keys=True),
-                    json.dumps(options, sort_keys=True),
+                    json.dumps(recorded_options or options, sort_keys=True),
                     digest,
                     song_count,
                     RunStatus.PLANNED,
@@ -222,23 +226,46 @@ class Journal:
         *,
         statuses: Sequence[RunStatus] | None = None,
         plan_hash: str | None = None,
+        master_name: str | None = None,
         kinds: Sequence[RunKind] = (RunKind.RUN,),
     ) -> RunRecord | None:
-        """The most recent run, optionally restricted to some statuses and/or one plan.
+        """The most recent run, optionally restricted to some statuses, one plan and/or one name.
 
         `kinds`: which writes count; `run` (the default) leaves out the writes of `sync`."""
-        sql = (
-            f"SELECT run_id FROM write_runs WHERE coalesce(kind, 'run') IN ({', '.join('?' for _ in kinds)})"
+        runs = self.runs(
+            statuses=statuses, plan_hash=plan_hash, master_name=master_name, kinds=kinds, limit=1
         )
-        params: list[Any] = list(kinds)
+        return runs[0] if runs else None
+
+    def runs(
+        self,
+        *,
+        statuses: Sequence[RunStatus] | None = None,
+        plan_hash: str | None = None,
+        master_name: str | None = None,
+        kinds: Sequence[RunKind] | None = None,
+        limit: int | None = None,
+    ) -> list[RunRecord]:
+        """Writes, newest first, optionally restricted to some statuses, one plan, one name and/or
+        some kinds (all kinds by default: a sync's new part is a playlist this tool made too)."""
+        sql = "SELECT run_id FROM write_runs WHERE TRUE"
+        params: list[Any] = []
+        if kinds is not None:
+            sql += f" AND coalesce(kind, 'run') IN ({', '.join('?' for _ in kinds)})"
+            params.extend(kinds)
         if statuses:
             sql += f" AND status IN ({', '.join('?' for _ in statuses)})"
             params.extend(statuses)
         if plan_hash is not None:
             sql += " AND plan_hash = ?"
             params.append(plan_hash)
-        row = self.db.fetchone(sql + " ORDER BY created_at DESC, run_id LIMIT 1", params)
-        return None if row is None else self.get_run(row[0])
+        if master_name is not None:
+            sql += " AND master_name = ?"
+            params.append(master_name)
+        sql += " ORDER BY created_at DESC, run_id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [run for row in self.db.fetchall(sql, params) if (run := self.get_run(row[0])) is not None]
 
     def lineage_playlists(self, master_id: str) -> list[tuple[str, str]]:
         """(playlist id, name) of every part a master's writes made or adopted, in the order they came:

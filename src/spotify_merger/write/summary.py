@@ -13,7 +13,7 @@ from pathlib import Path
 
 from spotify_merger.spotify.models import OPEN_PLAYLIST_URL
 from spotify_merger.store.files import write_json
-from spotify_merger.write.journal import RunRecord, RunStatus
+from spotify_merger.write.journal import RunRecord
 from spotify_merger.write.writer import WriteStats
 
 RUN_SUMMARY = "run_summary.json"
@@ -25,6 +25,38 @@ class WriteStatus(StrEnum):
     WRITTEN = "written"  # the master was written (or finished) and verified now
     ALREADY_COMPLETE = "already-complete"  # this exact plan was written and verified before
     DRY_RUN = "dry-run"  # previewed only (--dry-run): nothing was sent
+    VERIFY_FAILED = "verify-failed"  # the master does not match the plan (exit 12)
+
+
+class Verification(StrEnum):
+    """How this run proved the master matches its plan."""
+
+    READ_BACK = "read-back"  # every song read back from Spotify now
+    SNAPSHOT = "snapshot"  # unchanged since it was verified: same snapshot_id as then
+
+
+@dataclass(frozen=True)
+class ThisRun:
+    """What this run itself did: never what an earlier run did (see `run_summary.json`)."""
+
+    created: tuple[str, ...] = ()  # playlist ids this run created
+    added: int = 0  # songs this run added
+    found_already_added: int = 0  # applied by an earlier attempt, confirmed by reading back
+    verified: Verification | None = None  # None: this run did not prove the master matches
+
+    @classmethod
+    def of_write(cls, run: RunRecord, stats: WriteStats, verified: Verification | None) -> ThisRun:
+        resumed = set(stats.resumed_parts)
+        created = tuple(p.playlist_id for p in run.parts if p.playlist_id and p.part_index not in resumed)
+        return cls(created, stats.added, stats.reconciled, verified)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "created": list(self.created),
+            "added": self.added,
+            "found_already_added": self.found_already_added,
+            "verified": self.verified.value if self.verified else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -56,23 +88,27 @@ class RunSummary:
     outcome: WriteStatus
     playlists: list[MasterPlaylist]
     songs: int
-    verified: bool
+    verified: bool  # proved by this run (this_run.verified), not remembered from an earlier one
     verified_at: datetime | None
+    this_run: ThisRun
     api_calls: dict[str, int]
     sources: list[str]
     options: dict[str, object]
     generated_at: datetime
 
     @classmethod
-    def of_run(cls, run: RunRecord, outcome: WriteStatus, api_calls: dict[str, int]) -> RunSummary:
+    def of_run(
+        cls, run: RunRecord, outcome: WriteStatus, api_calls: dict[str, int], this_run: ThisRun
+    ) -> RunSummary:
         return cls(
             run_id=run.run_id,
             master_name=run.master_name,
             outcome=outcome,
             playlists=master_playlists(run),
             songs=run.song_count,
-            verified=run.status is RunStatus.VERIFIED,
+            verified=this_run.verified is not None,
             verified_at=run.verified_at,
+            this_run=this_run,
             api_calls=dict(sorted(api_calls.items())),
             sources=list(run.sources),
             options=dict(run.options),
@@ -88,6 +124,7 @@ class RunSummary:
                 {"id": p.id, "name": p.name, "tracks": p.tracks, "url": p.url} for p in self.playlists
             ],
             "songs": self.songs,
+            "this_run": self.this_run.to_json(),
             "verified": self.verified,
             "verified_at": self.verified_at.isoformat() if self.verified_at else None,
             "api_calls": self.api_calls,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from rich.panel import Panel
 
 from spotify_merger.context import Environment
+from spotify_merger.display import lines, styled
 from spotify_merger.errors import LostResponseError, NotFoundError, NothingToDoError
 from spotify_merger.write.confirm import ask
 from spotify_merger.write.journal import SENT, Journal, PartState, RunRecord, RunStatus
@@ -51,8 +52,11 @@ def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, ye
     if not yes:
         ask(
             env,
-            "[bold]Remove these playlists from your library?[/bold]",
+            styled("[bold]Remove these playlists from your library?[/bold]"),
             refused="undo was not confirmed; nothing was removed",
+            hint="the master playlist(s) are still in your library; `spotify-merger undo` asks again",
+            action="the removal",
+            unchanged="nothing was removed",
         )
     removed: list[dict[str, str]] = []
     gone: list[dict[str, str]] = []
@@ -63,7 +67,7 @@ def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, ye
             gone.append({"id": playlist_id, "name": name})
     journal.set_lineage_status(run.run_id, RunStatus.UNDONE)
     for item in removed:
-        env.say(f"[green]Removed[/green] {item['name']} ({item['id']}) from your library.")
+        env.say(styled("[green]Removed[/green] {name} ({id}) from your library.", **item))
     for item in gone:
         env.say(f"{item['name']} ({item['id']}) was already gone.")
     return UndoResult(run.run_id, removed, gone)
@@ -85,10 +89,15 @@ def _targets(client: WriteClient, journal: Journal, run: RunRecord) -> list[tupl
 
 
 def _show(env: Environment, run: RunRecord, targets: list[tuple[str, str]]) -> None:
-    lines = ["[bold yellow]UNDO PREVIEW[/bold yellow]", "", "This will remove from your Spotify library:"]
-    lines += [f"  • {name} ({pid})" for pid, name in targets]
-    lines += ["", "[dim]The source playlists are not touched.[/dim]"]
-    env.stderr.print(Panel.fit("\n".join(lines), border_style="yellow"))
+    body = lines(
+        styled("[bold yellow]UNDO PREVIEW[/bold yellow]"),
+        "",
+        "This will remove from your Spotify library:",
+        *(f"  • {name} ({pid})" for pid, name in targets),
+        "",
+        styled("[dim]The source playlists are not touched.[/dim]"),
+    )
+    env.stderr.print(Panel.fit(body, border_style="yellow"))
 
 
 def _unfollow(client: WriteClient, playlist_id: str) -> bool:

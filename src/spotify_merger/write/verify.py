@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from spotify_merger.context import Environment
+from spotify_merger.display import quote, styled
 from spotify_merger.errors import NotFoundError, NothingToDoError, VerifyError
 from spotify_merger.write.journal import SENT, Journal, RunRecord, RunStatus
 from spotify_merger.write.writer import WriteClient
@@ -47,7 +49,7 @@ def read_all_uris(client: WriteClient, playlist_id: str) -> list[str | None]:
     return uris
 
 
-def compare(expected: list[str], actual: list[str | None], *, limit: int = 5) -> list[str]:
+def compare(expected: Sequence[str], actual: Sequence[str | None], *, limit: int = 5) -> list[str]:
     """Human-readable differences: count, first out-of-place positions, missing and extra songs."""
     problems: list[str] = []
     if len(actual) != len(expected):
@@ -103,21 +105,26 @@ def verify_run(client: WriteClient, journal: Journal, run: RunRecord) -> VerifyR
     return result
 
 
+def show_problems(env: Environment, result: VerifyResult) -> None:
+    """The details of a failed verification, part by part, above the one error line."""
+    for check in (p for p in result.parts if not p.ok):
+        env.stderr.print(
+            styled("[red]✗[/red] {name} ({id}):", name=check.name, id=check.playlist_id or "not created")
+        )
+        for problem in check.problems:
+            env.stderr.print(f"    {problem}")
+
+
 def raise_for(result: VerifyResult, env: Environment) -> None:
     """Print the details of a failed verification, then raise the one-line VerifyError."""
     if result.ok:
         return
+    show_problems(env, result)
     bad = [p for p in result.parts if not p.ok]
-    for check in bad:
-        env.stderr.print(
-            f"[red]✗[/red] {check.name} ({check.playlist_id or 'not created'}):", highlight=False
-        )
-        for problem in check.problems:
-            env.stderr.print(f"    {problem}", highlight=False)
     first = bad[0]
     raise VerifyError(
         f"{len(bad)} of {len(result.parts)} master playlist(s) do not match the plan: "
-        f"{first.name}: {first.problems[0]}",
+        f"{quote(first.name)}: {first.problems[0]}",
         "re-run `spotify-merger run` to resume an unfinished write; if the playlist was edited by hand, "
         "`spotify-merger run --new-master` builds a fresh one",
     )
@@ -126,6 +133,13 @@ def raise_for(result: VerifyResult, env: Environment) -> None:
 def last_written_run(journal: Journal) -> RunRecord:
     run = journal.latest_run(statuses=SENT)
     if run is None or not run.playlist_ids:
+        last = journal.latest_run()
+        if last is not None and last.status == "undone":
+            raise NothingToDoError(
+                f"the master {quote(last.master_name)} of the last run was removed with `spotify-merger undo`, "
+                "so there is nothing to verify",
+                "`spotify-merger run` writes a new master playlist",
+            )
         raise NothingToDoError(
             "no master playlist has been written yet, so there is nothing to verify",
             "run `spotify-merger run` first",

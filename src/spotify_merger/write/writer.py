@@ -9,12 +9,14 @@ is sent again, and anything that is not a prefix of the plan is a conflict we ne
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from spotify_merger.context import Environment
+from spotify_merger.display import quote
 from spotify_merger.errors import (
     ConflictError,
     ForbiddenError,
@@ -27,6 +29,7 @@ from spotify_merger.spotify.models import CreatedPlaylist, ItemsPage, PlaylistIn
 from spotify_merger.spotify.policy import CallPolicy
 from spotify_merger.write.journal import MAX_BATCH, Journal, PartRecord, PartState, RunRecord, RunStatus
 
+debug_log = logging.getLogger("spotify_merger.write")  # -vv: every journalled batch
 MAX_LOST_IN_A_ROW = 8  # consecutive lost answers tolerated for one part before giving up for now
 NEW_MASTER_HINT = (
     "re-run with --new-master to leave that playlist as it is and create a new master "
@@ -169,6 +172,13 @@ class MasterWriter:
             count = min(MAX_BATCH, part.planned_count - have)
             uris = self.journal.plan_uris(run.run_id, part.part_index, have, have + count)
             batch = self.journal.intend_batch(run.run_id, part.part_index, have, count)
+            debug_log.debug(
+                "write: %s batch %d adds positions %d-%d",
+                quote(part.name),
+                batch.batch_index,
+                have + 1,
+                have + count,
+            )
             try:
                 snapshot = self.client.add_items(playlist_id, uris)
             except ForbiddenError as exc:
@@ -226,7 +236,7 @@ class MasterWriter:
             try:
                 created = self.client.create_playlist(part.name, description, public=False)
             except ForbiddenError as exc:
-                raise scope_error(f"create the playlist {part.name!r}", exc) from None
+                raise scope_error(f"create the playlist {quote(part.name)}", exc) from None
             except ServerError as exc:
                 if not _is_lost(exc):
                     raise
@@ -241,7 +251,7 @@ class MasterWriter:
             )
             self.stats.created += 1
             return created.id, "created"
-        raise ServerError(f"creating {part.name!r} kept failing without an answer from Spotify")
+        raise ServerError(f"creating {quote(part.name)} kept failing without an answer from Spotify")
 
     def _record_found(self, run: RunRecord, part: PartRecord, found: PlaylistInfo) -> None:
         self.journal.mark_part_created(run.run_id, part.part_index, found.id, found.url, found.snapshot_id)
@@ -254,7 +264,7 @@ class MasterWriter:
         """A master the user deleted is only unfollowed on Spotify (still readable): check the library."""
         if not any(p.id == playlist_id for p in self.client.user_playlists()):
             raise ConflictError(
-                f"the master playlist {part.name!r} of an unfinished run was deleted from your library",
+                f"the master playlist {quote(part.name)} of an unfinished run was deleted from your library",
                 NEW_MASTER_HINT,
             )
 
@@ -268,7 +278,7 @@ class MasterWriter:
             meta = self.client.playlist_meta(playlist_id)
         except NotFoundError:
             raise ConflictError(
-                f"the master playlist {part.name!r} of an unfinished run no longer exists on Spotify",
+                f"the master playlist {quote(part.name)} of an unfinished run no longer exists on Spotify",
                 NEW_MASTER_HINT,
             ) from None
         base = part.base_count
@@ -277,7 +287,7 @@ class MasterWriter:
         confirmed = self.journal.confirmed_count(run.run_id, part.part_index)
         if total > part.planned_count or total < confirmed:
             raise ConflictError(
-                f"the master playlist {part.name!r} holds {total + base:,} songs where this tool had added "
+                f"the master playlist {quote(part.name)} holds {total + base:,} songs where this tool had added "
                 f"{confirmed:,} of {part.planned_count:,} after {base:,}: it was edited outside spotify-merger",
                 NEW_MASTER_HINT,
             )
@@ -298,7 +308,7 @@ class MasterWriter:
                 lo + len(actual),
             )
             raise ConflictError(
-                f"the master playlist {part.name!r} no longer matches the plan (first difference at "
+                f"the master playlist {quote(part.name)} no longer matches the plan (first difference at "
                 f"position {base + where + 1:,}): it was edited outside spotify-merger",
                 NEW_MASTER_HINT,
             )
@@ -316,8 +326,8 @@ class MasterWriter:
 def _refused(part: PartRecord, exc: ForbiddenError) -> MergerError:
     """An add refused with 403: the playlist is full (someone filled it meanwhile), or a scope is missing."""
     if "limit" in exc.message.lower():
-        return ConflictError(f"the playlist {part.name!r} is full: {exc.message}", NEW_MASTER_HINT)
-    return scope_error(f"add songs to {part.name!r}", exc)
+        return ConflictError(f"the playlist {quote(part.name)} is full: {exc.message}", NEW_MASTER_HINT)
+    return scope_error(f"add songs to {quote(part.name)}", exc)
 
 
 def _is_lost(exc: ServerError) -> bool:

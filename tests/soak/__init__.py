@@ -1,0 +1,1 @@
+"""The fault-injection soak (opt-in: `-m soak`)."""
