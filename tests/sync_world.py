@@ -37,6 +37,7 @@ class World:
         keep_weights: bool = False,
         cap: int | None = None,
         run: bool = True,
+        exclude_playlist: str | None = None,
     ) -> None:
         self.emu = emu
         self.root = root
@@ -48,7 +49,12 @@ class World:
         self.calls: Counter[tuple[str, str, int]] = Counter()
         self.model: MasterModel | None = None
         if run:
-            outcome = run_merge(self.env, RunOptions(yes=True, name=name, keep_weights=keep_weights, cap=cap))
+            outcome = run_merge(
+                self.env,
+                RunOptions(
+                    yes=True, name=name, keep_weights=keep_weights, cap=cap, exclude_playlist=exclude_playlist
+                ),
+            )
             self.parts = [p.id for p in outcome.playlists]
             names = [p.name for p in outcome.playlists]
             self.model = MasterModel.after_run([self.uris(p) for p in self.parts], names, name)
