@@ -86,10 +86,11 @@ def test_hand_edits_are_respected(emulator_factory: EmulatorFactory, tmp_path: P
     assert now.count(hand[1]) == 1
 
 
+@pytest.mark.parametrize("profile", ["dev-2026", pytest.param("extended", marks=pytest.mark.slow)])
 def test_gone_from_the_sources_is_kept_then_pruned_and_hand_copies_survive(
-    emulator_factory: EmulatorFactory, tmp_path: Path
+    emulator_factory: EmulatorFactory, tmp_path: Path, profile: str
 ) -> None:
-    emu = emulator_factory(playlist_sizes=(300, 300))
+    emu = emulator_factory(profile=profile, playlist_sizes=(300, 300))
     world = World(emu, tmp_path)
     p1, p2 = emu.playlist_ids
     master = world.uris(world.parts[0])
@@ -191,11 +192,14 @@ def test_dry_run_writes_nothing_and_reports_the_delta(
     world.check()
 
 
-def test_adopting_a_playlist_made_by_hand(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
+@pytest.mark.parametrize("profile", ["dev-2026", pytest.param("extended", marks=pytest.mark.slow)])
+def test_adopting_a_playlist_made_by_hand(
+    emulator_factory: EmulatorFactory, tmp_path: Path, profile: str
+) -> None:
     from emulator_fixtures import bearer_session
     from sync_oracle import MasterModel
 
-    emu = emulator_factory(playlist_sizes=(300, 300))
+    emu = emulator_factory(profile=profile, playlist_sizes=(300, 300))
     world = World(emu, tmp_path, run=False)
     s = bearer_session(emu)
     made = s.post(f"{emu.api_base}/me/playlists", json={"name": "By Hand", "public": False}).json()["id"]
