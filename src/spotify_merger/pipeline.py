@@ -184,8 +184,10 @@ def sync_master(
 ) -> SyncSummary:
     """The `sync` command: bring the master up to date with its sources (see `spotify_merger.sync`)."""
     env.ensure_dirs()
-    with data_dir_lock(env.data_dir, "sync"), Database(env.db_path) as db, _client(env, client) as api:
-        return Syncer(env, api, db, options).run()
+    with data_dir_lock(env.data_dir, "sync"), Database(env.db_path) as db:
+        db.check_readable()  # a damaged file must not answer "up to date"
+        with _client(env, client) as api:
+            return Syncer(env, api, db, options).run()
 
 
 # -- helpers ---------------------------------------------------------------------------------------
