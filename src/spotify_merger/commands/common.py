@@ -54,6 +54,7 @@ ExcludePlaylistOption = Annotated[
     str | None,
     typer.Option(
         "--exclude-playlist",
+        metavar="PLAYLIST",
         help="A playlist (id, URI or link) whose songs stay out of the master, like an 'Exclusions' playlist.",
         show_default=False,
     ),
