@@ -24,12 +24,13 @@ def register(app: typer.Typer) -> None:
     def sync(
         ctx: typer.Context,
         sources: Annotated[
-            list[str] | None, typer.Argument(help=SYNC_SOURCES_HELP, show_default=False)
+            list[str] | None, typer.Argument(help=SYNC_SOURCES_HELP, show_default=False, metavar="SOURCE")
         ] = None,
         master: Annotated[
             list[str] | None,
             typer.Option(
                 "--master",
+                metavar="PLAYLIST",
                 help="A master playlist (id, URI or link); repeat for each part. Default: the master of the "
                 "last run or sync. A playlist of yours that spotify-merger did not make is adopted.",
                 show_default=False,
@@ -48,15 +49,21 @@ def register(app: typer.Typer) -> None:
         ] = False,
         match: Annotated[
             str | None,
-            typer.Option("--match", help="Matching rules [default: the master's]: id, isrc, smart."),
+            typer.Option(
+                "--match", metavar="RULES", help="Matching rules [default: the master's]: id, isrc, smart."
+            ),
         ] = None,
         keep: Annotated[
             str | None,
-            typer.Option("--keep", help="Which copy of a new song to add [default: the master's]."),
+            typer.Option(
+                "--keep", metavar="COPY", help="Which copy of a new song to add [default: the master's]."
+            ),
         ] = None,
         order: Annotated[
             str | None,
-            typer.Option("--order", help="Plan order that new songs follow [default: the master's]."),
+            typer.Option(
+                "--order", metavar="ORDER", help="Plan order that new songs follow [default: the master's]."
+            ),
         ] = None,
         keep_weights: Annotated[
             bool | None,
@@ -70,6 +77,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--exclude-playlist",
+                metavar="PLAYLIST",
                 help="A playlist (id, URI or link) whose songs stay out of the master "
                 "[default: the one the master's run was given, if any].",
                 show_default=False,
