@@ -32,7 +32,7 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from spotify_merger.emulator import Emulator
 
@@ -121,23 +121,44 @@ def make_scenario(base_seed: int, index: int, *, small: bool = False) -> Scenari
 # -- the emulator hooks ----------------------------------------------------------------------------
 
 
-class Hooks:
+class KillSwitch:
+    """Kills the process it is armed with once it has seen `kill_after` answered requests."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.kill_after: int | None = None
+        self.answered = 0
+        self.fired = False
+
+    def arm(self, proc: subprocess.Popen[bytes] | None, kill_after: int | None) -> None:
+        with self.lock:
+            self.proc, self.kill_after, self.answered, self.fired = proc, kill_after, 0, False
+
+    def _count_answer(self) -> None:
+        """One more answered request (call with `lock` held); the kill when it is the armed one."""
+        if self.proc is None or self.kill_after is None or self.fired:
+            return
+        self.answered += 1
+        if self.answered >= self.kill_after:
+            self.fired = True
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.proc.pid, signal.SIGKILL)
+
+
+class Hooks(KillSwitch):
     """Listens to the emulator's traffic: kills the armed process at a request count, applies the
     scenario's edit at its page read, injects the spurious 429s and reads the count of lost responses
     (applied POSTs answered 502)."""
 
     def __init__(self, emu: Emulator, edit: Edit, rate_429: float, gate_429: int, seed: int) -> None:
+        super().__init__()
         self.emu = emu
         self.edit = edit
         self.rate_429 = rate_429
         self.gate_429 = gate_429
         self.rng = random.Random(f"429:{seed}")
         self.recent: deque[float] = deque()
-        self.lock = threading.Lock()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.kill_after: int | None = None
-        self.answered = 0
-        self.fired = False
         self.pages_read = 0
         self.writes_seen = 0
         self.edit_applied: dict[str, Any] | None = None
@@ -170,10 +191,6 @@ class Hooks:
             for pid in self.emu.playlist_ids
         }
 
-    def arm(self, proc: subprocess.Popen[bytes] | None, kill_after: int | None) -> None:
-        with self.lock:
-            self.proc, self.kill_after, self.answered, self.fired = proc, kill_after, 0, False
-
     def _on_answer(self, method: str, template: str, status: int) -> None:
         if not template.startswith("/v1/"):
             return
@@ -184,13 +201,7 @@ class Hooks:
                 self.pages_read += 1
                 if self.edit_applied is None and self.pages_read >= self.edit.at_page:
                     self.edit_applied = self._apply_edit()
-            if self.proc is None or self.kill_after is None or self.fired:
-                return
-            self.answered += 1
-            if self.answered >= self.kill_after:
-                self.fired = True
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self.proc.pid, signal.SIGKILL)
+            self._count_answer()
 
     def _apply_edit(self) -> dict[str, Any]:
         emu, edit = self.emu, self.edit
@@ -243,21 +254,13 @@ class Outcome:
         return self.outcome in ("a", "b")
 
 
-class Armed(Protocol):
-    """Hooks that kill the process they are armed with after some answered requests."""
-
-    fired: bool
-
-    def arm(self, proc: subprocess.Popen[bytes] | None, kill_after: int | None) -> None: ...
-
-
 def run_client(emu: Emulator, hooks: Hooks, data: Path, workdir: Path, pycache: Path, kill_after: int | None,
                attempt: int) -> tuple[int, bool, str]:  # fmt: skip
     args = ["--data-dir", str(data), "run", "--yes"]
     return run_armed(emu, hooks, args, workdir, pycache, kill_after, f"attempt{attempt}")
 
 
-def run_armed(emu: Emulator, hooks: Armed, args: list[str], workdir: Path, pycache: Path, kill_after: int | None,
+def run_armed(emu: Emulator, hooks: KillSwitch, args: list[str], workdir: Path, pycache: Path, kill_after: int | None,
               name: str) -> tuple[int, bool, str]:  # fmt: skip
     """Run `spotify-merger ARGS` as a user would (configured through the environment), with `hooks`
     armed to kill it after `kill_after` answered requests; (exit code, killed, stderr)."""

@@ -16,13 +16,8 @@ A scenario starts from a verified `run`, then goes through 2-4 rounds. Each roun
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import random
-import signal
-import subprocess
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,7 +26,7 @@ from typing import Any
 from spotify_merger.emulator import Emulator
 from sync_world import World
 
-from .soak_driver import _error_and_hint, quiet_resets, run_armed
+from .soak_driver import KillSwitch, _error_and_hint, quiet_resets, run_armed
 
 DOCUMENTED_STOPS = set(range(2, 15))  # ExitCode USAGE..BUSY; 1 would be an internal error
 MAX_ATTEMPTS = 8
@@ -191,16 +186,12 @@ def apply_hand_edit(world: World, edit: HandEdit, rng: random.Random) -> dict[st
 # -- running sync under faults ----------------------------------------------------------------------
 
 
-class SyncHooks:
+class SyncHooks(KillSwitch):
     """Kills the armed process at a request count; applies a mid-sync source edit during the reads."""
 
     def __init__(self, emu: Emulator) -> None:
+        super().__init__()
         self.emu = emu
-        self.lock = threading.Lock()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.kill_after: int | None = None
-        self.answered = 0
-        self.fired = False
         self.writes = 0  # writes of this round (any attempt): a mid edit only comes before the first
         self.pages = 0
         self.mid: Any = None  # callable applying the edit, armed for this round
@@ -208,10 +199,6 @@ class SyncHooks:
         self.mid_done: dict[str, Any] | None = None
         emu.traffic.listeners.append(self._on_answer)
         quiet_resets(emu)
-
-    def arm(self, proc: subprocess.Popen[bytes] | None, kill_after: int | None) -> None:
-        with self.lock:
-            self.proc, self.kill_after, self.answered, self.fired = proc, kill_after, 0, False
 
     def _on_answer(self, method: str, template: str, status: int) -> None:
         if not template.startswith("/v1/"):
@@ -230,13 +217,7 @@ class SyncHooks:
                     and self.pages >= self.mid_at
                 ):
                     self.mid_done = self.mid()
-            if self.kill_after is None or self.fired:
-                return
-            self.answered += 1
-            if self.answered >= self.kill_after:
-                self.fired = True
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self.proc.pid, signal.SIGKILL)
+            self._count_answer()
 
 
 def run_sync(world: World, hooks: SyncHooks, prune: bool, kill_after: int | None, attempt: int,

@@ -160,9 +160,7 @@ class Syncer:
         its size changing; only its snapshot_id tells, and then the plan is not to be trusted.
         """
         parts = state.master.playlist_ids
-        watched = ctx.watched(sources)
-        now = read.probe(self.client, watched, parts)
-        moved = _moved(watched, now.metas, state.snapshots)
+        now, moved = self._probe_again(ctx, state, sources, parts)
         if moved:
             raise ConflictError(
                 f"the playlist {quote(moved)} changed while sync was running, so the plan is stale; "
@@ -172,6 +170,14 @@ class Syncer:
         if now.not_found or now.not_in_library:
             raise NotFoundError("a master playlist left your library while sync was running", DELETED_HINT)
         return all(now.metas[p].snapshot_id == state.snapshots.get(p) for p in parts)
+
+    def _probe_again(
+        self, ctx: Context, state: State, sources: list[str], parts: list[str]
+    ) -> tuple[read.Probe, str | None]:
+        """The snapshots now, and the name of the first watched playlist that moved since the read."""
+        watched = ctx.watched(sources)
+        now = read.probe(self.client, watched, parts)
+        return now, _moved(watched, now.metas, state.snapshots)
 
     def _write(self, ctx: Context, state: State, sources: list[str], merge: MergeOptions) -> None:
         fingerprint.forget(self.db, state.master.master_id)
@@ -194,9 +200,7 @@ class Syncer:
         self.journal.set_status(run.run_id, RunStatus.VERIFIED)
 
     def _check_sources_after(self, ctx: Context, state: State, sources: list[str]) -> None:
-        watched = ctx.watched(sources)
-        now = read.probe(self.client, watched, [])
-        moved = _moved(watched, now.metas, state.snapshots)
+        _, moved = self._probe_again(ctx, state, sources, [])
         if moved:
             raise ConflictError(
                 f"the playlist {quote(moved)} changed while sync was writing; the master is complete and "
