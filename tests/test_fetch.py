@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 
 import pytest
@@ -11,8 +12,8 @@ from fixtures import EnvFor, count
 from spotify_merger.context import Environment
 from spotify_merger.emulator import Emulator
 from spotify_merger.errors import ConflictError, ExitCode, QuotaExceededError
-from spotify_merger.fetch import fetch_sources
-from spotify_merger.spotify.client import SpotifyClient
+from spotify_merger.fetch import fetch_features, fetch_sources
+from spotify_merger.spotify.client import ApiProfile, SpotifyClient
 from spotify_merger.spotify.models import ItemsPage
 from spotify_merger.store.database import Database
 
@@ -229,3 +230,33 @@ def test_features_are_fetched_once_or_recorded_unavailable(
     emu.reset_counter()
     fetch_sources(env)
     assert emu.calls(route="/v1/audio-features") == 0 and emu.calls(route="/v1/artists") == 0
+
+
+def test_a_lookup_spotify_refuses_is_recorded_with_its_reason_and_never_asked_again(
+    emulator_factory: EmulatorFactory, env_for: EnvFor
+) -> None:
+    # A client that takes the app for an extended-quota one, against Development Mode answers:
+    # both batch lookups come back 403, and the fetch goes on with metadata only.
+    emu = emulator_factory(profile="dev-2026", playlist_sizes=(120, 80))
+    env = env_for(emu)
+    fetch_sources(env, features=False)
+    warnings = io.StringIO()
+    env.capture(None, warnings, width=400)
+    client = SpotifyClient.connect(env)
+    client.profile = ApiProfile.EXTENDED
+    with Database(env.db_path) as db:
+        result = fetch_features(env, client, db)
+        caps = dict(db.fetchall("SELECT name, reason FROM capabilities WHERE NOT available"))
+    assert not result.audio_features_available and not result.artists_available
+    assert result.audio_features_reason == caps["audio_features"]
+    assert result.artists_reason == caps["batch_artists"]
+    assert "refused audio features for this app (403" in caps["audio_features"]
+    assert "refused batch artist lookups for this app (403" in caps["batch_artists"]
+    said = warnings.getvalue()
+    assert said.count("warning: no audio features:") == 1 and said.count("warning: no genres:") == 1
+    assert "the analysis uses metadata only" in said
+    emu.reset_counter()
+    with Database(env.db_path) as db:
+        again = fetch_features(env, client, db)
+    assert emu.calls(route="/v1/audio-features") == 0 and emu.calls(route="/v1/artists") == 0
+    assert again.audio_features_reason == result.audio_features_reason

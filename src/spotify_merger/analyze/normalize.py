@@ -13,12 +13,14 @@ results for one value, so the analysis and its explanations cannot drift apart.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from spotify_merger.analyze import titles
-from spotify_merger.store.database import insert_rows
 
 if TYPE_CHECKING:
     import duckdb
@@ -94,13 +96,28 @@ def _distinct(conn: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
     return [r[0] for r in conn.execute(f"SELECT DISTINCT v FROM ({sql}) t(v) WHERE v IS NOT NULL").fetchall()]
 
 
+_VIEW_NUMBERS = itertools.count()
+
+
 def _store(
     conn: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], rows: list[tuple[object, ...]]
 ) -> None:
-    conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} ({', '.join(f'{n} {t}' for n, t in columns.items())})"
-    )
-    insert_rows(conn, f"INSERT INTO {table}", rows, list(columns.values()))
+    """Store the keys DuckDB joins on. A library of a million entries has some 500,000 distinct
+    names: DuckDB scans NumPy column arrays about three times faster than it binds Python lists."""
+    typed = ", ".join(f"{n} {t}" for n, t in columns.items())
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({typed})")
+    if not rows:
+        return
+    arrays = {
+        name: np.array(values, dtype=bool if kind == "BOOLEAN" else object)
+        for (name, kind), values in zip(columns.items(), zip(*rows, strict=True), strict=True)
+    }
+    view = f"{table}_rows{next(_VIEW_NUMBERS)}"
+    conn.register(view, arrays)
+    try:
+        conn.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM {view}")
+    finally:
+        conn.unregister(view)
 
 
 def key_table_names(ns: str) -> list[str]:

@@ -144,14 +144,16 @@ def _audio(
             log.flush_into(conn)
 
     done, refused = _run_batches(_batches(ids, 100), client.audio_features, store, concurrency)
-    if refused is not None:
-        reason = f"Spotify refused audio features for this app (403: {refused.message})"
-        record_capability(db, AUDIO, False, reason)
-        env.warn(f"no audio features: {reason}; the analysis uses metadata only")
-        return done, False, reason
-    if known is None:
-        record_capability(db, AUDIO, True, None)
-    return done, True, None
+    return _settle(
+        env,
+        db,
+        AUDIO,
+        known,
+        done,
+        refused,
+        what="audio features",
+        warning="no audio features: {reason}; the analysis uses metadata only",
+    )
 
 
 def _artists(
@@ -187,13 +189,31 @@ def _artists(
             log.flush_into(conn)
 
     done, refused = _run_batches(_batches(ids, 50), client.artists, store, concurrency)
+    return _settle(
+        env, db, ARTISTS, known, done, refused, what="batch artist lookups", warning="no genres: {reason}"
+    )
+
+
+def _settle(
+    env: Environment,
+    db: Database,
+    kind: str,
+    known: tuple[bool, str | None] | None,
+    done: int,
+    refused: ForbiddenError | None,
+    *,
+    what: str,
+    warning: str,
+) -> tuple[int, bool, str | None]:
+    """Record what Spotify answered: a 403 turns the capability off for this data dir, with its
+    reason, so later runs do not ask again; a first success turns it on."""
     if refused is not None:
-        reason = f"Spotify refused batch artist lookups for this app (403: {refused.message})"
-        record_capability(db, ARTISTS, False, reason)
-        env.warn(f"no genres: {reason}")
+        reason = f"Spotify refused {what} for this app (403: {refused.message})"
+        record_capability(db, kind, False, reason)
+        env.warn(warning.format(reason=reason))
         return done, False, reason
     if known is None:
-        record_capability(db, ARTISTS, True, None)
+        record_capability(db, kind, True, None)
     return done, True, None
 
 

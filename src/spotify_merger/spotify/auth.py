@@ -142,18 +142,22 @@ class _Guarded:
         raise AuthError(f"Spotify refused the token request ({detail})")
 
 
+def _manager_args(env: Environment, session: requests.Session | bool) -> dict[str, object]:
+    """What both sign-in flows give spotipy: our session, our token cache, and no browser of its own."""
+    return {
+        "client_id": env.client_id,
+        "redirect_uri": env.redirect_uri,
+        "scope": SCOPE,
+        "requests_session": session,
+        "requests_timeout": 30,
+        "open_browser": False,
+        "cache_handler": TokenCache(env, scope=SCOPE),
+    }
+
+
 class PKCEManager(_Guarded, SpotifyPKCE):
     def __init__(self, env: Environment, session: requests.Session | bool) -> None:
-        SpotifyPKCE.__init__(
-            self,
-            client_id=env.client_id,
-            redirect_uri=env.redirect_uri,
-            scope=SCOPE,
-            requests_session=session,
-            requests_timeout=30,
-            open_browser=False,
-            cache_handler=TokenCache(env, scope=SCOPE),
-        )
+        SpotifyPKCE.__init__(self, **_manager_args(env, session))
         self._setup(env)
 
     _get_auth_response = _Guarded._no_interaction
@@ -161,17 +165,7 @@ class PKCEManager(_Guarded, SpotifyPKCE):
 
 class SecretManager(_Guarded, SpotifyOAuth):
     def __init__(self, env: Environment, session: requests.Session | bool) -> None:
-        SpotifyOAuth.__init__(
-            self,
-            client_id=env.client_id,
-            client_secret=env.client_secret,
-            redirect_uri=env.redirect_uri,
-            scope=SCOPE,
-            requests_session=session,
-            requests_timeout=30,
-            open_browser=False,
-            cache_handler=TokenCache(env, scope=SCOPE),
-        )
+        SpotifyOAuth.__init__(self, client_secret=env.client_secret, **_manager_args(env, session))
         self._setup(env)
 
     get_auth_response = _Guarded._no_interaction
