@@ -62,6 +62,13 @@ class SafeConsole(Console):
             else:
                 yield segment
 
+    def write_document(self, text: str) -> None:
+        """A machine-readable document (a --json result), written whole: never cut at MAX_STR,
+        wrapped or styled. Its producer escapes outside text already (JSON's \\u escapes); the
+        console's last net still removes any control character but the line breaks."""
+        with self:
+            self._buffer.append(Segment(SEGMENT_UNSAFE.sub("", text)))
+
 
 def _defused(renderable: RenderableType) -> RenderableType:
     """rich parses a Panel's str title and subtitle as markup itself, bypassing `render_str`:

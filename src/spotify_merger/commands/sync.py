@@ -123,12 +123,12 @@ def register(app: typer.Typer) -> None:
                         "error": exc.message,
                         "hint": exc.hint,
                     }
-                    typer.echo(json.dumps(error))
+                    env.stdout.write_document(json.dumps(error) + "\n")
                 raise
 
         summary = run_command(env, action)
         if as_json:
             # ASCII escapes: a name from Spotify cannot carry a terminal control character through.
-            typer.echo(json.dumps(summary.to_dict()))
+            env.stdout.write_document(json.dumps(summary.to_dict()) + "\n")
         else:
             env.stdout.print(summary.line(), markup=False, highlight=False, soft_wrap=True)
