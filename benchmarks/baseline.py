@@ -30,6 +30,15 @@ class BaselineResult:
     seconds: float
 
 
+class SeedWriteStopped(Exception):
+    """The API refused an add (the seed re-raises it): how far the seed got."""
+
+    def __init__(self, added: int, calls: int) -> None:
+        super().__init__(f"stopped after {added} songs")
+        self.added = added
+        self.calls = calls
+
+
 def access_token(env: dict[str, str]) -> str:
     """Exchange the emulator's refresh token for an access token (the seed's auth is out of scope)."""
     r = requests.post(
@@ -94,8 +103,13 @@ def seed_write(sp: spotipy.Spotify, name: str, uris: list[str], checkpoint_dir: 
     added = 0
     for i in range(0, len(uris), 100):
         batch = uris[i : i + 100]
-        sp.playlist_add_items(playlist["id"], batch)
         calls += 1
+        try:
+            sp.playlist_add_items(playlist["id"], batch)
+        except spotipy.SpotifyException as exc:
+            if exc.http_status == 403:  # the 10,000-item cap
+                raise SeedWriteStopped(added, calls) from exc
+            raise
         added += len(batch)
         if added % 500 < 100:
             checkpoint.write_text(json.dumps({"playlist_id": playlist["id"], "tracks_added": added}))
@@ -104,6 +118,31 @@ def seed_write(sp: spotipy.Spotify, name: str, uris: list[str], checkpoint_dir: 
         json.dumps({"playlist_id": playlist["id"], "tracks_added": added, "complete": True})
     )
     return BaselineResult(added, calls, time.perf_counter() - started)
+
+
+@dataclass
+class SeedJob:
+    added: int
+    calls: int
+    seconds: float
+    stopped: bool  # the API refused an add (Spotify's 10,000-item cap): the seed has no way past it
+
+
+def seed_job(sp: spotipy.Spotify, sources: list[str], uris: list[str], checkpoint_dir: Path) -> SeedJob:
+    """The seed's whole job: fetch every source, then one create and its adds of the merged songs.
+
+    The seed writes everything to one playlist; past 10,000 songs Spotify refuses the add that
+    would cross the cap and the seed's error handling stops the job there.
+    """
+    started = time.perf_counter()
+    calls = 0
+    for pid in sources:
+        calls += seed_fetch(sp, pid, checkpoint_dir).calls
+    try:
+        written = seed_write(sp, "Seed Master", uris, checkpoint_dir)
+    except SeedWriteStopped as stop:
+        return SeedJob(stop.added, calls + stop.calls, time.perf_counter() - started, stopped=True)
+    return SeedJob(written.entries, calls + written.calls, time.perf_counter() - started, stopped=False)
 
 
 def main(argv: list[str] | None = None) -> None:

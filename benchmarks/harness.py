@@ -55,6 +55,15 @@ def speedup(baseline: float, ours: float) -> float | None:
     return baseline / ours if ours > 0 else None
 
 
+@dataclass(frozen=True)
+class Workload:
+    """A library for the whole-job rows: two seeded playlists, and how many distinct songs they hold."""
+
+    label: str
+    sizes: tuple[int, int]
+    unique_songs: int | None = None  # None: the emulator's default (about 5/6 of the entries)
+
+
 @dataclass
 class Config:
     """Sizes and knobs for one harness run; `Config.full()` for the README figures, `quick()` for CI."""
@@ -71,6 +80,8 @@ class Config:
     analysis_playlists: int
     startup_runs: int
     emulator_requests: int
+    job_workloads: tuple[Workload, Workload, Workload]
+    job_latency_ms: float
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sm-bench-")))
 
     @classmethod
@@ -88,6 +99,12 @@ class Config:
             analysis_playlists=100,
             startup_runs=7,
             emulator_requests=500,
+            job_workloads=(
+                Workload("demo library", (9000, 9000)),
+                Workload("< 10,000 songs", (9000, 9000), unique_songs=9500),
+                Workload("small library", (750, 750)),
+            ),
+            job_latency_ms=100.0,
         )
 
     @classmethod
@@ -107,6 +124,12 @@ class Config:
             analysis_playlists=100,
             startup_runs=2,
             emulator_requests=100,
+            job_workloads=(
+                Workload("demo library", (300, 300)),
+                Workload("< 10,000 songs", (300, 300), unique_songs=250),
+                Workload("small library", (100, 100)),
+            ),
+            job_latency_ms=20.0,
         )
 
     def tempdir(self, name: str) -> Path:

@@ -12,6 +12,7 @@ import math
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,8 +39,12 @@ def _emulator(sizes: tuple[int, int], *, latency_ms: float = 0.0, rate_limit: in
 
 def _api_calls(emu: Emulator) -> dict[str, int]:
     """Web API requests by "METHOD route" (the accounts service's token calls left out)."""
+    return _by_route(emu.counter)
+
+
+def _by_route(counter: Counter[tuple[str, str, int]]) -> dict[str, int]:
     out: dict[str, int] = {}
-    for (method, route, _status), n in emu.counter.items():
+    for (method, route, _status), n in counter.items():
         if route.startswith("/v1/"):
             key = f"{method} {route}"
             out[key] = out.get(key, 0) + n
@@ -313,6 +318,28 @@ def rate(cfg: Config) -> list[Row]:
                     "429_at_s": [round(x - started, 2) for x in refusals],
                     "entries": sum(p.entries for p in result.playlists)}),
         Row("rate", "429 responses received", refused, None, target="<= 3", ok=refused <= 3),
+        *_rate_whole_run(cfg, note),
+    ]  # fmt: skip
+
+
+def _rate_whole_run(cfg: Config, note: str) -> list[Row]:
+    """The whole `run --yes` (fetch, analysis, report, write, full verify) under the same limit."""
+    from spotify_merger.pipeline import RunOptions, run_merge
+
+    with rate_window(cfg.rate_window), _emulator(cfg.rate_sizes, rate_limit=cfg.rate_limit) as emu:
+        env = test_env(cfg.tempdir("rate-run"), emu.env())
+        emu.reset_counter()
+        with timer() as t:
+            outcome = run_merge(env, RunOptions(yes=True, name="Rate Master"))
+        counter = emu.counter
+    assert outcome.verified, "the rate-limited run did not verify"
+    accepted = sum(n for (_m, r, s), n in counter.items() if r.startswith("/v1/") and s != 429)
+    refused = sum(n for (_m, r, s), n in counter.items() if r.startswith("/v1/") and s == 429)
+    ideal = accepted / (cfg.rate_limit / cfg.rate_window)
+    return [
+        Row("rate", "whole `run --yes` wall time vs calls / rate", t[0], ideal, unit="s", ratio=t[0] / ideal,
+            target="<= 1.2x", ok=t[0] / ideal <= 1.2, note=note + "; verify reads counted",
+            detail={"accepted_calls": accepted, "429_responses": refused, "by_endpoint": _by_route(counter)}),
     ]  # fmt: skip
 
 

@@ -8,6 +8,7 @@ their bounds, times are positive numbers. No assertion compares times.
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = {
+    "job",
     "calls",
     "bytes",
     "latency",
@@ -38,7 +40,7 @@ def quick_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=280,
+        timeout=420,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "targets met:" in proc.stdout
@@ -74,6 +76,54 @@ def test_call_counts_meet_their_bounds(quick_results: dict[str, Any]) -> None:
     resume = _rows(quick_results, "resume")["pages read by the rerun vs pages missing"]
     assert resume["ours"] == resume["baseline"] > 0, resume
     assert resume["detail"]["entries_exact_once"] is True
+
+
+JOB_METRICS = {
+    "`run --yes` wall time vs floor",
+    "`run --yes` wall time vs seed whole job",
+    "time to the confirmation prompt",
+    "fetch time",
+    "write time",
+    "verify time",
+    "API calls",
+}
+
+
+@pytest.mark.parametrize("workload", ["demo library", "< 10,000 songs", "small library"])
+def test_whole_job_rows_describe_a_verified_run_and_the_seed(
+    quick_results: dict[str, Any], workload: str
+) -> None:
+    rows = {
+        metric.removeprefix(f"{workload}: "): row
+        for metric, row in _rows(quick_results, "job").items()
+        if metric.startswith(f"{workload}: ")
+    }
+    # The charts' CPU is measured once, on the demo library's report.
+    charts = {"report.html charts, CPU"} if workload == "demo library" else set()
+    assert set(rows) == JOB_METRICS | charts
+    if charts:
+        cpu = rows["report.html charts, CPU"]
+        assert cpu["ours"] > 0 and cpu["detail"] == {}
+    job = rows["`run --yes` wall time vs floor"]["detail"]
+    parts = job["parts"]
+    assert parts and sum(parts) == job["songs"] > 0
+    # The calls the emulator counted are exactly what the plan needs, phase by phase.
+    by_endpoint = job["calls_by_endpoint"]
+    assert by_endpoint["POST /v1/me/playlists"] == len(parts)
+    assert by_endpoint["POST /v1/playlists/{id}/items"] == sum(math.ceil(n / 100) for n in parts)
+    assert job["calls_by_phase"]["verify"] == sum(math.ceil(n / 50) for n in parts)
+    assert job["calls"] == sum(by_endpoint.values()) == sum(job["calls_by_phase"].values())
+    # The order of events, whatever the speed: fetch, then the preview, then writes, then exit.
+    assert job["fetch_span_s"][1] <= job["prompt_s"] <= job["write_span_s"][0]
+    assert job["write_span_s"][0] < job["verify_span_s"][1] <= job["wall_s"]
+    assert (
+        0 < job["floor"]["total"] == pytest.approx(sum(job["floor"][k] for k in ("fetch", "write", "verify")))
+    )
+    seed = job["seed"]
+    assert seed["stopped"] is False and seed["added"] == job["songs"]  # quick sizes stay under the cap
+    assert seed["calls"] == rows["API calls"]["baseline"] > 0
+    for row in rows.values():
+        assert row["ours"] is not None and row["ours"] > 0 and row["ratio"] is not None and row["ratio"] > 0
 
 
 def test_bytes_per_entry_stay_under_a_kilobyte_and_under_the_seed(quick_results: dict[str, Any]) -> None:

@@ -260,3 +260,17 @@ def test_a_lookup_spotify_refuses_is_recorded_with_its_reason_and_never_asked_ag
         again = fetch_features(env, client, db)
     assert emu.calls(route="/v1/audio-features") == 0 and emu.calls(route="/v1/artists") == 0
     assert again.audio_features_reason == result.audio_features_reason
+
+
+def test_audio_features_and_artist_lookups_go_out_together(
+    emulator_factory: EmulatorFactory, env_for: EnvFor
+) -> None:
+    emu = emulator_factory(profile="extended", playlist_sizes=(300, 200), latency_ms=200)
+    log = emu.timings()
+    fetch_sources(env_for(emu))
+    audio = [r for r in log if r.template.startswith("/v1/audio-features")]
+    artists = [r for r in log if r.template.startswith("/v1/artists")]
+    assert audio and artists
+    # Independent lookups: some artist lookup is already out before the last audio answer is back.
+    assert min(r.arrived for r in artists) < max(r.answered for r in audio)
+    assert min(r.arrived for r in audio) < max(r.answered for r in artists)

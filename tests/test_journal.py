@@ -90,6 +90,33 @@ def test_batches_are_intended_then_done_and_survive_reopening(tmp_path: Path) ->
         assert all(b.count <= MAX_BATCH and b.state == "done" for b in journal.batches(run.run_id, 1))
 
 
+def test_completing_a_batch_can_intend_the_next_in_the_same_step(tmp_path: Path) -> None:
+    path = tmp_path / "db.duckdb"
+    with Database(path) as db:
+        journal = Journal(db)
+        run = make_run(journal)
+        first = journal.intend_batch(run.run_id, 1, 0, 100)
+        second = journal.complete_batch(run.run_id, 1, first.batch_index, "snap1", then=(100, 100))
+        assert second is not None and (second.batch_index, second.start_position, second.state) == (
+            first.batch_index + 1,
+            100,
+            "intended",
+        )
+        assert journal.complete_batch(run.run_id, 1, second.batch_index, "snap2") is None
+        with pytest.raises(ValueError):
+            journal.complete_batch(run.run_id, 1, second.batch_index, "snap2", then=(200, 0))
+    with Database(path) as db:  # the failed step changed nothing
+        journal = Journal(db)
+        assert [(b.start_position, b.state) for b in journal.batches(run.run_id, 1)] == [
+            (0, "done"),
+            (100, "done"),
+        ]
+        assert (
+            journal.confirmed_count(run.run_id, 1) == 200 and journal.last_snapshot(run.run_id, 1) == "snap2"
+        )
+        assert journal.pending_batch(run.run_id, 1) is None
+
+
 def test_a_new_intent_replaces_an_unsettled_one(tmp_path: Path) -> None:
     with Database(tmp_path / "db.duckdb") as db:
         journal = Journal(db)

@@ -5,6 +5,9 @@ subprocess the moment the server has answered the n-th request of a kind: in the
 metadata), at the create, in the middle of the adds (the server applied the batch, the journal
 may not know), and during verify reads. However often it is killed, the end state must be the
 exact planned master, verified, with the sources untouched item for item.
+
+The runs use a cap of 400 songs per playlist (`part_cap`), so the ~1,000-song master is written
+as three parts at once: every kill in the adds lands while several parts are in flight.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ import pytest
 
 from emulator_fixtures import EmulatorFactory
 from fixtures import count
+from part_cap import cli
 from spotify_merger.context import Environment
 from spotify_merger.emulator import Emulator
 from spotify_merger.pipeline import verify_last
@@ -35,6 +38,7 @@ ANY = ("*", "*")  # any Web API request
 PHASES: list[str] = []  # the phase each random kill aimed at, for failure messages
 RCS: list[int] = []  # each attempt's exit code, likewise
 NAME = "Kill Test Master"
+CAP = 400  # songs per part: the 600 + 600 libraries below make masters of three parts
 
 
 class Killer:
@@ -80,9 +84,7 @@ def run_once(
     try:
         proc = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "spotify_merger",
+                *cli(CAP),
                 "--data-dir",
                 str(data),
                 "-q",
@@ -135,17 +137,23 @@ def _phase(data: Path) -> tuple[str, int]:
             created = count(
                 db, "SELECT count(*) FROM write_parts WHERE run_id = ? AND playlist_id IS NOT NULL", [run[0]]
             )
-            done = count(
-                db,
-                "SELECT coalesce(sum(count), 0) FROM write_batches WHERE run_id = ? AND state = 'done'",
+            # Per part: songs still to add, and whether a batch is in doubt (sent before the kill,
+            # perhaps applied: then the rerun finds it on the server and sends one add fewer).
+            parts = db.fetchall(
+                "SELECT p.planned_count, coalesce(sum(b.count) FILTER (WHERE b.state = 'done'), 0),"
+                " count(b.batch_index) FILTER (WHERE b.state = 'intended') FROM write_parts p"
+                " LEFT JOIN write_batches b USING (run_id, part_index) WHERE p.run_id = ?"
+                " GROUP BY p.part_index, p.planned_count",
                 [run[0]],
             )
+            to_add = sum(math.ceil((planned - done) / 100) for planned, done, _doubt in parts)
+            sure = sum(max(0, math.ceil((planned - done) / 100) - doubt) for planned, done, doubt in parts)
             if not created:
                 phase = "create"
             elif run[2] == "verified":
                 phase = "done"
-            elif done < run[1]:
-                phase, left = "adds", math.ceil((run[1] - done) / 100)
+            elif to_add:
+                phase, left = "adds", sure
             else:
                 phase, left = "verify", math.ceil(run[1] / 50)
     return phase, left
@@ -177,7 +185,7 @@ def next_kill(rng: random.Random, data: Path) -> tuple[tuple[str, str], int]:
         # The fetch re-checks both sources (2 metadata calls); the 3rd and 4th are the staleness check.
         return rng.choice([(CREATE, 1), (META, rng.randint(3, 4))])
     if phase == "adds" and left > 1:
-        # The last batch may already be on the server (applied, not journalled): aim before it.
+        # `left` adds are sure to be sent (each part's batch in doubt may already be applied).
         return (ADDS, rng.randint(1, left - 1))
     if phase == "adds":
         return (PAGES, rng.randint(3, 8))  # the read-back of the tail, or verify
@@ -188,10 +196,13 @@ def check_end_state(emu: Emulator, data: Path, existing: set[str], before: dict[
     created = [pid for pid in emu.user_playlist_ids() if pid not in existing]
     with open(data / "exports" / "merge_plan.csv", newline="") as fh:
         planned = [row["uri"] for row in csv.DictReader(fh)]
-    assert len(created) == 1, [emu.playlist(pid)["name"] for pid in created]
-    master = created[0]
-    assert emu.playlist(master)["name"] == NAME and emu.playlist(master)["public"] is False
-    uris = emu.playlist_uris(master)
+    parts = -(-len(planned) // CAP)
+    names = sorted((emu.playlist(pid)["name"], pid) for pid in created)
+    assert [n for n, _ in names] == [f"{NAME} ({i}/{parts})" for i in range(1, parts + 1)], names
+    uris: list[str | None] = []
+    for _name, pid in names:
+        assert emu.playlist(pid)["public"] is False
+        uris += emu.playlist_uris(pid)
     assert len(uris) == len(planned) and len(set(uris)) == len(uris), "a song is missing or was added twice"
     assert uris == planned
     env = Environment.for_tests(data, emu.env())
@@ -236,7 +247,8 @@ def kill_and_rerun(
 
 def test_kill_9_in_fetch_and_write_then_rerun(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
     emu = emulator_factory(playlist_sizes=(600, 600))
-    # In the fetch, at the create, and after an applied add the journal never heard of.
+    # In the fetch, at a create, and after an applied add the journal never heard of, with the
+    # three parts' adds in flight at once.
     points = [(PAGES, 9), (CREATE, 1), (ADDS, 4)]
     kills, _ = kill_and_rerun(emu, tmp_path, points)
     assert kills == 3

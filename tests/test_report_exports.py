@@ -17,7 +17,7 @@ from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
 from spotify_merger.cli import app
 from spotify_merger.context import Environment
 from spotify_merger.errors import ExitCode, UsageError
-from spotify_merger.report import build_report, print_report
+from spotify_merger.report import HtmlRenderer, build_report, print_report
 from spotify_merger.store.database import Database
 
 FetchedCopy = tuple[FetchedLibrary, Path]
@@ -82,6 +82,27 @@ def test_build_report_writes_json_csv_and_html(fetched_copy: FetchedCopy) -> Non
         assert forbidden not in html
     # No temp files left behind by the atomic writes.
     assert not [p for p in exports.iterdir() if p.name.startswith(".")]
+
+
+def test_the_page_run_renders_in_another_process_is_the_report_commands_page(
+    fetched_copy: FetchedCopy, tmp_path: Path
+) -> None:
+    lib, data_dir = fetched_copy
+    env = Environment.for_tests(data_dir)
+    with Database(data_dir / "spotify.duckdb") as db:
+        build_report(env, SpotifyAnalyzer(db, lib.sources), master_name="Same Page")
+    exports = data_dir / "exports"
+    elsewhere = tmp_path / "from-json.html"
+    renderer = HtmlRenderer()
+    renderer.render(exports / "dry_run_report.json", elsewhere)
+    assert renderer.wait() == elsewhere
+    assert elsewhere.read_bytes() == (exports / "report.html").read_bytes()
+    broken = HtmlRenderer()
+    broken.render(tmp_path / "missing.json", tmp_path / "never.html")
+    with pytest.raises(RuntimeError, match=r"missing\.json"):
+        broken.wait()
+    assert not (tmp_path / "never.html").exists()
+    assert HtmlRenderer().wait() is None  # never asked for a page: it just exits
 
 
 def test_print_report_shows_every_section(fetched_copy: FetchedCopy) -> None:

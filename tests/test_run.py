@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,40 @@ def test_dry_run_previews_and_without_a_terminal_run_asks_for_yes(emulator: Emul
     assert "WRITE OPERATION PREVIEW" in result.output
     assert api_calls(emulator, "POST") == 0
     assert not (tmp_path / "data" / "exports" / "run_summary.json").exists()
+
+
+def test_an_unknown_verify_mode_is_refused_before_any_call(emulator: Emulator, tmp_path: Path) -> None:
+    result = invoke(emulator, tmp_path, "run", "--yes", "--verify", "bogus")
+    assert result.exit_code == ExitCode.USAGE, result.output
+    lines = result.output.strip().splitlines()
+    assert lines == [
+        "error: --verify 'bogus' is not one of full, quick",
+        "hint: use --verify full (the default: read everything back) or --verify quick (compare snapshots)",
+    ]
+    assert api_calls(emulator) == 0
+
+
+def test_run_with_quick_verify_and_the_report_page_written_alongside(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    result = invoke(emulator, tmp_path, "run", "--yes", "--verify", "quick", "--name", "Quick")
+    assert result.exit_code == 0, result.output
+    assert "Compare each playlist's snapshot with the last add's" in result.output
+    assert emulator.calls("GET", ITEMS) == 2 * math.ceil(300 / 50)  # the fetch's pages, no read-back
+    exports = tmp_path / "data" / "exports"
+    # Rendered in another process while the write ran; `run` never waits for it, so it may
+    # land a moment after `run` returns (atomically: never a partial page).
+    page = exports / "report.html"
+    for _ in range(600):
+        if page.exists():
+            break
+        time.sleep(0.1)
+    html = page.read_text()
+    assert html.rstrip().endswith("</html>") and html.count("data:image/png;base64,") == 5
+    summary = json.loads((exports / "run_summary.json").read_text())
+    # Said for what it is: a snapshot check, never "read back".
+    assert summary["verified"] is True and summary["this_run"]["verified"] == "last-add-snapshot"
+    assert "Verified now (quick)" in result.output and "read back" not in result.output
 
 
 def test_the_same_playlist_twice_is_refused_before_any_call(emulator: Emulator, tmp_path: Path) -> None:

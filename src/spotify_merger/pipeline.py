@@ -5,10 +5,16 @@
 features, analyse, print the dry-run report, confirm, create the master(s), add exactly once,
 verify, and print the success panel. The demo (`demo.py`) runs the same flow against the built-in
 emulator.
+
+The user waits for nothing that need not be in the way: who is signed in is asked alongside the
+fetch's first requests; the terminal report and the question come as soon as the analysis is
+done, while report.html renders in another process (started first, so its imports overlap the
+fetch); the parts are written at once, each read back as soon as its own adds are done.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,9 +33,11 @@ from spotify_merger.context import Environment
 from spotify_merger.display import quote, styled
 from spotify_merger.errors import AuthError, NothingToDoError
 from spotify_merger.fetch import fetch_sources, resolve_sources
-from spotify_merger.report import build_report, print_report
+from spotify_merger.redaction import redact
+from spotify_merger.report import HtmlRenderer, build_report, print_report
 from spotify_merger.spotify.client import SpotifyClient
 from spotify_merger.spotify.ids import parse_source, parse_track
+from spotify_merger.spotify.models import SpotifyUser
 from spotify_merger.spotify.signin import login
 from spotify_merger.store.database import Database
 from spotify_merger.store.lock import data_dir_lock
@@ -41,7 +49,7 @@ from spotify_merger.write.execute import execute_plan
 from spotify_merger.write.journal import Journal
 from spotify_merger.write.summary import WriteOutcome
 from spotify_merger.write.undo import UndoResult, run_to_undo, undo_last_run
-from spotify_merger.write.verify import VerifyResult, last_written_run, raise_for, verify_run
+from spotify_merger.write.verify import VerifyResult, last_written_run, raise_for, verify_mode, verify_run
 
 
 @dataclass
@@ -58,6 +66,7 @@ class RunOptions:
     keep_weights: bool = False
     new_master: bool = False
     features: bool = True
+    verify: str = "full"
     exclude_playlist: str | None = None
     cap: int | None = None
 
@@ -77,28 +86,76 @@ def connect(env: Environment) -> SpotifyClient:
 def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | None = None) -> WriteOutcome:
     """The `run` flow end to end; see the module docstring. Raises MergerError subclasses."""
     # Everything the user typed is checked before the first request.
+    verify_mode(options.verify)
     merge_options = MergeOptions.parse(
         match=options.match, keep=options.keep, order=options.order, keep_weights=options.keep_weights
     )
     name = validate_master_name(options.name) if options.name is not None else None
     ids = resolve_sources(env, options.sources)
-    rules = load_rules(env.data_dir)
-    exclusions = parse_source(options.exclude_playlist) if options.exclude_playlist else None
+    analysis = _Analysis(
+        ids=ids,
+        options=merge_options,
+        rules=load_rules(env.data_dir),
+        exclusions=parse_source(options.exclude_playlist) if options.exclude_playlist else None,
+    )
     env.ensure_dirs()
+    renderer = HtmlRenderer()  # imports its charting library while we fetch
+    try:
+        outcome = _run(env, options, analysis, name, client, renderer)
+    except KeyboardInterrupt:
+        renderer.abandon()
+        raise
+    except BaseException:
+        _finish_html(env, renderer, failed=True)  # the report is worth having even when the write stopped
+        raise
+    _finish_html(env, renderer)
+    return outcome
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    """What the analysis of a run takes, checked before the first request."""
+
+    ids: list[str]
+    options: MergeOptions
+    rules: match_rules.MatchRules
+    exclusions: str | None
+
+
+def _run(
+    env: Environment,
+    options: RunOptions,
+    analysis: _Analysis,
+    name: str | None,
+    client: SpotifyClient | None,
+    renderer: HtmlRenderer,
+) -> WriteOutcome:
     _banner(env)
     with data_dir_lock(env.data_dir, "run"), Database(env.db_path) as db, _client(env, client) as api:
         env.say(styled("[bold]Step 1: Authentication[/bold]"))
-        me = api.me()
-        env.say(styled("Signed in as [green]{name}[/green]", name=me.name))
-        env.say(styled("[bold]Step 2: Fetching playlists[/bold]"))
+        ids, exclusions = analysis.ids, analysis.exclusions
         to_fetch = ids + ([exclusions] if exclusions and exclusions not in ids else [])
-        fetched = fetch_sources(env, to_fetch, client=api, db=db, features=options.features)
+        # Who is signed in is asked while the fetch's first requests are already out (one round
+        # trip saved); a refused token fails both, and the fetch waits for the answer.
+        with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="me") as pool:
+            signed_in = pool.submit(api.me)
+            signed_in.add_done_callback(lambda f: _say_signed_in(env, f))
+            env.say(styled("[bold]Step 2: Fetching playlists[/bold]"))
+            try:
+                fetched = fetch_sources(env, to_fetch, client=api, db=db, features=options.features)
+            finally:
+                signed_in.result()
         entries = " + ".join(f"{p.entries:,}" for p in fetched.playlists)
         env.say(f"Fetched {entries} entries ({fetched.total_calls:,} API calls)")
         env.say(styled("[bold]Step 3: Analysis and dry-run report[/bold]"))
-        with SpotifyAnalyzer(db, ids, merge_options, rules=rules, exclude_playlist=exclusions) as analyzer:
+        with SpotifyAnalyzer(
+            db, ids, analysis.options, rules=analysis.rules, exclude_playlist=exclusions
+        ) as analyzer:
             plan = analyzer.plan()
-            report = build_report(env, analyzer, master_name=name or default_master_name(), cap=options.cap)
+            report = build_report(
+                env, analyzer, master_name=name or default_master_name(), cap=options.cap, html=False
+            )
+        renderer.render_report(env, report)
         print_report(env, report)
         names = {p.id: p.name or p.id for p in fetched.playlists}
         env.say(styled("[bold]Step 4: Writing the master playlist[/bold]"))
@@ -114,8 +171,30 @@ def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | 
             report=report,
             source_names=names,
             cap=options.cap,
-            recorded_options=match_rules.recorded(merge_options.to_dict(), rules, exclusions),
+            verify=verify_mode(options.verify),
+            recorded_options=match_rules.recorded(
+                analysis.options.to_dict(), analysis.rules, analysis.exclusions
+            ),
         )
+
+
+def _say_signed_in(env: Environment, me: cf.Future[SpotifyUser]) -> None:
+    if not me.cancelled() and me.exception() is None:
+        env.say(styled("Signed in as [green]{name}[/green]", name=me.result().name))
+
+
+def _finish_html(env: Environment, renderer: HtmlRenderer, *, failed: bool = False) -> None:
+    """report.html is usually long done; if not (a very short write, a busy machine), `run` does
+    not wait for it. A failure only warns: the JSON and CSV are already written."""
+    if renderer.path is not None and not renderer.done:
+        renderer.detach()
+        if not failed:  # after a failure, the error and its hint are the last word
+            env.say(f"report.html is still being drawn; it will be at {renderer.path} in a few seconds.")
+        return
+    try:
+        renderer.wait()
+    except Exception as exc:  # the page is a convenience: the JSON and CSV are already written
+        env.warn(f"report.html could not be written ({redact(str(exc))[:200]})")
 
 
 def report_only(

@@ -5,6 +5,10 @@ expires every few seconds, and one edit of a source playlist in the middle of it
 emulator lives in the test process (it outlives every killed client); the client is the real
 `spotify-merger run --yes` process, configured through the environment as a user would.
 
+About half the scenarios (all of the short soak's) cap playlists at a few hundred songs
+(`part_cap`), so their master is written as several parts at once and every kill, fault and lost
+answer can land while parts are in flight.
+
 What counts as success (see `check_end_state`): the run ends verified with exactly the master a
 clean run would write from the FINAL state of the sources, computed independently by a fresh
 fetch and `SpotifyAnalyzer` in another data dir, and also exactly the plan the run froze in its
@@ -39,6 +43,8 @@ from spotify_merger.emulator import Emulator
 if TYPE_CHECKING:
     from spotify_merger.emulator import Emulator
     from spotify_merger.emulator._routing import ApiError
+
+from part_cap import cli
 
 # Spurious 429s are injected only once the client has made this many requests in the last 30 s.
 # Why: the client's pacer learns "window / calls accepted so far" from any 429, so one 429 on the
@@ -75,6 +81,7 @@ class Scenario:
     kills: list[int]  # each: kill when this many Web API requests of that attempt were answered
     edit: Edit
     gate_429: int = 60  # see GATE_429
+    part_cap: int | None = None  # songs per master part (None: Spotify's 10,000, so one part)
 
     @property
     def page_limit(self) -> int:
@@ -115,6 +122,7 @@ def make_scenario(base_seed: int, index: int, *, small: bool = False) -> Scenari
         kind=rng.choice(("append", "remove", "replace")),
         count=rng.randint(1, 5),
     )
+    scenario.part_cap = 200 if small else rng.choice((None, 200, 300))
     return scenario
 
 
@@ -247,6 +255,7 @@ class Outcome:
     stop: str | None = None
     failure: str | None = None
     songs: int = 0
+    parts: int = 0  # playlists the master was written as
     seconds: float = 0.0
 
     @property
@@ -255,15 +264,16 @@ class Outcome:
 
 
 def run_client(emu: Emulator, hooks: Hooks, data: Path, workdir: Path, pycache: Path, kill_after: int | None,
-               attempt: int) -> tuple[int, bool, str]:  # fmt: skip
+               attempt: int, cap: int | None = None) -> tuple[int, bool, str]:  # fmt: skip
     args = ["--data-dir", str(data), "run", "--yes"]
-    return run_armed(emu, hooks, args, workdir, pycache, kill_after, f"attempt{attempt}")
+    return run_armed(emu, hooks, args, workdir, pycache, kill_after, f"attempt{attempt}", cap)
 
 
 def run_armed(emu: Emulator, hooks: KillSwitch, args: list[str], workdir: Path, pycache: Path, kill_after: int | None,
-              name: str) -> tuple[int, bool, str]:  # fmt: skip
+              name: str, cap: int | None = None) -> tuple[int, bool, str]:  # fmt: skip
     """Run `spotify-merger ARGS` as a user would (configured through the environment), with `hooks`
-    armed to kill it after `kill_after` answered requests; (exit code, killed, stderr)."""
+    armed to kill it after `kill_after` answered requests; (exit code, killed, stderr). `cap`: songs
+    per master part (see `part_cap`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "PLAYLIST_"))}
     env.update(emu.env())
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # cache bytecode outside the tree: starts stay fast
@@ -272,7 +282,7 @@ def run_armed(emu: Emulator, hooks: KillSwitch, args: list[str], workdir: Path, 
     err_path = workdir / f"{name}.err"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "spotify_merger", *args],
+            [*cli(cap), *args],
             cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
         )  # fmt: skip
         hooks.arm(proc, kill_after)
@@ -333,7 +343,9 @@ def drive(scenario: Scenario, workdir: Path, pycache: Path) -> Outcome:
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 kill_after = kills.pop(0) if kills and faulty else None
                 t0 = time.perf_counter()
-                rc, killed, stderr = run_client(emu, hooks, data, workdir, pycache, kill_after, attempt)
+                rc, killed, stderr = run_client(
+                    emu, hooks, data, workdir, pycache, kill_after, attempt, scenario.part_cap
+                )
                 record = Attempt(rc, killed, round(time.perf_counter() - t0, 2), faulty)
                 result.attempts.append(record)
                 if killed:
@@ -433,6 +445,7 @@ def check_end_state(emu: Emulator, data: Path, workdir: Path, initial: set[str],
             return f"master {pid} is public"
         written += uris
     result.songs = len(written)
+    result.parts = len(parts)
     if len(set(written)) != len(written):
         return "a song appears twice in the master"
     for pid in emu.playlist_ids:
@@ -477,6 +490,7 @@ class SoakSummary:
             "token_refreshes": sum(x.token_refreshes for x in o),
             "reruns": sum(x.reruns for x in o),
             "source_edits": sum(1 for x in o if x.edit),
+            "masters_in_several_parts": sum(1 for x in o if x.parts > 1),
             "stops": sorted({x.stop.split(":")[0] for x in o if x.stop}),
             "spurious_429_after_requests_in_window": sorted({x.scenario["gate_429"] for x in o}),
             "seconds": round(sum(x.seconds for x in o), 1),
@@ -498,9 +512,10 @@ class SoakSummary:
             f"{d['clean_stop_then_completed']} clean stop then completed (b), {d['failed']} failed",
             f"      {d['kills']} kill -9, {d['responses_429']} x 429, {d['responses_5xx']} x 5xx, "
             f"{d['lost_responses']} lost responses, {d['token_refreshes']} token refreshes, "
-            f"{d['source_edits']} source edits, {d['reruns']} reruns, {d['seconds']:.0f} s",
+            f"{d['source_edits']} source edits, {d['reruns']} reruns, "
+            f"{d['masters_in_several_parts']} masters in several parts, {d['seconds']:.0f} s",
             f"  {'#':>3} {'profile':8} {'sizes':>9} {'kills':>5} {'429':>4} {'5xx':>4} {'lost':>4} "
-            f"{'refr':>4} {'edit':8} {'runs':>4} {'songs':>5}  outcome",
+            f"{'refr':>4} {'edit':8} {'runs':>4} {'songs':>5} {'parts':>5}  outcome",
         ]
         for x in self.outcomes:
             s = x.scenario
@@ -509,7 +524,7 @@ class SoakSummary:
             out.append(
                 f"  {x.index:>3} {s['profile']:8} {s['sizes'][0]:>4}+{s['sizes'][1]:<4} {x.kills:>5} "
                 f"{x.responses_429:>4} {x.responses_5xx:>4} {x.lost_responses:>4} {x.token_refreshes:>4} "
-                f"{edit:8} {len(x.attempts):>4} {x.songs:>5}  {verdict[:110]}"
+                f"{edit:8} {len(x.attempts):>4} {x.songs:>5} {x.parts:>5}  {verdict[:110]}"
             )
         if self.path is not None:
             out.append(f"summary written to {self.path}")

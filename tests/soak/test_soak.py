@@ -46,4 +46,5 @@ def test_soak_short(tmp_path: Path, soak_pycache: Path, soak_summary: SoakSummar
             failures.append(f"scenario {index}: {outcome.failure}")
     assert not failures, failures
     totals = soak_summary.document()
+    assert totals["masters_in_several_parts"] == 3, totals  # written as parts, at once
     assert totals["kills"] >= 1 and totals["responses_5xx"] >= 1 and totals["token_refreshes"] >= 2, totals

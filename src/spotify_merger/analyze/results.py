@@ -9,9 +9,10 @@ exports and the write preview share.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from spotify_merger.analyze.model import MergeOptionsDict
 
@@ -313,6 +314,21 @@ class DryRunReport:
     @property
     def duplicates_removed(self) -> int:
         return self.summary["impact"]["duplicates_removed"]
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> DryRunReport:
+        """The report read back from the document `to_json` wrote (what report.html is rendered from
+        in its own process)."""
+        return cls(
+            summary=doc["report"],
+            top_weighted_by_source=doc["top_weighted_by_source"],
+            sample_deduplicated=doc["sample_deduplicated"],
+            planned_master=doc["planned_master"],
+            match_review=doc["match_review"],
+            excluded=doc["excluded"],
+            dna=doc["dna"],
+            generated_at=doc["generated_at"],
+        )
 
     def to_json(self) -> dict[str, object]:
         return {

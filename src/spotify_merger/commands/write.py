@@ -58,6 +58,16 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--no-features", help="Skip audio features (metadata-only analysis).")
         ] = False,
         max_wait: MaxWaitOption = DEFAULT_MAX_WAIT,
+        verify: Annotated[
+            str,
+            typer.Option(
+                "--verify",
+                metavar="MODE",
+                help="How to check the master after writing: full (read every song back) or quick "
+                "(one call per playlist: its snapshot must be the last add's; falls back to full "
+                "whenever an answer was lost or the run resumed).",
+            ),
+        ] = "full",
     ) -> None:
         """Fetch, analyse, preview, confirm, then create the deduplicated master playlist(s) and verify them.
 
@@ -79,6 +89,7 @@ def register(app: typer.Typer) -> None:
             keep_weights=keep_weights,
             new_master=new_master,
             features=not no_features,
+            verify=verify,
             exclude_playlist=exclude_playlist,
         )
         run_command(env, lambda: run_merge(env, options))

@@ -13,8 +13,9 @@ Profiles: ``dev-2026`` (Development Mode since February 2026) and ``extended`` (
 ``emu.library`` holds the ground truth: ``emu.library.song_key(track_id)`` is a track's real song identity.
 """
 
+from spotify_merger.emulator._server import TimedRequest
 from spotify_merger.emulator.instance import Emulator, EmulatorConfig
 from spotify_merger.emulator.library import Library
 from spotify_merger.emulator.seeding import build_library, parse_sizes
 
-__all__ = ["Emulator", "EmulatorConfig", "Library", "build_library", "parse_sizes"]
+__all__ = ["Emulator", "EmulatorConfig", "Library", "TimedRequest", "build_library", "parse_sizes"]

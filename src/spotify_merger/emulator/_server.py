@@ -29,6 +29,19 @@ HAMMER_GRACE = 3
 _REASONS = {500: "Server error", 502: "Bad gateway", 503: "Service unavailable"}
 
 
+@dataclass(frozen=True)
+class TimedRequest:
+    """One answered request, for drivers that measure timing: when it arrived and when its answer
+    was ready (`time.perf_counter()` of the emulator's process), with its path and route."""
+
+    method: str
+    path: str
+    template: str
+    status: int
+    arrived: float
+    answered: float
+
+
 @dataclass
 class Knobs:
     latency_ms: float = 0.0
@@ -65,6 +78,8 @@ class Traffic:
         # may refuse a Web API request that the knobs admitted.
         self.listeners: list[Callable[[str, str, int], None]] = []
         self.extra_refusal: Callable[[], ApiError | None] | None = None
+        # Every answered request with its timing, once a driver asks for it (`Emulator.timings`).
+        self.timings: list[TimedRequest] | None = None
 
     def roll(self) -> float:
         with self.lock:
@@ -234,7 +249,12 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             payload = dumps(resp.body).encode()
         # Count before answering, so a client that has its answer always sees it counted.
-        self.server.traffic.record(self.command, template, resp.status, len(payload))
+        traffic = self.server.traffic
+        traffic.record(self.command, template, resp.status, len(payload))
+        if traffic.timings is not None:
+            timed = TimedRequest(self.command, split.path, template, resp.status, start, time.perf_counter())
+            with traffic.lock:
+                traffic.timings.append(timed)
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type)
         self.send_header("Content-Length", str(len(payload)))

@@ -15,7 +15,7 @@ from spotify_merger.emulator._catalog import CatalogApi
 from spotify_merger.emulator._objects import EXTENDED
 from spotify_merger.emulator._playlist_items import ADDABLE_RE, ItemsApi
 from spotify_merger.emulator._routing import Router
-from spotify_merger.emulator._server import EmulatorHTTPServer, Knobs, Traffic
+from spotify_merger.emulator._server import EmulatorHTTPServer, Knobs, TimedRequest, Traffic
 from spotify_merger.emulator._state import ALL_SCOPES, MAX_PLAYLIST_ITEMS, Grant, State
 from spotify_merger.emulator.library import Library, iso
 from spotify_merger.emulator.seeding import build_library
@@ -239,6 +239,14 @@ class Emulator:
 
     def reset_counter(self) -> None:
         self.traffic.reset()
+
+    def timings(self) -> list[TimedRequest]:
+        """From now on, every answered request with its path and its arrival and answer times
+        (`time.perf_counter()`): the live list, for a driver that measures concurrency or latency."""
+        with self.traffic.lock:
+            if self.traffic.timings is None:
+                self.traffic.timings = []
+            return self.traffic.timings
 
     @property
     def bytes_sent(self) -> int:

@@ -10,6 +10,7 @@ features for) is never asked about again.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -223,9 +224,23 @@ def fetch_features(
     """Fill audio_features and artist details for stored tracks that lack them, where possible."""
     log = CallLog("features")
     try:
-        with client.policy.observing(recorder=log.record):
-            audio = _audio(env, client, db, log, concurrency)
-            artists = _artists(env, client, db, log, concurrency)
+        # The two lookups are independent (both read the stored tracks): they go out together, so
+        # the phase takes the longer of the two, not their sum; the pacer bounds the total rate.
+        with (
+            client.policy.observing(recorder=log.record),
+            cf.ThreadPoolExecutor(max_workers=2, thread_name_prefix="lookups") as pool,
+        ):
+            artists_lookup = pool.submit(_artists, env, client, db, log, concurrency)
+            try:
+                audio = _audio(env, client, db, log, concurrency)
+                artists = artists_lookup.result()
+            except BaseException:
+                # One failed (or Ctrl-C): stop the other's calls too, then clear for later phases.
+                client.policy.cancel()
+                with contextlib.suppress(BaseException):
+                    artists_lookup.result()
+                client.policy.cancelled.clear()
+                raise
     finally:
         log.flush(db)
     return FeaturesResult(audio[0], audio[1], audio[2], artists[0], artists[1], artists[2])

@@ -250,6 +250,12 @@ class SpotifyClient:
             ) from None
         return _entries_page(page, f"Spotify sent no page of entries for {playlist_id}")
 
+    def uri_page(self, playlist_id: str, offset: int, limit: int | None = None) -> ItemsPage:
+        """A page carrying only each entry's URI and the playlist's total: all a read-back needs
+        (about 60 bytes an entry, where a fetch page carries 450)."""
+        key = "track" if self.profile == ApiProfile.EXTENDED else "item"
+        return self.items_page(playlist_id, offset, limit, fields=f"items({key}(uri)),total")
+
     def _items_request(self, playlist_id: str, offset: int, limit: int, fields: str | None) -> object:
         flt = fields or item_fields(self.profile)
         if self.profile == ApiProfile.EXTENDED:

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from spotify_merger.display import quote
 from spotify_merger.errors import ConflictError, ForbiddenError, LostResponseError
-from spotify_merger.spotify.models import JsonObject, PlaylistInfo, SpotifyUser, entry_uri
+from spotify_merger.spotify.models import ItemsPage, JsonObject, PlaylistInfo, SpotifyUser, entry_uri
 from spotify_merger.store.database import Database
 from spotify_merger.store.pages import PlaylistRow, replace_entries
 from spotify_merger.sync.delta import Delta
@@ -44,6 +44,10 @@ class SyncClient(WriteClient, Protocol):
     """What sync needs on top of the writer's calls (`spotify.client.SpotifyClient` has it all)."""
 
     def remove_items(self, playlist_id: str, uris: list[str], snapshot_id: str | None) -> str: ...
+
+    def items_page(
+        self, playlist_id: str, offset: int, limit: int | None = None, fields: str | None = None
+    ) -> ItemsPage: ...
 
     def me(self) -> SpotifyUser: ...
 

@@ -11,7 +11,7 @@ from spotify_merger.errors import NotFoundError
 from spotify_merger.store.database import Database
 from spotify_merger.sync.read import contents
 from spotify_merger.sync.record import Master
-from spotify_merger.write.verify import PartCheck, VerifyResult, compare, read_all_uris
+from spotify_merger.write.verify import PartCheck, VerifyResult, read_part
 from spotify_merger.write.writer import WriteClient
 
 
@@ -19,15 +19,10 @@ def verify_master(client: WriteClient, db: Database, master: Master) -> VerifyRe
     checks: list[PartCheck] = []
     for part in master.parts:
         expected = contents(db, part.playlist_id)
+        check = PartCheck(part.index, part.name, part.playlist_id, len(expected), 0)
         try:
-            actual = read_all_uris(client, part.playlist_id)
+            check.actual, check.problems = read_part(client, part.playlist_id, expected)
         except NotFoundError:
-            checks.append(
-                PartCheck(part.index, part.name, part.playlist_id, len(expected), 0, ["deleted on Spotify"])
-            )
-            continue
-        problems = compare([u or "" for u in expected], [u or "" for u in actual])
-        checks.append(
-            PartCheck(part.index, part.name, part.playlist_id, len(expected), len(actual), problems)
-        )
+            check.problems.append("deleted on Spotify")
+        checks.append(check)
     return VerifyResult(master.master_id, checks)

@@ -22,6 +22,7 @@ from spotify_merger.display import lines, shorten, styled
 from spotify_merger.errors import NotConfirmedError
 from spotify_merger.write.journal import MAX_BATCH
 from spotify_merger.write.summary import MasterPlaylist, Verification
+from spotify_merger.write.verify import READ_CONCURRENCY
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -46,8 +47,10 @@ class WritePreview:
     duplicates_removed: int | None = None
     source_names: Sequence[str] = ()
     page_limit: int = 50
-    seconds_per_call: float = DEFAULT_SECONDS_PER_CALL
+    seconds_per_call: float = DEFAULT_SECONDS_PER_CALL  # the link's latency, as measured so far
+    pacing_interval: float = 0.0  # > 0 once a rate limit paces the calls: then calls are the cost
     resuming: bool = False
+    verify: str = "full"  # full: read every part back; quick: one snapshot check per part
     report_file: Path | None = None  # where the dry-run report was saved, for the refusal's hint
 
     @property
@@ -68,6 +71,8 @@ class WritePreview:
 
     @property
     def verify_calls(self) -> int:
+        if self.verify == "quick" and not self.resuming:
+            return len(self.parts)
         return sum(max(1, math.ceil(p.songs / self.page_limit)) for p in self.parts)
 
     @property
@@ -76,7 +81,11 @@ class WritePreview:
 
     @property
     def seconds(self) -> float:
-        return self.calls * self.seconds_per_call
+        """Parts are written at once, each in order, and read back several pages at a time; under a
+        rate limit the number of calls sets the pace instead."""
+        longest = max((math.ceil((p.songs - p.already_added) / MAX_BATCH) for p in self.parts), default=0)
+        round_trips = min(1, self.creates) + longest + math.ceil(self.verify_calls / READ_CONCURRENCY)
+        return max(round_trips * self.seconds_per_call, self.calls * self.pacing_interval)
 
 
 def human_duration(seconds: float) -> str:
@@ -131,9 +140,13 @@ def show_preview(env: Environment, preview: WritePreview) -> None:
     console.print(styled("[bold red]This action will:[/bold red]"))
     console.print(f"  1. Create NEW private playlist(s) ({sources} remain untouched)")
     console.print(f"  2. Add {preview.to_add:,} songs in {preview.add_calls:,} batches of up to {MAX_BATCH}")
+    check = (
+        "Read everything back to verify it"
+        if preview.verify == "full" or preview.resuming
+        else "Compare each playlist's snapshot with the last add's to verify it"
+    )
     console.print(
-        f"  3. Read everything back to verify it: {preview.calls:,} API calls in all, "
-        f"taking {human_duration(preview.seconds)}"
+        f"  3. {check}: {preview.calls:,} API calls in all, taking {human_duration(preview.seconds)}"
     )
     console.print()
 
@@ -186,7 +199,12 @@ def ask(
 
 
 def show_success(
-    env: Environment, playlists: Sequence[MasterPlaylist], *, created: set[str], added: int
+    env: Environment,
+    playlists: Sequence[MasterPlaylist],
+    *,
+    created: set[str],
+    added: int,
+    how: Verification = Verification.READ_BACK,
 ) -> None:
     """The seed's SUCCESS panel, one line group per playlist, with its URL; only what this run did
     is called created or added (a resumed write finishes playlists an earlier run created)."""
@@ -197,7 +215,14 @@ def show_success(
         body.append(styled("Songs: [green]{tracks:,}[/green]", tracks=p.tracks))
         body += _url(p)
     body.append(styled("Added by this run: [green]{added:,}[/green] songs", added=added))
-    body.append(styled("[green]Verified now: read back, every song is there, once, in order.[/green]"))
+    body.append(
+        styled("[green]Verified now: read back, every song is there, once, in order.[/green]")
+        if how is Verification.READ_BACK
+        else styled(
+            "[green]Verified now (quick): every add was answered, and each playlist is still as its "
+            "last add left it (same snapshot).[/green]"
+        )
+    )
     env.stdout.print(Panel.fit(lines(*body), border_style="green"))
 
 

@@ -3,11 +3,16 @@
 `execute_plan` decides whether this is a new write, the resume of an unfinished one, or a plan
 that is already written and verified; shows the preview and asks; checks that no source changed
 since the analysis; freezes the plan in the journal; writes; verifies; and writes the summary.
+
+The parts are written at once, and (with `--verify full`) each part is read back as soon as its
+own adds are done, while the others are still being written.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import contextlib
+import contextvars
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +37,9 @@ from spotify_merger.write.confirm import (
     show_already_done,
     show_success,
 )
-from spotify_merger.write.journal import UNFINISHED, Journal, RunRecord, RunStatus, plan_hash
-from spotify_merger.write.summary import RunSummary, ThisRun, Verification, WriteOutcome, WriteStatus
-from spotify_merger.write.verify import raise_for, verify_run
+from spotify_merger.write.journal import UNFINISHED, Journal, PartRecord, RunRecord, RunStatus, plan_hash
+from spotify_merger.write.summary import RunSummary, ThisRun, WriteOutcome, WriteStatus
+from spotify_merger.write.verify import PartCheck, VerifyMode, check_part, raise_for, verify_run
 from spotify_merger.write.writer import NEW_MASTER_HINT, MasterWriter, WriteClient, WriteStats
 
 if TYPE_CHECKING:
@@ -56,6 +61,7 @@ def execute_plan(
     report: DryRunReport | None = None,
     source_names: dict[str, str] | None = None,
     cap: int | None = None,
+    verify: VerifyMode = "full",
     suffix_taken_name: bool = False,
     recorded_options: dict[str, Any] | None = None,
 ) -> WriteOutcome:
@@ -113,8 +119,10 @@ def execute_plan(
         duplicates_removed=report.duplicates_removed if report else None,
         source_names=[names.get(s, s) for s in plan.sources],
         page_limit=client.page_limit,
-        seconds_per_call=_seconds_per_call(db, client),
+        seconds_per_call=_seconds_per_call(db),
+        pacing_interval=client.policy.min_interval,
         resuming=existing is not None and any(p.playlist_id for p in planned),
+        verify=verify,
         report_file=report.files.get("json") if report else None,
     )
     if not confirm_write(env, preview, yes=yes, dry_run=dry_run):
@@ -132,9 +140,42 @@ def execute_plan(
         # A test master with small parts: its syncs keep to the same size.
         part_cap=cap if cap != MAX_PLAYLIST_ITEMS else None,
     )
-    writer = MasterWriter(env, client, journal, source_names=names)
+    return _write_and_verify(
+        env, client, db, plan, run, existing=existing, yes=yes, source_names=names, cap=cap, verify=verify,
+        master_name=master_name, report=report,
+    )  # fmt: skip
+
+
+def _write_and_verify(
+    env: Environment,
+    client: WriteClient,
+    db: Database,
+    plan: MergePlan,
+    run: RunRecord,
+    *,
+    existing: RunRecord | None,
+    yes: bool,
+    source_names: dict[str, str],
+    cap: int,
+    verify: VerifyMode,
+    master_name: str | None,
+    report: DryRunReport | None,
+) -> WriteOutcome:
+    """The frozen run written (each part read back as soon as it is done), verified, summarised."""
+    journal = Journal(db)
+    logs = _PhaseLogs()
+    checked: dict[int, PartCheck] = {}
+
+    def read_back(part: PartRecord) -> None:
+        # In the part's own thread, right after its last add: the other parts are still writing.
+        with logs.phase("verify"):
+            checked[part.part_index] = check_part(client, journal, run, part)
+
+    writer = MasterWriter(
+        env, client, journal, source_names=source_names, on_part_done=read_back if verify == "full" else None
+    )
     try:
-        with _observed(env, client, db, "write") as bars:
+        with _observed(env, client, db, logs) as bars:
             for part in run.parts:
                 bars.add(str(part.part_index), f"adding to {part.name}", part.planned_count)
             writer.on_progress = lambda part, have: bars.update(str(part.part_index), completed=have)
@@ -152,15 +193,21 @@ def execute_plan(
         journal.set_status(run.run_id, RunStatus.ABANDONED)
         return execute_plan(
             env, client, db, plan, master_name=master_name, yes=True, new_master=True,
-            report=report, source_names=source_names, cap=cap, suffix_taken_name=True,
+            report=report, source_names=source_names, cap=cap, verify=verify, suffix_taken_name=True,
         )  # fmt: skip
-    with _observed(env, client, db, "verify"):
-        result = verify_run(client, journal, run)
-    this_run = ThisRun.of_write(run, writer.stats, Verification.READ_BACK if result.ok else None)
+    # `quick` trusts the journal's snapshots only if no answer of this run was ever in doubt.
+    stats = writer.stats
+    in_doubt = existing is not None or stats.lost_responses or stats.reconciled or stats.resumed_parts
+    with _observed(env, client, db, logs), logs.phase("verify"):
+        result = verify_run(client, journal, run, mode="full" if in_doubt else verify, done=checked)
+    this_run = ThisRun.of_write(run, stats, result.proof if result.ok else None)
     status = WriteStatus.WRITTEN if result.ok else WriteStatus.VERIFY_FAILED
-    outcome = _finish(env, client, journal, run.run_id, writer.stats, status=status, this_run=this_run)
+    outcome = _finish(env, client, journal, run.run_id, stats, status=status, this_run=this_run)
     raise_for(result, env)
-    show_success(env, outcome.playlists, created=set(this_run.created), added=writer.stats.added)
+    assert this_run.verified is not None  # raise_for raised otherwise
+    show_success(
+        env, outcome.playlists, created=set(this_run.created), added=stats.added, how=this_run.verified
+    )
     return outcome
 
 
@@ -175,12 +222,16 @@ def _resumed(journal: Journal, run: RunRecord) -> list[PlannedWrite]:
 
 
 def check_sources_unchanged(client: WriteClient, plan: MergePlan, names: dict[str, str]) -> None:
-    """One `playlist_meta` call per source: a snapshot that moved since the analysis makes the plan stale."""
-    for source, snapshot in plan.source_snapshots.items():
-        if source == "liked" or snapshot is None:
-            continue  # Liked Songs has no snapshot_id; its fetch is always fresh within `run`
-        current = client.playlist_meta(source).snapshot_id
-        if current != snapshot:
+    """One `playlist_meta` call per source, all at once: a snapshot that moved since the analysis
+    makes the plan stale."""
+    # Liked Songs has no snapshot_id; its fetch is always fresh within `run`.
+    sources = [(s, snap) for s, snap in plan.source_snapshots.items() if s != "liked" and snap is not None]
+    if not sources:
+        return
+    with cf.ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="recheck") as pool:
+        current = list(pool.map(lambda item: client.playlist_meta(item[0]).snapshot_id, sources))
+    for (source, snapshot), now in zip(sources, current, strict=True):
+        if now != snapshot:
             raise ConflictError(
                 f"the source playlist {quote(names.get(source, source))} changed since the report was made, "
                 "so the plan is stale; nothing was written",
@@ -218,7 +269,8 @@ def _already_complete(
 ) -> WriteOutcome:
     """This exact plan was written and verified before: re-check the master, write nothing."""
     try:
-        with _observed(env, client, journal.db, "verify"):
+        logs = _PhaseLogs()
+        with _observed(env, client, journal.db, logs), logs.phase("verify"):
             checked = recheck(env, client, journal, run)
     except VerifyError:
         _finish(env, client, journal, run.run_id, None, status=WriteStatus.VERIFY_FAILED, this_run=ThisRun())
@@ -262,22 +314,51 @@ def _finish(
     return WriteOutcome(status, run.run_id, summary.playlists, summary.verified, stats, path)
 
 
-def _seconds_per_call(db: Database, client: WriteClient) -> float:
-    """What a call has cost so far in this data dir (the api_calls log), or the pacing interval if higher."""
+def _seconds_per_call(db: Database) -> float:
+    """What a call has cost so far in this data dir (the api_calls log)."""
     try:
         measured = average_call_seconds(db)
     except Exception:  # an estimate must never stop the write
         measured = None
-    return max(measured or DEFAULT_SECONDS_PER_CALL, client.policy.min_interval)
+    return measured or DEFAULT_SECONDS_PER_CALL
+
+
+class _PhaseLogs:
+    """The write stage's call log: each thread's calls are logged under its current phase.
+
+    A part's read-back runs in its own thread while other parts are still adding, so the phase
+    belongs to the context, not to a stretch of time; verify's page reads carry their caller's
+    context into the threads that send them.
+    """
+
+    def __init__(self) -> None:
+        self.logs = {name: CallLog(name) for name in ("write", "verify")}
+        self._phase: contextvars.ContextVar[str] = contextvars.ContextVar("phase", default="write")
+
+    def record(self, method: str, endpoint: str, status: int | None, ms: float, nbytes: int) -> None:
+        self.logs[self._phase.get()].record(method, endpoint, status, ms, nbytes)
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        token = self._phase.set(name)
+        try:
+            yield
+        finally:
+            self._phase.reset(token)
+
+    def flush(self, db: Database) -> None:
+        for log in self.logs.values():
+            log.flush(db)
 
 
 @contextlib.contextmanager
-def _observed(env: Environment, client: WriteClient, db: Database, phase: str) -> Iterator[TaskProgress]:
-    """Progress bars fed by the policy's waits, and the phase's calls logged into `api_calls`."""
-    log = CallLog(phase)
+def _observed(
+    env: Environment, client: WriteClient, db: Database, logs: _PhaseLogs
+) -> Iterator[TaskProgress]:
+    """Progress bars fed by the policy's waits, and the calls logged into `api_calls` by phase."""
     bars = TaskProgress(env, unit="songs")
     try:
-        with client.policy.observing(on_wait=bars.on_wait, recorder=log.record), bars:
+        with client.policy.observing(on_wait=bars.on_wait, recorder=logs.record), bars:
             yield bars
     finally:
-        log.flush(db)
+        logs.flush(db)

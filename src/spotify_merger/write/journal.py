@@ -383,8 +383,7 @@ class Journal:
 
     def intend_batch(self, run_id: str, part_index: int, start: int, count: int) -> BatchRecord:
         """Recorded BEFORE the add request is sent."""
-        if not 0 < count <= MAX_BATCH:
-            raise ValueError(f"a batch holds 1..{MAX_BATCH} songs, not {count}")
+        _check_batch_size(count)
         with self.db.transaction() as conn:
             batch_index = _settle_doubt(conn, run_id, part_index)
             conn.execute(
@@ -394,14 +393,38 @@ class Journal:
             )
         return BatchRecord(part_index, batch_index, start, count, BatchState.INTENDED, None)
 
-    def complete_batch(self, run_id: str, part_index: int, batch_index: int, snapshot_id: str | None) -> None:
-        """Recorded AFTER the server confirmed the add (or a read-back proved it applied)."""
+    def complete_batch(
+        self,
+        run_id: str,
+        part_index: int,
+        batch_index: int,
+        snapshot_id: str | None,
+        *,
+        then: tuple[int, int] | None = None,
+    ) -> BatchRecord | None:
+        """Recorded AFTER the server confirmed the add (or a read-back proved it applied).
+
+        `then=(start, count)` also records the part's next batch as intended, in the same
+        transaction: a part's adds are strictly sequential, so "done, and the next one is about to
+        be sent" is one step, and one commit per batch instead of two on the part's critical path.
+        """
+        now = utc_now()
         with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE write_batches SET state = ?, snapshot_id = ?, done_at = ?"
                 " WHERE run_id = ? AND part_index = ? AND batch_index = ?",
-                [BatchState.DONE, snapshot_id, utc_now(), run_id, part_index, batch_index],
+                [BatchState.DONE, snapshot_id, now, run_id, part_index, batch_index],
             )
+            if then is None:
+                return None
+            start, count = then
+            _check_batch_size(count)
+            conn.execute(
+                "INSERT INTO write_batches (run_id, part_index, batch_index, start_position, count, state,"
+                " intended_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [run_id, part_index, batch_index + 1, start, count, BatchState.INTENDED, now],
+            )
+        return BatchRecord(part_index, batch_index + 1, start, count, BatchState.INTENDED, None)
 
     def record_reconciled(
         self, run_id: str, part_index: int, start: int, count: int, snapshot_id: str | None
@@ -429,6 +452,11 @@ class Journal:
             conn.execute(
                 "DELETE FROM write_batches WHERE run_id = ? AND part_index = ?", [run_id, part_index]
             )
+
+
+def _check_batch_size(count: int) -> None:
+    if not 0 < count <= MAX_BATCH:
+        raise ValueError(f"a batch holds 1..{MAX_BATCH} songs, not {count}")
 
 
 def _settle_doubt(conn: duckdb.DuckDBPyConnection, run_id: str, part_index: int) -> int:

@@ -33,6 +33,9 @@ class Verification(StrEnum):
 
     READ_BACK = "read-back"  # every song read back from Spotify now
     SNAPSHOT = "snapshot"  # unchanged since it was verified: same snapshot_id as then
+    # --verify quick: every add's answer received, and each playlist's snapshot_id is still the one
+    # its last add returned, so nothing else has changed it since
+    LAST_ADD = "last-add-snapshot"
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,44 @@
-"""Read every part of a run's master back from Spotify and compare it with the frozen plan."""
+"""Read every part of a run's master back from Spotify and compare it with the frozen plan.
+
+`full` verification reads each part at the offsets the plan implies, all pages at once (the
+pacer bounds how many are in flight), asking for nothing but each entry's URI and the total. It
+compares pages as they arrive and stops reading a part at its first difference, which it names.
+
+`quick` verification reads one small object per part: the playlist's current `snapshot_id` and
+size, against the snapshot Spotify returned for the last add the journal recorded. It is only
+trusted for a run written start to finish by this process with every answer received; anything
+in doubt (a lost answer, a resume, a part found again by its marker) falls back to `full`.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import concurrent.futures as cf
+import contextvars
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from spotify_merger.context import Environment
 from spotify_merger.display import quote, styled
-from spotify_merger.errors import NotFoundError, NothingToDoError, VerifyError
-from spotify_merger.write.journal import SENT, Journal, RunRecord, RunStatus
+from spotify_merger.errors import NotFoundError, NothingToDoError, UsageError, VerifyError
+from spotify_merger.write.journal import SENT, Journal, PartRecord, RunRecord, RunStatus
+from spotify_merger.write.summary import Verification
 from spotify_merger.write.writer import WriteClient
+
+VerifyMode = Literal["full", "quick"]
+VERIFY_MODES: tuple[VerifyMode, ...] = ("full", "quick")
+READ_CONCURRENCY = 8  # page reads submitted at once per part; the pacer bounds those in flight
+
+
+def verify_mode(text: str) -> VerifyMode:
+    """The `--verify` value, or UsageError before anything is sent."""
+    for mode in VERIFY_MODES:
+        if text == mode:
+            return mode
+    raise UsageError(
+        f"--verify {quote(text)} is not one of {', '.join(VERIFY_MODES)}",
+        "use --verify full (the default: read everything back) or --verify quick (compare snapshots)",
+    )
 
 
 @dataclass
@@ -21,6 +49,7 @@ class PartCheck:
     planned: int
     actual: int
     problems: list[str] = field(default_factory=list)
+    how: str = "full"  # full | quick
 
     @property
     def ok(self) -> bool:
@@ -36,70 +65,135 @@ class VerifyResult:
     def ok(self) -> bool:
         return all(p.ok for p in self.parts)
 
-
-def read_all_uris(client: WriteClient, playlist_id: str) -> list[str | None]:
-    """Every entry's URI, page by page; the first page's `total` tells how many pages follow."""
-    first = client.items_page(playlist_id, 0, limit=client.page_limit)
-    uris = first.uris
-    while len(uris) < first.total:
-        page = client.items_page(playlist_id, len(uris), limit=client.page_limit)
-        if not page.items:
-            break
-        uris.extend(page.uris)
-    return uris
+    @property
+    def proof(self) -> Verification:
+        """What a passing result proves: a read-back only if every part was read back."""
+        return Verification.READ_BACK if all(p.how == "full" for p in self.parts) else Verification.LAST_ADD
 
 
-def compare(expected: Sequence[str], actual: Sequence[str | None], *, limit: int = 5) -> list[str]:
-    """Human-readable differences: count, first out-of-place positions, missing and extra songs."""
-    problems: list[str] = []
-    if len(actual) != len(expected):
-        problems.append(f"{len(actual):,} songs instead of the planned {len(expected):,}")
-    mismatches = [i for i, (a, e) in enumerate(zip(actual, expected, strict=False)) if a != e]
-    for i in mismatches[:limit]:
-        problems.append(f"position {i + 1:,}: expected {expected[i]}, found {actual[i]}")
-    if len(mismatches) > limit:
-        problems.append(f"... and {len(mismatches) - limit:,} more positions differ")
-    want: Counter[str | None] = Counter(expected)
-    have: Counter[str | None] = Counter(actual)
-    missing = want - have
-    extra = have - want
-    if missing:
-        sample = ", ".join(str(u) for u in list(missing)[:3])
-        problems.append(f"{sum(missing.values()):,} planned songs missing (e.g. {sample})")
-    if extra:
-        sample = ", ".join(str(u) for u in list(extra)[:3])
-        problems.append(f"{sum(extra.values()):,} unplanned or repeated entries (e.g. {sample})")
-    return problems
+def first_difference(
+    expected: Sequence[str | None], actual: Sequence[str | None], offset: int = 0
+) -> str | None:
+    """The first position (1-based, counted from `offset`) where a page differs from the plan."""
+    for i, (want, have) in enumerate(zip(expected, actual, strict=False)):
+        if want != have:
+            return f"position {offset + i + 1:,}: expected {want}, found {have}"
+    if len(actual) < len(expected):
+        return f"position {offset + len(actual) + 1:,}: expected {expected[len(actual)]}, found nothing"
+    return None
 
 
-def verify_run(client: WriteClient, journal: Journal, run: RunRecord) -> VerifyResult:
-    """Compare each part with its plan: count, order and every URI. Records `verified` on success."""
-    checks: list[PartCheck] = []
-    for part in run.parts:
-        expected = journal.plan_uris(run.run_id, part.part_index)
-        if not part.playlist_id:
-            checks.append(PartCheck(part.part_index, part.name, None, len(expected), 0, ["never created"]))
-            continue
+def read_part(
+    client: WriteClient,
+    playlist_id: str,
+    expected: Sequence[str | None],
+    *,
+    concurrency: int = READ_CONCURRENCY,
+) -> tuple[int, list[str]]:
+    """Read a part back at known offsets, concurrently; returns (total on Spotify, problems).
+
+    `expected` may hold None for an entry Spotify no longer plays (a synced part keeps those).
+
+    Pages are compared as they arrive. Once a page differs, pages after it that have not started
+    are cancelled; pages before it are still awaited, since one of them may differ earlier.
+    """
+    limit = client.page_limit
+    offsets = list(range(0, max(1, len(expected)), limit))
+    first_bad: tuple[int, str] | None = None
+    total: int | None = None
+    with cf.ThreadPoolExecutor(
+        max_workers=min(concurrency, len(offsets)), thread_name_prefix="verify"
+    ) as pool:
+        # Each read runs in the caller's context, so the call log files it under the caller's phase.
+        futures = {
+            pool.submit(contextvars.copy_context().run, client.uri_page, playlist_id, o, limit): o
+            for o in offsets
+        }
         try:
-            actual = read_all_uris(client, part.playlist_id)
-        except NotFoundError:
-            checks.append(
-                PartCheck(
-                    part.part_index, part.name, part.playlist_id, len(expected), 0, ["deleted on Spotify"]
-                )
-            )
-            continue
-        checks.append(
-            PartCheck(
-                part.part_index,
-                part.name,
-                part.playlist_id,
-                len(expected),
-                len(actual),
-                compare(expected, actual),
-            )
-        )
-    result = VerifyResult(run.run_id, checks)
+            for future in cf.as_completed(futures):
+                if future.cancelled():
+                    continue
+                offset = futures[future]
+                page = future.result()
+                total = page.total if total is None else max(total, page.total)
+                problem = first_difference(expected[offset : offset + limit], page.uris, offset)
+                if problem is not None and (first_bad is None or offset < first_bad[0]):
+                    first_bad = (offset, problem)
+                    for other, at in futures.items():
+                        if at > offset:
+                            other.cancel()
+        except BaseException:
+            for other in futures:
+                other.cancel()
+            raise
+    problems = [first_bad[1]] if first_bad else []
+    if total is not None and total != len(expected):
+        if not problems and total > len(expected):
+            problems.append(f"position {len(expected) + 1:,}: an entry beyond the plan's end")
+        problems.append(f"{total:,} songs instead of the planned {len(expected):,}")
+    return total or 0, problems
+
+
+def check_part(client: WriteClient, journal: Journal, run: RunRecord, part: PartRecord) -> PartCheck:
+    """A full check of one part: every position read back and compared with the plan."""
+    expected = journal.plan_uris(run.run_id, part.part_index)
+    check = PartCheck(part.part_index, part.name, part.playlist_id, len(expected), 0)
+    if not part.playlist_id:
+        check.problems.append("never created")
+        return check
+    try:
+        check.actual, check.problems = read_part(client, part.playlist_id, expected)
+    except NotFoundError:
+        check.problems.append("deleted on Spotify")
+    return check
+
+
+def quick_check(client: WriteClient, journal: Journal, run: RunRecord, part: PartRecord) -> PartCheck | None:
+    """The part's snapshot and size against the last add's; None when the journal cannot vouch."""
+    expected = journal.last_snapshot(run.run_id, part.part_index)
+    if not part.playlist_id or expected is None:
+        return None
+    try:
+        meta = client.playlist_meta(part.playlist_id)
+    except NotFoundError:
+        return PartCheck(part.part_index, part.name, part.playlist_id, part.planned_count, 0,
+                         ["deleted on Spotify"], how="quick")  # fmt: skip
+    total = meta.total or 0
+    if meta.snapshot_id != expected or total != part.planned_count:
+        return None  # changed since our last add: only a full read can say where
+    return PartCheck(part.part_index, part.name, part.playlist_id, part.planned_count, total, how="quick")
+
+
+def verify_run(
+    client: WriteClient,
+    journal: Journal,
+    run: RunRecord,
+    *,
+    mode: VerifyMode = "full",
+    done: dict[int, PartCheck] | None = None,
+) -> VerifyResult:
+    """Compare each part with its plan; records `verified` on success.
+
+    `done` holds parts already checked (by the writer, as soon as their adds ended); `quick`
+    falls back to a full read for any part whose snapshot no longer matches.
+    """
+    checks = dict(done or {})
+    todo = [p for p in run.parts if p.part_index not in checks]
+
+    def one(part: PartRecord) -> PartCheck:
+        quick = quick_check(client, journal, run, part) if mode == "quick" else None
+        return quick or check_part(client, journal, run, part)
+
+    if len(todo) > 1:
+        with cf.ThreadPoolExecutor(max_workers=len(todo), thread_name_prefix="verify-part") as pool:
+            futures = [pool.submit(contextvars.copy_context().run, one, part) for part in todo]
+            for future in futures:
+                check = future.result()
+                checks[check.part_index] = check
+    else:
+        for part in todo:
+            checks[part.part_index] = one(part)
+    result = VerifyResult(run.run_id, [checks[p.part_index] for p in run.parts])
     if result.ok and run.status not in (RunStatus.UNDONE, RunStatus.ABANDONED):
         journal.set_status(run.run_id, RunStatus.VERIFIED)
     return result

@@ -9,8 +9,10 @@ is sent again, and anything that is not a prefix of the plan is a conflict we ne
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import logging
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -27,7 +29,15 @@ from spotify_merger.errors import (
 )
 from spotify_merger.spotify.models import CreatedPlaylist, ItemsPage, PlaylistInfo
 from spotify_merger.spotify.policy import CallPolicy
-from spotify_merger.write.journal import MAX_BATCH, Journal, PartRecord, PartState, RunRecord, RunStatus
+from spotify_merger.write.journal import (
+    MAX_BATCH,
+    BatchRecord,
+    Journal,
+    PartRecord,
+    PartState,
+    RunRecord,
+    RunStatus,
+)
 
 debug_log = logging.getLogger("spotify_merger.write")  # -vv: every journalled batch
 MAX_LOST_IN_A_ROW = 8  # consecutive lost answers tolerated for one part before giving up for now
@@ -67,9 +77,7 @@ class WriteClient(Protocol):
 
     def playlist_meta(self, playlist_id: str) -> PlaylistInfo: ...
 
-    def items_page(
-        self, playlist_id: str, offset: int, limit: int | None = None, fields: str | None = None
-    ) -> ItemsPage: ...
+    def uri_page(self, playlist_id: str, offset: int, limit: int | None = None) -> ItemsPage: ...
 
     def create_playlist(self, name: str, description: str, *, public: bool = False) -> CreatedPlaylist: ...
 
@@ -81,6 +89,8 @@ class WriteClient(Protocol):
 
 
 ProgressCallback = Callable[[PartRecord, int], None]  # (part, songs on the server so far)
+PartDone = Callable[[PartRecord], None]  # called in the part's thread once its adds are all confirmed
+MAX_PART_THREADS = 8
 
 
 def read_uris(client: WriteClient, playlist_id: str, start: int, end: int) -> list[str | None]:
@@ -88,8 +98,7 @@ def read_uris(client: WriteClient, playlist_id: str, start: int, end: int) -> li
     out: list[str | None] = []
     offset = start
     while offset < end:
-        limit = min(client.page_limit, end - offset)
-        page = client.items_page(playlist_id, offset, limit=limit)
+        page = client.uri_page(playlist_id, offset, min(client.page_limit, end - offset))
         if not page.items:
             break
         out.extend(page.uris)
@@ -129,8 +138,18 @@ class WriteStats:
     resumed_parts: list[int] = field(default_factory=list)
 
 
+class _Stopped(Exception):
+    """Another part failed: this one stops before its next batch (its journal stays exact)."""
+
+
 class MasterWriter:
-    """Writes one journalled run to Spotify."""
+    """Writes one journalled run to Spotify: the parts at once, each part's batches in order.
+
+    Parts are independent playlists, so each gets its own thread; within a part every batch waits
+    for the answer to the one before (the order of the adds is the order of the master). Each part
+    has its own journal rows, so what a kill or a lost answer leaves in doubt is at most one batch
+    per part, and the pacer shared by all threads bounds the total request rate.
+    """
 
     def __init__(
         self,
@@ -140,6 +159,7 @@ class MasterWriter:
         *,
         source_names: dict[str, str] | None = None,
         on_progress: ProgressCallback | None = None,
+        on_part_done: PartDone | None = None,
         trust_existing: bool = False,
     ) -> None:
         self.env = env
@@ -147,31 +167,85 @@ class MasterWriter:
         self.journal = journal
         self.source_names = source_names or {}
         self.on_progress = on_progress
+        self.on_part_done = on_part_done
         # Sync reads every existing part (and checks the library) just before freezing its plan:
         # a part with no batch yet needs no read-back before its first add.
         self.trust_existing = trust_existing
         self.stats = WriteStats()
+        self._stats_lock = threading.Lock()
+        self._stop = threading.Event()
 
     # -- the whole run ----------------------------------------------------------------------------
 
     def write(self, run: RunRecord) -> RunRecord:
-        for part in run.parts:
-            self._write_part(run, part)
+        self._stop.clear()
+        if len(run.parts) == 1:
+            self._part_job(run, run.parts[0])
+        else:
+            self._write_parts(run)
         self.journal.set_status(run.run_id, RunStatus.WRITTEN)
         refreshed = self.journal.get_run(run.run_id)
         assert refreshed is not None
         return refreshed
 
+    def _write_parts(self, run: RunRecord) -> None:
+        """One thread per part; the first failure stops the others after their current batch."""
+        pool = cf.ThreadPoolExecutor(
+            max_workers=min(MAX_PART_THREADS, len(run.parts)), thread_name_prefix="write"
+        )
+        futures = [pool.submit(self._part_job, run, part) for part in run.parts]
+        try:
+            cf.wait(futures, return_when=cf.FIRST_EXCEPTION)
+            if any(f.done() and f.exception() is not None for f in futures):
+                self._stop.set()
+            cf.wait(futures)
+        except BaseException:
+            # Ctrl-C: no new batch starts and waits end at once; requests in flight finish and are journalled.
+            self._stop.set()
+            self.client.policy.cancel()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+            self.client.policy.cancelled.clear()
+        for future in futures:  # the first part's failure, in part order; a stopped part is no failure
+            error = future.exception()
+            if error is not None and not isinstance(error, _Stopped):
+                raise error
+
+    def _part_job(self, run: RunRecord, part: PartRecord) -> None:
+        try:
+            self._write_part(run, part)
+        except BaseException:
+            self._stop.set()
+            raise
+        if self.on_part_done is not None:
+            self.on_part_done(self.journal.part(run.run_id, part.part_index))
+
+    def _count(self, **increments: int) -> None:
+        with self._stats_lock:
+            for name, n in increments.items():
+                setattr(self.stats, name, getattr(self.stats, name) + n)
+
     def _write_part(self, run: RunRecord, part: PartRecord) -> None:
         playlist_id, how = self._ensure_playlist(run, part)
         part = self.journal.part(run.run_id, part.part_index)
-        have = self._on_the_server(run, part, playlist_id, how)
+        planned = self.journal.plan_uris(run.run_id, part.part_index)  # read once, sliced per batch
+        have = self._on_the_server(run, part, playlist_id, how, planned)
         self._progress(part, have)
+        self._add_all(run, part, playlist_id, planned, have)
+
+    def _add_all(
+        self, run: RunRecord, part: PartRecord, playlist_id: str, planned: list[str], have: int
+    ) -> None:
+        """Send the part's remaining batches in order, each journalled before and after."""
         lost_in_a_row = 0
+        batch: BatchRecord | None = None
         while have < part.planned_count:
+            if self._stop.is_set():
+                raise _Stopped
             count = min(MAX_BATCH, part.planned_count - have)
-            uris = self.journal.plan_uris(run.run_id, part.part_index, have, have + count)
-            batch = self.journal.intend_batch(run.run_id, part.part_index, have, count)
+            if batch is None:
+                batch = self.journal.intend_batch(run.run_id, part.part_index, have, count)
             debug_log.debug(
                 "write: %s batch %d adds positions %d-%d",
                 quote(part.name),
@@ -180,27 +254,32 @@ class MasterWriter:
                 have + count,
             )
             try:
-                snapshot = self.client.add_items(playlist_id, uris)
+                snapshot = self.client.add_items(playlist_id, planned[have : have + count])
             except ForbiddenError as exc:
                 raise _refused(part, exc) from None
-            except ServerError as exc:
-                if not _is_lost(exc):
-                    raise
+            except LostResponseError:
                 # The add may or may not have been applied: look before sending anything again.
-                self.stats.lost_responses += 1
+                self._count(lost_responses=1)
                 lost_in_a_row += 1
                 if lost_in_a_row > MAX_LOST_IN_A_ROW:
                     raise
-                have = self._reconcile(run, self.journal.part(run.run_id, part.part_index), playlist_id)
+                part = self.journal.part(run.run_id, part.part_index)
+                have, batch = self._reconcile(run, part, playlist_id, planned), None
                 self._progress(part, have)
                 continue
             lost_in_a_row = 0
-            self.journal.complete_batch(run.run_id, part.part_index, batch.batch_index, snapshot)
-            self.stats.added += count
             have += count
+            following = min(MAX_BATCH, part.planned_count - have)
+            batch = self.journal.complete_batch(
+                run.run_id, part.part_index, batch.batch_index, snapshot,
+                then=(have, following) if following > 0 and not self._stop.is_set() else None,
+            )  # fmt: skip
+            self._count(added=count)
             self._progress(part, have)
 
-    def _on_the_server(self, run: RunRecord, part: PartRecord, playlist_id: str, how: str) -> int:
+    def _on_the_server(
+        self, run: RunRecord, part: PartRecord, playlist_id: str, how: str, planned: list[str]
+    ) -> int:
         """How many of the part's planned songs are on Spotify before the next add."""
         fresh = (
             self.trust_existing and how == "journal" and not self.journal.batches(run.run_id, part.part_index)
@@ -209,8 +288,9 @@ class MasterWriter:
             return 0  # just created (empty, clean journal), or just read by sync: nothing in doubt
         if how == "journal" and not self.trust_existing:  # one found in the library just now is in it
             self._check_in_library(part, playlist_id)
-        have = self._reconcile(run, part, playlist_id)
-        self.stats.resumed_parts.append(part.part_index)
+        have = self._reconcile(run, part, playlist_id, planned)
+        with self._stats_lock:
+            self.stats.resumed_parts.append(part.part_index)
         return have
 
     def _progress(self, part: PartRecord, have: int) -> None:
@@ -240,7 +320,7 @@ class MasterWriter:
             except ServerError as exc:
                 if not _is_lost(exc):
                     raise
-                self.stats.lost_responses += 1
+                self._count(lost_responses=1)
                 found = find_created(self.client, run, part)
                 if found is not None:
                     self._record_found(run, part, found)
@@ -249,7 +329,7 @@ class MasterWriter:
             self.journal.mark_part_created(
                 run.run_id, part.part_index, created.id, created.url, created.snapshot_id
             )
-            self.stats.created += 1
+            self._count(created=1)
             return created.id, "created"
         raise ServerError(f"creating {quote(part.name)} kept failing without an answer from Spotify")
 
@@ -268,7 +348,7 @@ class MasterWriter:
                 NEW_MASTER_HINT,
             )
 
-    def _reconcile(self, run: RunRecord, part: PartRecord, playlist_id: str) -> int:
+    def _reconcile(self, run: RunRecord, part: PartRecord, playlist_id: str, planned: list[str]) -> int:
         """How many leading planned songs the playlist really holds; records any the journal missed.
 
         Positions count after the part's `base_count` (the entries it held before this write: 0 for
@@ -301,7 +381,7 @@ class MasterWriter:
         # replaced tail shows up here; edits further up are caught by verify.
         lo = max(0, min(confirmed, total) - 1)
         actual = read_uris(self.client, playlist_id, base + lo, base + total)
-        expected = self.journal.plan_uris(run.run_id, part.part_index, lo, total)
+        expected = planned[lo:total]
         if actual != expected:
             where = next(
                 (lo + i for i, (a, e) in enumerate(zip(actual, expected, strict=False)) if a != e),
@@ -316,7 +396,7 @@ class MasterWriter:
             self.journal.record_reconciled(
                 run.run_id, part.part_index, confirmed, total - confirmed, snapshot
             )
-            self.stats.reconciled += total - confirmed
+            self._count(reconciled=total - confirmed)
         else:
             # Nothing beyond what the journal knew: whatever was in doubt was not applied.
             self.journal.record_reconciled(run.run_id, part.part_index, total, 0, snapshot)
