@@ -1,6 +1,7 @@
 """Writing one frozen sync: removals, then appends, then a read-back of what was touched.
 
-Per part, in order: the restores an interrupted sync owed, the deletes (every occurrence of each
+The parts at once (independent playlists, as `MasterWriter` writes a run's parts); within a
+part, strictly in order: the restores an interrupted sync owed, the deletes (every occurrence of each
 URI, naming the snapshot_id the plan was read at), the restores of copies that stay, then the
 appends, which `MasterWriter` writes as it writes a `run` (same journal, same exactly-once
 rules), counting positions after the entries the part already holds. Each removal step is
@@ -14,8 +15,11 @@ applied", a read-back that differs, an add refused because the part is full) rai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+import concurrent.futures as cf
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from spotify_merger.display import quote
 from spotify_merger.errors import ConflictError, ForbiddenError, LostResponseError
@@ -26,7 +30,7 @@ from spotify_merger.sync.delta import Delta
 from spotify_merger.sync.record import SyncJournal
 from spotify_merger.sync.steps import RemovalStep
 from spotify_merger.write.journal import PartRecord, RunRecord
-from spotify_merger.write.writer import MasterWriter, WriteClient, read_uris, scope_error
+from spotify_merger.write.writer import MAX_PART_THREADS, MasterWriter, WriteClient, read_uris, scope_error
 
 MAX_LOST_IN_A_ROW = 8
 
@@ -61,20 +65,48 @@ class ApplyStats:
     deleted_uris: int = 0
     restored: int = 0
     lost_responses: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, **increments: int) -> None:
+        with self._lock:  # parts are changed at once
+            for name, n in increments.items():
+                setattr(self, name, getattr(self, name) + n)
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def each_part(job: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """`job` for each part at once (they are independent playlists), as `MasterWriter` writes them;
+    the results in order. Every job runs to its end (its journal stays exact); then the first
+    failure, in part order, is raised."""
+    if len(items) <= 1:
+        return [job(item) for item in items]
+    with cf.ThreadPoolExecutor(
+        max_workers=min(MAX_PART_THREADS, len(items)), thread_name_prefix="sync"
+    ) as pool:
+        futures = [pool.submit(job, item) for item in items]
+        cf.wait(futures)
+    return [f.result() for f in futures]
 
 
 def remove(client: SyncClient, journal: SyncJournal, run: RunRecord, stats: ApplyStats) -> None:
-    """Run every part's removal steps (owed restores first, as frozen)."""
+    """Run every part's removal steps (owed restores first, as frozen); the parts at once."""
+    jobs: list[tuple[PartRecord, list[RemovalStep]]] = []
     for part in run.parts:
-        if part.playlist_id is None:
-            continue
         steps = [s for s in journal.steps(run.run_id, part.part_index) if s.state not in ("done", "skipped")]
-        if not steps:
-            continue
+        if part.playlist_id is not None and steps:
+            jobs.append((part, steps))
+
+    def one(job: tuple[PartRecord, list[RemovalStep]]) -> None:
+        part, steps = job
         snapshot = part.created_snapshot
-        for step in steps:
+        for step in steps:  # within a part, strictly in order: each names the snapshot the last left
             snapshot = _step(client, journal, part, step, snapshot, stats)
         journal.set_part_snapshot(run.run_id, part.part_index, snapshot)
+
+    each_part(one, jobs)
 
 
 def _step(
@@ -97,16 +129,16 @@ def _step(
         except ForbiddenError as exc:
             raise scope_error(f"change {quote(part.name)}", exc) from None
         except LostResponseError:
-            stats.lost_responses += 1
+            stats.count(lost_responses=1)
             applied, new_snapshot = _was_applied(client, part, step)
             if not applied:
                 continue  # provably not applied: send it again
             new = new_snapshot or snapshot or ""
         journal.mark_step(step, "done", new)
         if step.op == "delete":
-            stats.deleted_uris += len(step.uris)
+            stats.count(deleted_uris=len(step.uris))
         else:
-            stats.restored += len(step.uris)
+            stats.count(restored=len(step.uris))
         return new
     raise LostResponseError(f"changing {quote(part.name)} kept losing Spotify's answers")
 
@@ -170,10 +202,10 @@ def verify_and_store(
     write to it, so the next sync, finding that snapshot, reads nothing.
     """
     planned = {p.index: p for p in delta.parts}
-    out: list[Checked] = []
     fresh = journal.get_run(run.run_id)
     assert fresh is not None
-    for part in fresh.parts:
+
+    def one(part: PartRecord) -> Checked:
         if part.playlist_id is None:
             raise MasterChanged(part.name, "it was never created")
         want = planned[part.part_index].after
@@ -186,13 +218,13 @@ def verify_and_store(
                 (lo + i for i, (a, b) in enumerate(zip(got, want[lo:], strict=False)) if a != b), None
             )
             why = f"{total:,} entries instead of {len(want):,}" if total != len(want) else f"position {where}"
-            out.append(Checked(part.part_index, part.playlist_id, part.name, lo, reads, False, why))
-            continue
+            return Checked(part.part_index, part.playlist_id, part.name, lo, reads, False, why)
         snapshot = journal.last_snapshot(run.run_id, part.part_index)
         meta = PlaylistRow(part.playlist_id, part.name, None, None, snapshot, total, "master")
         replace_entries(db, meta, lo, items, page_size=page_size)
-        out.append(Checked(part.part_index, part.playlist_id, part.name, lo, reads, True))
-    return out
+        return Checked(part.part_index, part.playlist_id, part.name, lo, reads, True)
+
+    return each_part(one, fresh.parts)
 
 
 def _first_touched(journal: SyncJournal, run: RunRecord, part: PartRecord, planned_first: int | None) -> int:
