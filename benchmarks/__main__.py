@@ -24,7 +24,7 @@ sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # and the child processes' (analysis_scale starts some)
 os.environ["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
 
-from benchmarks import scenarios_api, scenarios_local, whole_job  # noqa: E402
+from benchmarks import scenarios_api, scenarios_local, scenarios_sync, whole_job  # noqa: E402
 from benchmarks.harness import RESULTS, Config, Row, print_table, results_document, write_json_atomic  # noqa: E402
 
 SCENARIOS: dict[str, Callable[[Config], list[Row]]] = {
@@ -37,6 +37,7 @@ SCENARIOS: dict[str, Callable[[Config], list[Row]]] = {
     "analysis": scenarios_local.analysis,
     "startup": scenarios_local.startup,
     "emulator": scenarios_local.emulator,
+    "sync": scenarios_sync.sync,
 }
 ALIASES = {"bytes": "calls"}
 
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds: dict[str, float] = {}
     selected = _selected(args.only)
     try:
-        if set(selected) & {"job", "calls", "latency", "rate", "rerun", "resume"}:
+        if set(selected) & {"job", "calls", "latency", "rate", "rerun", "resume", "sync"}:
             print("warming up ...", file=sys.stderr, flush=True)
             scenarios_api.warm_up(config)
         for name in selected:

@@ -17,7 +17,19 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = {"job", "calls", "bytes", "latency", "rate", "rerun", "resume", "analysis", "startup", "emulator"}
+SCENARIOS = {
+    "job",
+    "calls",
+    "bytes",
+    "latency",
+    "rate",
+    "rerun",
+    "resume",
+    "analysis",
+    "startup",
+    "emulator",
+    "sync",
+}
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +140,11 @@ def test_timed_figures_are_sane_numbers(quick_results: dict[str, Any]) -> None:
                 assert row["ratio"] is not None and row["ratio"] > 0, (name, row)
     rate = _rows(quick_results, "rate")["fetch wall time vs calls / rate"]
     assert rate["detail"]["accepted_calls"] >= rate["detail"]["entries"] / 50
+
+
+def test_sync_meets_its_call_bounds(quick_results: dict[str, Any]) -> None:
+    rows = list(_rows(quick_results, "sync").values())
+    assert len(rows) == 3
+    for row in rows:
+        assert row["ok"] is True and row["ours"] <= row["baseline"] * 1.2, row
+    assert rows[0]["ours"] <= rows[0]["baseline"]  # nothing changed: within 1 per source + 1 per part

@@ -79,7 +79,9 @@ def damage_a_data_block(path: Path) -> None:
     pytest.skip("no data block found to damage")
 
 
-@pytest.mark.parametrize("command", [["fetch"], ["report"], ["run", "--yes"], ["verify"], ["undo", "--yes"]])
+@pytest.mark.parametrize(
+    "command", [["fetch"], ["report"], ["run", "--yes"], ["sync", "--yes"], ["verify"], ["undo", "--yes"]]
+)
 def test_a_damaged_database_is_exit_9_for_every_command(
     emu: Emulator, fetched: Path, tmp_path: Path, command: list[str]
 ) -> None:
@@ -96,7 +98,16 @@ def test_a_damaged_database_is_exit_9_for_every_command(
 
 @pytest.mark.parametrize(
     "command",
-    [["fetch"], ["report"], ["run", "--yes"], ["verify"], ["undo", "--yes"], ["auth"], ["playlists"]],
+    [
+        ["fetch"],
+        ["report"],
+        ["run", "--yes"],
+        ["sync", "--yes"],
+        ["verify"],
+        ["undo", "--yes"],
+        ["auth"],
+        ["playlists"],
+    ],
 )
 def test_a_data_dir_that_is_a_file_is_exit_9(emu: Emulator, tmp_path: Path, command: list[str]) -> None:
     data = tmp_path / "data"

@@ -17,7 +17,7 @@ from typer._click import Context
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from spotify_merger import __version__
-from spotify_merger.commands import config, emulator, export, fetch, match, report, write
+from spotify_merger.commands import config, emulator, export, fetch, match, report, sync, write
 from spotify_merger.commands.common import GlobalOptions, report_cli_failure
 from spotify_merger.errors import ExitCode
 
@@ -197,7 +197,7 @@ def root(
     ctx.obj = GlobalOptions(data_dir, -1 if quiet else verbose, env_file)
 
 
-for _area in (fetch, report, write, match, export, config, emulator):
+for _area in (fetch, report, write, sync, match, export, config, emulator):
     _area.register(app)
 for _info in app.registered_commands:
     if _info.cls in (None, TyperCommand):

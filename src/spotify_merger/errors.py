@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     CONFLICT = 11  # the plan or the master changed under us: re-run the report / start anew
     VERIFY_FAILED = 12  # the master playlist does not match the plan
     NOTHING_TO_DO = 13  # nothing to add or nothing fetched yet
+    BUSY = 14  # another spotify-merger command holds the data dir's lock; nothing was done
     INTERRUPTED = 130  # Ctrl-C; progress made so far is kept
     PIPE_CLOSED = 141  # stdout's reader went away (`| head`): stopped quietly, as a shell reports SIGPIPE
 
@@ -114,6 +115,12 @@ class VerifyError(MergerError):
 class NothingToDoError(MergerError):
     exit_code = ExitCode.NOTHING_TO_DO
     default_hint = "`spotify-merger fetch` reads the sources first"
+
+
+class BusyError(MergerError):
+    """Another process holds the data dir's lock (see `store.lock`)."""
+
+    exit_code = ExitCode.BUSY
 
 
 # -- raised by the Spotify layer -------------------------------------------------------------------

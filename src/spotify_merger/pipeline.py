@@ -1,4 +1,5 @@
-"""The whole job as library calls: `run_merge` (the `run` command), `report_only`, `verify_last`, `undo_last`.
+"""The whole job as library calls: `run_merge` (the `run` command), `report_only`, `verify_last`, `undo_last`,
+`sync_master`.
 
 `run_merge` is the seed's flow, made safe: sign in, fetch (resumably), store, optional audio
 features, analyse, print the dry-run report, confirm, create the master(s), add exactly once,
@@ -41,6 +42,11 @@ from spotify_merger.spotify.ids import parse_source, parse_track
 from spotify_merger.spotify.models import SpotifyUser
 from spotify_merger.spotify.signin import login
 from spotify_merger.store.database import Database
+from spotify_merger.store.lock import data_dir_lock
+from spotify_merger.sync.check import verify_master
+from spotify_merger.sync.engine import Syncer, SyncOptions
+from spotify_merger.sync.present import SyncSummary
+from spotify_merger.sync.record import SyncJournal
 from spotify_merger.write.execute import execute_plan
 from spotify_merger.write.journal import Journal
 from spotify_merger.write.summary import WriteOutcome, WriteStatus
@@ -127,7 +133,7 @@ def _run(
     renderer: HtmlRenderer,
 ) -> WriteOutcome:
     _banner(env)
-    with Database(env.db_path) as db, _client(env, client) as api:
+    with data_dir_lock(env.data_dir, "run"), Database(env.db_path) as db, _client(env, client) as api:
         env.say(styled("[bold]Step 1: Authentication[/bold]"))
         ids, exclusions = analysis.ids, analysis.exclusions
         to_fetch = ids + ([exclusions] if exclusions and exclusions not in ids else [])
@@ -168,6 +174,9 @@ def _run(
             source_names=names,
             cap=options.cap,
             verify=verify_mode(options.verify),
+            recorded_options=match_rules.recorded(
+                analysis.options.to_dict(), analysis.rules, analysis.exclusions
+            ),
         )
     if outcome.status is not WriteStatus.DRY_RUN:
         page = write_run_page(env.exports_dir, _run_page(outcome, report))
@@ -245,12 +254,18 @@ def report_only(
 def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> VerifyResult:
     """Read back the master(s) of the last run and compare with its plan; VerifyError on mismatch."""
     _require_db(env)
-    with Database(env.db_path) as db:
+    with data_dir_lock(env.data_dir, "verify"), Database(env.db_path) as db:
         db.check_readable()
+        synced = SyncJournal(db)
+        master_id = synced.synced_master_last()
         journal = Journal(db)
-        run = last_written_run(journal)
+        run = last_written_run(journal) if master_id is None else None  # nothing to verify: say so first
         with _client(env, client) as api:
-            result = verify_run(api, journal, run)
+            if run is None and master_id is not None:  # the last write was a sync: compare with it
+                result = verify_master(api, db, synced.master(master_id))
+            else:
+                assert run is not None
+                result = verify_run(api, journal, run)
         _print_verify(env, result)
         raise_for(result, env)
         return result
@@ -259,12 +274,23 @@ def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> Ver
 def undo_last(env: Environment, *, yes: bool, client: SpotifyClient | None = None) -> UndoResult:
     """Unfollow the master(s) of the last run after confirmation."""
     _require_db(env)
-    with Database(env.db_path) as db:
+    with data_dir_lock(env.data_dir, "undo"), Database(env.db_path) as db:
         db.check_readable()
         journal = Journal(db)
         run_to_undo(journal)  # nothing to undo: say so before signing in
         with _client(env, client) as api:
             return undo_last_run(env, api, journal, yes=yes)
+
+
+def sync_master(
+    env: Environment, options: SyncOptions, *, client: SpotifyClient | None = None
+) -> SyncSummary:
+    """The `sync` command: bring the master up to date with its sources (see `spotify_merger.sync`)."""
+    env.ensure_dirs()
+    with data_dir_lock(env.data_dir, "sync"), Database(env.db_path) as db:
+        db.check_readable()  # a damaged file must not answer "up to date"
+        with _client(env, client) as api:
+            return Syncer(env, api, db, options).run()
 
 
 # -- helpers ---------------------------------------------------------------------------------------

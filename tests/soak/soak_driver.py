@@ -38,6 +38,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from spotify_merger.emulator import Emulator
+
 if TYPE_CHECKING:
     from spotify_merger.emulator import Emulator
     from spotify_merger.emulator._routing import ApiError
@@ -127,23 +129,44 @@ def make_scenario(base_seed: int, index: int, *, small: bool = False) -> Scenari
 # -- the emulator hooks ----------------------------------------------------------------------------
 
 
-class Hooks:
+class KillSwitch:
+    """Kills the process it is armed with once it has seen `kill_after` answered requests."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.kill_after: int | None = None
+        self.answered = 0
+        self.fired = False
+
+    def arm(self, proc: subprocess.Popen[bytes] | None, kill_after: int | None) -> None:
+        with self.lock:
+            self.proc, self.kill_after, self.answered, self.fired = proc, kill_after, 0, False
+
+    def _count_answer(self) -> None:
+        """One more answered request (call with `lock` held); the kill when it is the armed one."""
+        if self.proc is None or self.kill_after is None or self.fired:
+            return
+        self.answered += 1
+        if self.answered >= self.kill_after:
+            self.fired = True
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.proc.pid, signal.SIGKILL)
+
+
+class Hooks(KillSwitch):
     """Listens to the emulator's traffic: kills the armed process at a request count, applies the
     scenario's edit at its page read, injects the spurious 429s and reads the count of lost responses
     (applied POSTs answered 502)."""
 
     def __init__(self, emu: Emulator, edit: Edit, rate_429: float, gate_429: int, seed: int) -> None:
+        super().__init__()
         self.emu = emu
         self.edit = edit
         self.rate_429 = rate_429
         self.gate_429 = gate_429
         self.rng = random.Random(f"429:{seed}")
         self.recent: deque[float] = deque()
-        self.lock = threading.Lock()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.kill_after: int | None = None
-        self.answered = 0
-        self.fired = False
         self.pages_read = 0
         self.writes_seen = 0
         self.edit_applied: dict[str, Any] | None = None
@@ -151,6 +174,7 @@ class Hooks:
         self.expected_sources = self._sources()
         emu.traffic.listeners.append(self._on_answer)
         emu.traffic.extra_refusal = self._spurious_429
+        quiet_resets(emu)
 
     @property
     def lost(self) -> int:
@@ -175,10 +199,6 @@ class Hooks:
             for pid in self.emu.playlist_ids
         }
 
-    def arm(self, proc: subprocess.Popen[bytes] | None, kill_after: int | None) -> None:
-        with self.lock:
-            self.proc, self.kill_after, self.answered, self.fired = proc, kill_after, 0, False
-
     def _on_answer(self, method: str, template: str, status: int) -> None:
         if not template.startswith("/v1/"):
             return
@@ -189,13 +209,7 @@ class Hooks:
                 self.pages_read += 1
                 if self.edit_applied is None and self.pages_read >= self.edit.at_page:
                     self.edit_applied = self._apply_edit()
-            if self.proc is None or self.kill_after is None or self.fired:
-                return
-            self.answered += 1
-            if self.answered >= self.kill_after:
-                self.fired = True
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self.proc.pid, signal.SIGKILL)
+            self._count_answer()
 
     def _apply_edit(self) -> dict[str, Any]:
         emu, edit = self.emu, self.edit
@@ -251,15 +265,24 @@ class Outcome:
 
 def run_client(emu: Emulator, hooks: Hooks, data: Path, workdir: Path, pycache: Path, kill_after: int | None,
                attempt: int, cap: int | None = None) -> tuple[int, bool, str]:  # fmt: skip
+    args = ["--data-dir", str(data), "run", "--yes"]
+    return run_armed(emu, hooks, args, workdir, pycache, kill_after, f"attempt{attempt}", cap)
+
+
+def run_armed(emu: Emulator, hooks: KillSwitch, args: list[str], workdir: Path, pycache: Path, kill_after: int | None,
+              name: str, cap: int | None = None) -> tuple[int, bool, str]:  # fmt: skip
+    """Run `spotify-merger ARGS` as a user would (configured through the environment), with `hooks`
+    armed to kill it after `kill_after` answered requests; (exit code, killed, stderr). `cap`: songs
+    per master part (see `part_cap`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "PLAYLIST_"))}
     env.update(emu.env())
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # cache bytecode outside the tree: starts stay fast
     env["PYTHONPYCACHEPREFIX"] = str(pycache)
-    out_path = workdir / f"attempt{attempt}.out"
-    err_path = workdir / f"attempt{attempt}.err"
+    out_path = workdir / f"{name}.out"
+    err_path = workdir / f"{name}.err"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         proc = subprocess.Popen(
-            [*cli(cap), "--data-dir", str(data), "run", "--yes"],
+            [*cli(cap), *args],
             cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
         )  # fmt: skip
         hooks.arm(proc, kill_after)
@@ -272,6 +295,19 @@ def run_client(emu: Emulator, hooks: Hooks, data: Path, workdir: Path, pycache: 
                 proc.kill()
                 proc.wait()
     return rc, killed and rc == -signal.SIGKILL, err_path.read_text(errors="replace")
+
+
+def quiet_resets(emu: Emulator) -> None:
+    """A killed client resets its sockets: the emulator's server would print each traceback."""
+    server = emu._server
+    assert server is not None
+    loud = server.handle_error
+
+    def handle_error(request: object, address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            loud(request, address)
+
+    server.handle_error = handle_error  # type: ignore[method-assign,assignment]
 
 
 def _error_and_hint(stderr: str) -> tuple[str | None, str | None]:

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
+
 from spotify_merger.analyze import _dna as dna
 from spotify_merger.analyze import _overlap as overlap
 from spotify_merger.analyze import _weights as weights
@@ -85,13 +87,23 @@ class SpotifyAnalyzer:
 
     # -- sources ------------------------------------------------------------------------------------------
 
-    def _resolve_sources(self, sources: list[str] | None) -> list[str]:
+    def _stored_playlists(self) -> list[tuple[str, bool, str]]:
+        """(id, complete, role) of every stored playlist, in the order they were first stored."""
         rows = self.db.fetchall("SELECT id, complete FROM playlists ORDER BY rowid")
-        complete = {pid for pid, done in rows if done}
-        known = {pid for pid, _ in rows}
+        try:
+            roles = dict(self.db.fetchall("SELECT playlist_id, role FROM playlist_roles"))
+        except duckdb.Error:  # a database from before sync, opened read-only (not migrated)
+            roles = {}
+        return [(str(pid), bool(done), str(roles.get(pid, "source"))) for pid, done in rows]
+
+    def _resolve_sources(self, sources: list[str] | None) -> list[str]:
+        rows = self._stored_playlists()
+        complete = {pid for pid, done, _ in rows if done}
+        known = {pid for pid, _, _ in rows}
         if sources is None:
+            # Master parts read back by `sync` are stored too; they are never sources by default.
             order = {pid: i for i, pid in enumerate(source_order(self.db))}
-            stored = [pid for pid, done in rows if done]
+            stored = [pid for pid, done, role in rows if done and role != "master"]
             resolved = sorted(stored, key=lambda pid: (order.get(pid, len(order)), stored.index(pid)))
             if not resolved:
                 raise NothingToDoError("nothing has been fetched yet", "run `spotify-merger fetch` first")
@@ -332,6 +344,10 @@ class SpotifyAnalyzer:
             excluded_unavailable=int(counts[1]),
             song_count=int(songs),
         )
+
+    def plan_songs(self) -> list[tuple[str, str]]:
+        """The plan in order as (uri, song id): repeats of a song (with keep_weights) share its id."""
+        return [(str(r[0]), str(r[1])) for r in self._query("SELECT uri, gid FROM {ns}plan ORDER BY pos")]
 
     def generate_dry_run_report(self) -> DryRunSummary:
         """The seed's dry-run report: before, after, impact, overlap, weight stats, sources, warnings."""

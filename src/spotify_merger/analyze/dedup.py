@@ -75,12 +75,18 @@ def build(
     options: MergeOptions,
     rules: MatchRules | None = None,
     exclude_playlist: str | None = None,
+    *,
+    entries_table: str = "entries",
 ) -> int:
-    """Create the analysis tables for `sources`; returns the label-propagation rounds it took."""
+    """Create the analysis tables for `sources`; returns the label-propagation rounds it took.
+
+    `entries_table` names where the entries come from (a table or view shaped like `entries`):
+    sync matches over the sources, the master and what the tool once added, in one grouping.
+    """
     conn.execute(f"CREATE OR REPLACE TEMP TABLE {ns}src (src_idx INTEGER, playlist_id VARCHAR)")
     conn.executemany(f"INSERT INTO {ns}src VALUES (?, ?)", [[i, s] for i, s in enumerate(sources)])
     constraints.create(conn, ns, rules, exclude_playlist)
-    _entries(conn, ns)
+    _entries(conn, ns, entries_table)
     _nodes(conn, ns)
     _memberships(conn, ns, options.max_rule)
     rounds = _components(conn, ns)
@@ -91,7 +97,7 @@ def build(
     return rounds
 
 
-def _entries(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
+def _entries(conn: duckdb.DuckDBPyConnection, ns: str, table: str = "entries") -> None:
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {ns}entries AS
@@ -101,7 +107,7 @@ def _entries(conn: duckdb.DuckDBPyConnection, ns: str) -> None:
                    e.local_name, e.local_artist, r.why AS ruled_out,
                    (e.is_local OR e.is_unavailable OR e.item_id IS NULL OR e.uri IS NULL
                     OR r.why IS NOT NULL) AS excluded
-            FROM entries e JOIN {ns}src s ON s.playlist_id = e.playlist_id
+            FROM {table} e JOIN {ns}src s ON s.playlist_id = e.playlist_id
             LEFT JOIN {ns}ruled r ON r.id = e.item_id
         )
         SELECT *,

@@ -21,6 +21,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from spotify_merger.errors import UsageError
 from spotify_merger.spotify.ids import TRACK_ACCEPTED, parse_ref
@@ -116,6 +117,20 @@ def parse(text: str, path: Path | str = RULES_FILE) -> MatchRules:
         _check(rules, new, where)
         rules.append(new)
     return MatchRules(rules)
+
+
+def recorded(
+    options: dict[str, str | bool], rules: MatchRules | None, exclude_playlist: str | None
+) -> dict[str, Any]:
+    """The options a write records: the merge options, plus the user's rules and the exclusions
+    playlist when there are any, so that `sync` matches as the write did and sees when that changed.
+    (Left out when absent, so a write without them records what it always has.)"""
+    out: dict[str, Any] = dict(options)
+    if rules:
+        out["rules"] = sorted(str(r) for r in rules.rules)
+    if exclude_playlist:
+        out["exclude_playlist"] = exclude_playlist
+    return out
 
 
 def rules_path(data_dir: Path) -> Path:

@@ -4,4 +4,4 @@ Modules here stay light at import time (no spotipy, DuckDB, pandas or matplotlib
 that `spotify-merger --help` starts fast; heavy imports happen inside the command functions.
 """
 
-__all__ = ["common", "emulator", "fetch", "report", "write"]
+__all__ = ["common", "emulator", "fetch", "report", "sync", "write"]

@@ -25,6 +25,7 @@ class CatalogApi:
         router.add("/v1/me/tracks", "GET", self.saved_tracks)
         router.add("/v1/me/library", "PUT", self.library_save)
         router.add("/v1/me/library", "DELETE", self.library_remove)
+        router.add("/v1/me/library/contains", "GET", self.library_contains)
         router.add("/v1/tracks/{id}", "GET", self.track)
         router.add("/v1/tracks", "GET", self.tracks)
         router.add("/v1/artists/{id}", "GET", self.artist)
@@ -190,3 +191,23 @@ class CatalogApi:
 
     def library_remove(self, req: Request) -> Response:
         return self._library_change(req, save=False)
+
+    def library_contains(self, req: Request) -> Response:
+        """Whether each URI is in the user's library (playlists: followed), in the order asked."""
+        ctx = self.ctx
+        grant = ctx.auth(req)
+        items = self._library_uris(req)
+        kinds = {k for k, _ in items}
+        if "playlist" in kinds:
+            ctx.need_scope(grant, "playlist-read-private", "user-follow-read", "user-library-read")
+        if kinds - {"playlist"}:
+            ctx.need_scope(grant, "user-library-read")
+        uid = grant.user_id or ""
+        with ctx.state.lock:
+            follows = set(ctx.state.follows.get(uid, []))
+            liked_ids = {t for t, _ in ctx.state.liked}
+            answer = [
+                ident in follows if kind == "playlist" else ident in liked_ids if kind == "track" else False
+                for kind, ident in items
+            ]
+        return Response(200, answer)

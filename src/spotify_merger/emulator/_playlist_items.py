@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from spotify_merger.emulator import _fields as fieldsmod
 from spotify_merger.emulator._api import Context, fields_param, int_param
 from spotify_merger.emulator._routing import ApiError, Request, Response, Router
-from spotify_merger.emulator._state import MAX_PLAYLIST_ITEMS, Playlist
+from spotify_merger.emulator._state import MAX_PLAYLIST_ITEMS
 from spotify_merger.emulator.library import iso
 
 ADDABLE_RE = re.compile(r"^spotify:(track|episode):([0-9A-Za-z]{22})$")
@@ -169,46 +169,36 @@ class ItemsApi:
 
     # --- remove -----------------------------------------------------------------------------------
     def remove(self, req: Request) -> Response:
+        """Remove by URI: every occurrence of each URI goes (the public definition takes no positions).
+
+        The body key is the path's own: ``items`` on ``/items``, ``tracks`` on the legacy ``/tracks``.
+        ``snapshot_id`` is checked to be a string; per the definition the change is made "even if more
+        recent changes have been made to the playlist".
+        """
         ctx = self.ctx
         grant = ctx.auth(req)
-        self._legacy_gate(req)
+        path = self._legacy_gate(req)
         pl = ctx.playlist(req.params["id"])
         ctx.check_modify(grant, pl, "remove items from")
         body = req.json()
-        objs = None
-        if isinstance(body, dict):
-            objs = body.get("items", body.get("tracks"))
+        objs = body.get(path) if isinstance(body, dict) else None
         if not isinstance(objs, list) or not objs:
-            raise ApiError(400, 'Missing or empty items: expected {"items": [{"uri": ...}]}')
+            raise ApiError(400, f'Missing or empty {path}: expected {{"{path}": [{{"uri": ...}}]}}')
         if len(objs) > MAX_PER_REQUEST:
             raise ApiError(400, f"You can remove a maximum of {MAX_PER_REQUEST} items per request.")
-        targets: list[tuple[str, list[int] | None]] = []
+        snapshot = body.get("snapshot_id")
+        if snapshot is not None and not isinstance(snapshot, str):
+            raise ApiError(400, "Invalid snapshot_id")
+        uris: set[str] = set()
         for o in objs:
             uri = o.get("uri") if isinstance(o, dict) else None
             if not isinstance(uri, str) or not (ADDABLE_RE.match(uri) or uri.startswith("spotify:local:")):
                 raise ApiError(400, "Invalid track uri")
-            positions = o.get("positions")
-            if positions is not None and (
-                not isinstance(positions, list) or not all(isinstance(p, int) for p in positions)
-            ):
-                raise ApiError(400, "Invalid positions")
-            targets.append((uri, positions))
+            if isinstance(o, dict) and "positions" in o:
+                raise ApiError(400, "positions are not accepted: every occurrence of a URI is removed")
+            uris.add(uri)
         with ctx.state.lock:
-            drop = self._positions_to_drop(pl, targets)
-            pl.entries[:] = [e for i, e in enumerate(pl.entries) if i not in drop]
+            pl.entries[:] = [e for e in pl.entries if e[0] not in uris]
             ctx.state.touch(pl)
             snap = pl.snapshot_id
         return Response(200, {"snapshot_id": snap}, lost=True)
-
-    @staticmethod
-    def _positions_to_drop(pl: Playlist, targets: list[tuple[str, list[int] | None]]) -> set[int]:
-        drop: set[int] = set()
-        for uri, positions in targets:
-            if positions is None:
-                drop.update(i for i, e in enumerate(pl.entries) if e[0] == uri)
-                continue
-            for p in positions:
-                if not 0 <= p < len(pl.entries) or pl.entries[p][0] != uri:
-                    raise ApiError(400, f"Could not remove items: no {uri} at position {p}")
-                drop.add(p)
-        return drop

@@ -330,6 +330,35 @@ class Emulator:
             self.state.touch(pl)
             return pl.snapshot_id
 
+    def insert_items(self, pid: str, uris: list[str], position: int) -> str:
+        """Simulate the user adding entries at a position in the app; returns the new snapshot_id."""
+        with self.state.lock:
+            pl = self.state.playlists[pid]
+            if not 0 <= position <= len(pl.entries):
+                raise ValueError(f"position {position} is outside 0..{len(pl.entries)}")
+            if len(pl.entries) + len(uris) > MAX_PLAYLIST_ITEMS:
+                raise ValueError("a playlist holds at most 10,000 items")
+            now = iso(time.time())
+            pl.entries[position:position] = [[u, now, self.user_id] for u in uris]
+            self.state.touch(pl)
+            return pl.snapshot_id
+
+    def reorder_playlist(self, pid: str, range_start: int, insert_before: int, range_length: int = 1) -> str:
+        """Simulate the user dragging entries in the app (the PUT reorder's semantics)."""
+        with self.state.lock:
+            pl = self.state.playlists[pid]
+            n = len(pl.entries)
+            if not (
+                0 <= range_start < n and 0 <= insert_before <= n and 1 <= range_length <= n - range_start
+            ):
+                raise ValueError("range outside the playlist")
+            moved = pl.entries[range_start : range_start + range_length]
+            rest = pl.entries[:range_start] + pl.entries[range_start + range_length :]
+            at = insert_before if insert_before <= range_start else insert_before - range_length
+            pl.entries[:] = rest[:at] + moved + rest[at:]
+            self.state.touch(pl)
+            return pl.snapshot_id
+
     def delete_playlist(self, pid: str) -> None:
         """Simulate the user deleting (unfollowing) a playlist in the app."""
         with self.state.lock:

@@ -21,7 +21,7 @@ import contextlib
 import logging
 import queue
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,7 @@ from spotify_merger.spotify.ids import LIKED
 from spotify_merger.spotify.models import ItemsPage, PlaylistInfo
 from spotify_merger.store.calllog import CallLog
 from spotify_merger.store.database import Database, shield_ctrl_c
+from spotify_merger.store.lock import data_dir_lock
 from spotify_merger.store.pages import (
     Page,
     PlaylistRow,
@@ -108,9 +109,16 @@ class _Fetcher:
     """Workers fetch; the main thread alone plans and writes (one writer, group commits)."""
 
     def __init__(
-        self, env: Environment, client: SpotifyClient, db: Database, log: CallLog, bars: TaskProgress
+        self,
+        env: Environment,
+        client: SpotifyClient,
+        db: Database,
+        log: CallLog,
+        bars: TaskProgress,
+        role: str = "source",
     ) -> None:
         self.env = env
+        self.role = role
         self.client = client
         self.db = db
         self.log = log
@@ -172,9 +180,12 @@ class _Fetcher:
 
     # -- main thread -------------------------------------------------------------------------------
 
-    def start(self, runs: list[_Run]) -> None:
+    def start(self, runs: list[_Run], known: Mapping[str, PlaylistInfo]) -> None:
         for run in runs:
-            self._submit_meta(run)
+            if run.id in known:
+                self.plan(run, known[run.id])  # metadata the caller read already: no call here
+            else:
+                self._submit_meta(run)
 
     def plan(self, run: _Run, meta: PlaylistInfo) -> None:
         run.name = meta.name
@@ -184,7 +195,15 @@ class _Fetcher:
         with shield_ctrl_c():
             resume = begin_playlist(
                 self.db,
-                PlaylistRow(meta.id, meta.name, meta.owner_id, meta.owner_name, meta.snapshot_id, meta.total),
+                PlaylistRow(
+                    meta.id,
+                    meta.name,
+                    meta.owner_id,
+                    meta.owner_name,
+                    meta.snapshot_id,
+                    meta.total,
+                    self.role,
+                ),
                 run.page_size,
                 force_wipe=run.restarts > 0,
             )
@@ -331,8 +350,36 @@ def fetch_sources(
     db: Database | None = None,
     features: bool = True,
     concurrency: int = 8,
+    known: Mapping[str, PlaylistInfo] | None = None,
+    role: str = "source",
 ) -> FetchResult:
-    """Fetch `sources` (or the .env defaults) into the database; see the module docstring."""
+    """Fetch `sources` (or the .env defaults) into the database; see the module docstring.
+
+    `known`: metadata the caller already read (say, from the user's library listing); those
+    playlists cost no metadata call. `role`: "master" for the parts `sync` reads back, so the
+    analysis never takes them for sources. Without `db`, the data dir's lock is held throughout
+    (see `store.lock`).
+    """
+    how = _How(features, concurrency, dict(known or {}), role)
+    if db is not None:
+        return _fetch(env, sources, client, db, how)
+    env.ensure_dirs()
+    with data_dir_lock(env.data_dir, "fetch"):
+        return _fetch(env, sources, client, None, how)
+
+
+@dataclass(frozen=True)
+class _How:
+    features: bool
+    concurrency: int
+    known: dict[str, PlaylistInfo]
+    role: str
+
+
+def _fetch(
+    env: Environment, sources: list[str] | None, client: SpotifyClient | None, db: Database | None, how: _How
+) -> FetchResult:
+    features, concurrency = how.features, how.concurrency
     ids = resolve_sources(env, sources)
     started = time.perf_counter()
     own_db = db is None
@@ -355,7 +402,9 @@ def fetch_sources(
         try:
             with client.policy.observing(on_wait=bars.on_wait, recorder=log.record):
                 with bars:
-                    _run_all(env, client, db, log, bars, runs, max(1, concurrency))
+                    _run_all(
+                        _Fetcher(env, client, db, log, bars, how.role), runs, max(1, concurrency), how.known
+                    )
                 _remember_profile(db, client, env)
                 page_bytes = client.bytes_received - bytes_before
                 feature_result = fetch_features(env, client, db) if features else None
@@ -394,19 +443,13 @@ def fetch_sources(
 
 
 def _run_all(
-    env: Environment,
-    client: SpotifyClient,
-    db: Database,
-    log: CallLog,
-    bars: TaskProgress,
-    runs: list[_Run],
-    concurrency: int,
+    fetcher: _Fetcher, runs: list[_Run], concurrency: int, known: Mapping[str, PlaylistInfo]
 ) -> None:
-    fetcher = _Fetcher(env, client, db, log, bars)
+    client = fetcher.client
     fetcher.runs = runs
     fetcher.pool = cf.ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="fetch")
     try:
-        fetcher.start(runs)
+        fetcher.start(runs, known)
         while fetcher.outstanding > 0:
             fetcher.handle(fetcher.next_batch())
     except BaseException:

@@ -288,17 +288,43 @@ class SpotifyClient:
         out: list[PlaylistInfo] = []
         offset = 0
         while True:
-            page = self._call("/me/playlists", self._playlists_request(offset))
-            if not isinstance(page, dict):
-                return out
-            items = page.get("items") or []
-            out.extend(PlaylistInfo.from_api(p) for p in items if isinstance(p, dict))
+            items, total = self.library_page(offset)
+            out.extend(items)
             offset += 50
-            if not items or not page.get("next") or offset >= int(page.get("total") or 0):
+            if not items or offset >= total:
                 return out
+
+    def library_page(self, offset: int = 0) -> tuple[list[PlaylistInfo], int]:
+        """One page (50) of the user's library of playlists, and how many it holds in all.
+
+        Each listed playlist carries its snapshot_id and size, so one call can stand in for the
+        metadata calls of every playlist it lists (sync's first look at its sources and parts).
+        """
+        page = self._call("/me/playlists", self._playlists_request(offset))
+        if not isinstance(page, dict):
+            return [], 0
+        items = page.get("items") or []
+        return [PlaylistInfo.from_api(p) for p in items if isinstance(p, dict)], int(page.get("total") or 0)
 
     def _playlists_request(self, offset: int) -> Callable[[], object]:
         return lambda: self.sp.current_user_playlists(limit=50, offset=offset)
+
+    def in_library(self, playlist_ids: list[str]) -> list[bool]:
+        """Whether each playlist is still in the user's library (deleting one only unfollows it)."""
+        out: list[bool] = []
+        for i in range(0, len(playlist_ids), 40):
+            chunk = playlist_ids[i : i + 40]
+            uris = ",".join(f"spotify:playlist:{p}" for p in chunk)
+            res = self._call("/me/library/contains", self._contains_request(uris))
+            if not isinstance(res, list) or len(res) != len(chunk):
+                raise MergerError(
+                    "Spotify's library check gave no answer per playlist", "please report this as a bug"
+                )
+            out.extend(bool(x) for x in res)
+        return out
+
+    def _contains_request(self, uris: str) -> Callable[[], object]:
+        return lambda: self.sp._get("me/library/contains", uris=uris)
 
     def audio_features(self, ids: list[str]) -> list[JsonObject | None]:
         if not ids:
@@ -352,18 +378,38 @@ class SpotifyClient:
         if position is not None:
             body["position"] = position
         path = "tracks" if self.profile == ApiProfile.EXTENDED else "items"
-        res = self._call(
-            f"/playlists/{{id}}/{path}",
-            lambda: self.sp._post(f"playlists/{playlist_id}/{path}", payload=body),
-            method="POST",
-            idempotent=False,
+        return self._change_items(
+            "POST", path, lambda: self.sp._post(f"playlists/{playlist_id}/{path}", payload=body), "adding"
         )
+
+    def _change_items(self, method: str, path: str, send: Callable[[], object], doing: str) -> str:
+        """One change to a playlist's entries (never retried blindly); the snapshot_id it answers."""
+        res = self._call(f"/playlists/{{id}}/{path}", send, method=method, idempotent=False)
         snapshot = res.get("snapshot_id") if isinstance(res, dict) else None
         if not snapshot:
             raise MergerError(
-                "Spotify's answer to adding items carried no snapshot_id", "please report this as a bug"
+                f"Spotify's answer to {doing} items carried no snapshot_id", "please report this as a bug"
             )
         return str(snapshot)
+
+    def remove_items(self, playlist_id: str, uris: list[str], snapshot_id: str | None) -> str:
+        """Remove every occurrence of each URI (at most 100), naming the snapshot the removal was planned on.
+
+        The public definition takes URIs only, no positions: copies that must stay are put back by
+        the caller. Never retried blindly (a lost answer is a LostResponseError).
+        """
+        if not uris or len(uris) > 100:
+            raise ValueError("remove_items takes 1 to 100 URIs per call")
+        path = "tracks" if self.profile == ApiProfile.EXTENDED else "items"
+        body: JsonObject = {path: [{"uri": u} for u in uris]}
+        if snapshot_id:
+            body["snapshot_id"] = snapshot_id
+        return self._change_items(
+            "DELETE",
+            path,
+            lambda: self.sp._delete(f"playlists/{playlist_id}/{path}", payload=body),
+            "removing",
+        )
 
     def unfollow_playlist(self, playlist_id: str) -> None:
         if self.profile == ApiProfile.EXTENDED:

@@ -4,6 +4,7 @@
 - `pages`: fetched playlist pages, one transaction per page, and resume bookkeeping.
 - `calllog`: the log of every API call, committed with the data it belongs to.
 - `files`: exports written atomically (temp file, then one rename).
+- `lock`: one writing command per data dir at a time (exit 14 for the second).
 - `faults`: which OS and DuckDB failures are storage faults (exit 9), and how to say them.
 """
 
@@ -11,6 +12,7 @@ from spotify_merger.store.calllog import CallLog, average_call_seconds
 from spotify_merger.store.database import Database, shield_ctrl_c, utc_now
 from spotify_merger.store.faults import check_data_dir, storage_error
 from spotify_merger.store.files import atomic_path, write_json, write_text_atomic
+from spotify_merger.store.lock import data_dir_lock
 from spotify_merger.store.pages import Page, PlaylistRow, begin_playlist, store_pages, stored_entries
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "average_call_seconds",
     "begin_playlist",
     "check_data_dir",
+    "data_dir_lock",
     "shield_ctrl_c",
     "storage_error",
     "store_pages",

@@ -199,6 +199,45 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             """,
         ],
     ),
+    # sync (spotify_merger.sync): a master is the lineage of one `run` (or one adopted playlist) and the
+    # syncs that followed it. Each write is a journalled "run" of some kind; a sync appends after a
+    # part's existing entries (base_count) and may remove URIs (write_removals), and fetched master
+    # parts are stored like sources but marked in playlist_roles, so the analysis never mistakes them.
+    (
+        13,
+        [
+            "ALTER TABLE write_runs ADD COLUMN kind VARCHAR DEFAULT 'run'",  # run | sync | adopt
+            "ALTER TABLE write_runs ADD COLUMN master_id VARCHAR",  # the run_id that started the lineage
+            "ALTER TABLE write_runs ADD COLUMN owner_id VARCHAR",  # the Spotify user who owns the master
+            "ALTER TABLE write_runs ADD COLUMN part_cap INTEGER",  # entries per part; NULL: Spotify's 10,000
+            "UPDATE write_runs SET kind = 'run' WHERE kind IS NULL",
+            "UPDATE write_runs SET master_id = run_id WHERE master_id IS NULL",
+            # Entries the part held before this write: a sync appends at base_count + position.
+            "ALTER TABLE write_parts ADD COLUMN base_count INTEGER DEFAULT 0",
+            "UPDATE write_parts SET base_count = 0 WHERE base_count IS NULL",
+            # Playlists stored that are not sources: the parts of a master, read back by sync.
+            "CREATE TABLE playlist_roles (playlist_id VARCHAR PRIMARY KEY, role VARCHAR NOT NULL)",
+            """
+            CREATE TABLE write_removals (
+                run_id VARCHAR NOT NULL,
+                part_index INTEGER NOT NULL,
+                op_index INTEGER NOT NULL,       -- order of the part's removal steps
+                op VARCHAR NOT NULL,             -- delete (URIs, every occurrence) | restore (URIs at position)
+                uris VARCHAR NOT NULL,           -- JSON list of URIs (at most 100)
+                position INTEGER,                -- restore: where the copies go back
+                tool_copies VARCHAR,             -- delete: JSON {uri: copies of the tool's it removes for good}
+                occurrences VARCHAR,             -- delete: JSON {uri: copies in the part before the delete}
+                expected_before INTEGER NOT NULL, -- the part's length before this step
+                state VARCHAR NOT NULL,          -- planned | intended (about to be sent) | done | skipped
+                snapshot_id VARCHAR,
+                anchor_uri VARCHAR,              -- restore: the entry just before the copies put back
+                anchor_nth INTEGER,              -- restore: which occurrence of anchor_uri (1-based)
+                updated_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (run_id, part_index, op_index)
+            )
+            """,
+        ],
+    ),
 ]
 
 # Export and report (14): what Exportify's columns and the report's album art need. Tracks

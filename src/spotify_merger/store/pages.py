@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import duckdb
+
 from spotify_merger.store.calllog import CallLog
 from spotify_merger.store.database import Database, insert_rows, utc_now
 
@@ -213,25 +215,9 @@ def store_pages(
             for aid, name in a.items():
                 artists.setdefault(aid, name)
         if fresh:
-            insert_rows(conn, f"INSERT INTO entries ({_ENTRY_COLS})", entries, _ENTRY_TYPES)
-            insert_rows(
-                conn, f"INSERT OR IGNORE INTO tracks ({_TRACK_COLS})", list(tracks.values()), _TRACK_TYPES
-            )
-            insert_rows(
-                conn, "INSERT OR IGNORE INTO track_artists", list(credits.values()),
-                ("VARCHAR", "INTEGER", "VARCHAR", "VARCHAR"),
-            )  # fmt: skip
-            insert_rows(
-                conn,
-                "INSERT OR IGNORE INTO artists (id, name, fetched_at)",
-                [(aid, name, fetched) for aid, name in artists.items()],
-                ("VARCHAR", "VARCHAR", "TIMESTAMP"),
-            )
-            insert_rows(
-                conn,
-                "INSERT INTO fetched_pages",
-                [(p.playlist_id, p.offset, len(p.items), p.snapshot_id, fetched) for p in fresh],
-                ("VARCHAR", "INTEGER", "INTEGER", "VARCHAR", "TIMESTAMP"),
+            _insert(conn, fetched, entries, tracks, credits, artists)
+            _insert_pages(
+                conn, [(p.playlist_id, p.offset, len(p.items), p.snapshot_id, fetched) for p in fresh]
             )
             for pid in {p.playlist_id for p in fresh}:
                 conn.execute("UPDATE playlists SET fetched_at = ? WHERE id = ?", [fetched, pid])
@@ -255,6 +241,7 @@ class PlaylistRow:
     owner_name: str | None
     snapshot_id: str | None
     total: int | None
+    role: str = "source"  # or "master": a part of a master, read back by sync (never a default source)
 
 
 @dataclass
@@ -282,6 +269,7 @@ def begin_playlist(db: Database, meta: PlaylistRow, page_size: int, *, force_wip
                 "UPDATE playlists SET name = ?, owner_id = ?, owner_name = ? WHERE id = ?",
                 [meta.name, meta.owner_id, meta.owner_name, pid],
             )
+            _set_role(conn, pid, meta.role)
             if row is not None and row[3]:
                 return Resume("unchanged", set())
             offsets = conn.execute(
@@ -297,8 +285,15 @@ def begin_playlist(db: Database, meta: PlaylistRow, page_size: int, *, force_wip
             "VALUES (?, ?, ?, ?, ?, ?, ?, FALSE)",
             [pid, meta.name, meta.owner_id, meta.owner_name, meta.snapshot_id, meta.total, page_size],
         )
+        _set_role(conn, pid, meta.role)
     changed = row is not None and bool(had_pages and had_pages[0])
     return Resume("changed" if changed else "new", set())
+
+
+def _set_role(conn: duckdb.DuckDBPyConnection, playlist_id: str, role: str) -> None:
+    conn.execute("DELETE FROM playlist_roles WHERE playlist_id = ?", [playlist_id])
+    if role != "source":
+        conn.execute("INSERT INTO playlist_roles VALUES (?, ?)", [playlist_id, role])
 
 
 def stored_entries(db: Database, playlist_id: str) -> int:
@@ -325,3 +320,73 @@ def source_order(db: Database) -> list[str]:
     except ValueError:
         return []
     return [str(pid) for pid in order] if isinstance(order, list) else []
+
+
+def replace_entries(
+    db: Database,
+    meta: PlaylistRow,
+    start: int,
+    items: Sequence[object],
+    *,
+    page_size: int,
+    catalogue: bool = True,
+) -> None:
+    """Store what a playlist holds from position `start` on, in one transaction, as complete.
+
+    For playlists whose content the tool knows without a full read: a master part after a verified
+    write (`start`: the first position the write touched; entries before it are unchanged) or as a
+    run's journal recorded it. The row takes `meta`'s snapshot_id and total, so the next fetch with
+    the same snapshot reads nothing. `catalogue=False`: the items are bare URIs whose tracks are
+    stored already; storing them would shadow the full rows a later fetch brings.
+    """
+    pid = meta.id
+    fetched = utc_now()
+    entries, tracks, credits, artists = _rows_for(pid, start, items, fetched)
+    total = meta.total if meta.total is not None else start + len(items)
+    if not catalogue:
+        tracks, credits, artists = {}, {}, {}
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM entries WHERE playlist_id = ? AND position >= ?", [pid, start])
+        conn.execute("DELETE FROM fetched_pages WHERE playlist_id = ?", [pid])
+        conn.execute("DELETE FROM playlists WHERE id = ?", [pid])
+        conn.execute(
+            "INSERT INTO playlists (id, name, owner_id, owner_name, snapshot_id, total, page_size, fetched_at,"
+            " complete) VALUES (?, ?, ?, ?, ?, ?, ?, ?, TRUE)",
+            [pid, meta.name, meta.owner_id, meta.owner_name, meta.snapshot_id, total, page_size, fetched],
+        )
+        _set_role(conn, pid, meta.role)
+        _insert(conn, fetched, entries, tracks, credits, artists)
+        pages = range(0, total, page_size)
+        _insert_pages(
+            conn, [(pid, off, min(page_size, total - off), meta.snapshot_id, fetched) for off in pages]
+        )
+
+
+def _insert(
+    conn: duckdb.DuckDBPyConnection,
+    fetched: datetime,
+    entries: list[tuple[Any, ...]],
+    tracks: dict[str, tuple[Any, ...]],
+    credits: dict[tuple[str, int], tuple[Any, ...]],
+    artists: dict[str, str | None],
+) -> None:
+    """Entries, and the tracks, credits and artists they reference (written once, shared by playlists)."""
+    insert_rows(conn, f"INSERT INTO entries ({_ENTRY_COLS})", entries, _ENTRY_TYPES)
+    insert_rows(conn, f"INSERT OR IGNORE INTO tracks ({_TRACK_COLS})", list(tracks.values()), _TRACK_TYPES)
+    insert_rows(
+        conn, "INSERT OR IGNORE INTO track_artists", list(credits.values()),
+        ("VARCHAR", "INTEGER", "VARCHAR", "VARCHAR"),
+    )  # fmt: skip
+    insert_rows(
+        conn,
+        "INSERT OR IGNORE INTO artists (id, name, fetched_at)",
+        [(aid, name, fetched) for aid, name in artists.items()],
+        ("VARCHAR", "VARCHAR", "TIMESTAMP"),
+    )
+
+
+def _insert_pages(conn: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+    """`fetched_pages` rows: (playlist id, offset, entries, snapshot_id, when)."""
+    insert_rows(
+        conn, "INSERT INTO fetched_pages", rows, ("VARCHAR", "INTEGER", "INTEGER", "VARCHAR", "TIMESTAMP")
+    )

@@ -8,7 +8,7 @@
 """
 
 from spotify_merger.write.execute import check_sources_unchanged, execute_plan
-from spotify_merger.write.journal import BatchState, Journal, PartState, RunRecord, RunStatus
+from spotify_merger.write.journal import BatchState, Journal, PartState, RunKind, RunRecord, RunStatus
 from spotify_merger.write.summary import MasterPlaylist, RunSummary, WriteOutcome, WriteStatus
 from spotify_merger.write.undo import UndoResult, run_to_undo, undo_last_run
 from spotify_merger.write.verify import VerifyResult, last_written_run, raise_for, verify_run
@@ -20,6 +20,7 @@ __all__ = [
     "MasterPlaylist",
     "MasterWriter",
     "PartState",
+    "RunKind",
     "RunRecord",
     "RunStatus",
     "RunSummary",

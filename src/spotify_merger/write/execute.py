@@ -14,7 +14,7 @@ import concurrent.futures as cf
 import contextlib
 import contextvars
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from spotify_merger.analyze.parts import (
     MAX_PLAYLIST_ITEMS,
@@ -63,12 +63,15 @@ def execute_plan(
     cap: int | None = None,
     verify: VerifyMode = "full",
     suffix_taken_name: bool = False,
+    recorded_options: dict[str, Any] | None = None,
 ) -> WriteOutcome:
     """Write `plan` as new private playlist(s) exactly once, verify it, and summarise.
 
     `cap` (songs per playlist) is a library-only knob for tests; Spotify's limit is the default.
     A name given in `master_name` that a playlist in the library already has is refused
     (ConflictError), unless `suffix_taken_name` asks for "NAME (2)" instead (see `existing`).
+    `recorded_options` is what the journal keeps as the options (`rules.recorded`: the merge options
+    and the matching rules `sync` must reuse); the plan's identity keeps to the merge options.
     """
     name = validate_master_name(master_name) if master_name is not None else None
     if not plan.uris:
@@ -132,7 +135,10 @@ def execute_plan(
         sources=plan.sources,
         source_snapshots=dict(plan.source_snapshots),
         options=options,
+        recorded_options=recorded_options,
         parts=[(p.name, p.uris) for p in split_into_parts(master, plan.uris, cap)],
+        # A test master with small parts: its syncs keep to the same size.
+        part_cap=cap if cap != MAX_PLAYLIST_ITEMS else None,
     )
     return _write_and_verify(
         env, client, db, plan, run, existing=existing, yes=yes, source_names=names, cap=cap, verify=verify,

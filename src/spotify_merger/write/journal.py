@@ -37,6 +37,14 @@ class RunStatus(StrEnum):
     UNDONE = "undone"  # its playlists were removed from the library
 
 
+class RunKind(StrEnum):
+    """What a journalled write is; stored in `write_runs.kind`. A master's writes share its master_id."""
+
+    RUN = "run"  # `run`: created the master's parts (its run_id is the master_id)
+    SYNC = "sync"  # `sync`: appended to and pruned the parts, maybe created new ones
+    ADOPT = "adopt"  # `sync --master`: recorded playlists the tool did not make as a master
+
+
 class PartState(StrEnum):
     """A part's playlist: `intended` is recorded before the create request, `created` after."""
 
@@ -81,6 +89,7 @@ class PartRecord:
     playlist_id: str | None
     url: str | None
     created_snapshot: str | None
+    base_count: int = 0  # entries the playlist held before this write (a sync appends after them)
 
 
 @dataclass
@@ -105,12 +114,13 @@ class RunRecord:
     marker: str
     sources: list[str]
     source_snapshots: dict[str, str | None]
-    options: MergeOptionsDict
+    options: dict[str, Any]  # the merge options, and the matching rules when any (`rules.recorded`)
     plan_hash: str
     song_count: int
     status: RunStatus
     verified_at: datetime | None = None
     parts: list[PartRecord] = field(default_factory=list)
+    part_cap: int | None = None  # entries per part when not Spotify's 10,000 (a test knob)
 
     @property
     def playlist_ids(self) -> list[str]:
@@ -138,8 +148,13 @@ class Journal:
         source_snapshots: dict[str, str | None],
         options: MergeOptionsDict,
         parts: Sequence[tuple[str, Sequence[str]]],
+        part_cap: int | None = None,
+        recorded_options: dict[str, Any] | None = None,
     ) -> RunRecord:
-        """Freeze a plan: the run, its parts and every planned URI, all or nothing."""
+        """Freeze a plan: the run, its parts and every planned URI, all or nothing.
+
+        The plan's identity is its sources, `options` and URIs; `recorded_options` (the options plus
+        the matching rules, see `rules.recorded`) is what the run keeps as its options, if given."""
         run_id = uuid.uuid4().hex
         digest = plan_hash(sources, options, [uris for _, uris in parts])
         now = utc_now()
@@ -147,8 +162,8 @@ class Journal:
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO write_runs (run_id, created_at, master_name, marker, sources, source_snapshots,"
-                " options, plan_hash, song_count, status, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " options, plan_hash, song_count, status, updated_at, part_cap)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     run_id,
                     now,
@@ -156,11 +171,12 @@ class Journal:
                     f"spotify-merger run {run_id[:12]}",
                     json.dumps(list(sources)),
                     json.dumps(source_snapshots, sort_keys=True),
-                    json.dumps(options, sort_keys=True),
+                    json.dumps(recorded_options or options, sort_keys=True),
                     digest,
                     song_count,
                     RunStatus.PLANNED,
                     now,
+                    part_cap,
                 ],
             )
             for index, (name, uris) in enumerate(parts, start=1):
@@ -183,7 +199,7 @@ class Journal:
     def get_run(self, run_id: str) -> RunRecord | None:
         row = self.db.fetchone(
             "SELECT run_id, created_at, master_name, marker, sources, source_snapshots, options, plan_hash,"
-            " song_count, status, verified_at FROM write_runs WHERE run_id = ?",
+            " song_count, status, verified_at, part_cap FROM write_runs WHERE run_id = ?",
             [run_id],
         )
         if row is None:
@@ -200,6 +216,7 @@ class Journal:
             song_count=row[8],
             status=RunStatus(row[9]),
             verified_at=row[10],
+            part_cap=row[11],
         )
         run.parts = self.parts(run_id)
         return run
@@ -210,9 +227,14 @@ class Journal:
         statuses: Sequence[RunStatus] | None = None,
         plan_hash: str | None = None,
         master_name: str | None = None,
+        kinds: Sequence[RunKind] = (RunKind.RUN,),
     ) -> RunRecord | None:
-        """The most recent run, optionally restricted to some statuses, one plan and/or one name."""
-        runs = self.runs(statuses=statuses, plan_hash=plan_hash, master_name=master_name, limit=1)
+        """The most recent run, optionally restricted to some statuses, one plan and/or one name.
+
+        `kinds`: which writes count; `run` (the default) leaves out the writes of `sync`."""
+        runs = self.runs(
+            statuses=statuses, plan_hash=plan_hash, master_name=master_name, kinds=kinds, limit=1
+        )
         return runs[0] if runs else None
 
     def runs(
@@ -221,11 +243,16 @@ class Journal:
         statuses: Sequence[RunStatus] | None = None,
         plan_hash: str | None = None,
         master_name: str | None = None,
+        kinds: Sequence[RunKind] | None = None,
         limit: int | None = None,
     ) -> list[RunRecord]:
-        """Runs, newest first, optionally restricted to some statuses, one plan and/or one name."""
+        """Writes, newest first, optionally restricted to some statuses, one plan, one name and/or
+        some kinds (all kinds by default: a sync's new part is a playlist this tool made too)."""
         sql = "SELECT run_id FROM write_runs WHERE TRUE"
         params: list[Any] = []
+        if kinds is not None:
+            sql += f" AND coalesce(kind, 'run') IN ({', '.join('?' for _ in kinds)})"
+            params.extend(kinds)
         if statuses:
             sql += f" AND status IN ({', '.join('?' for _ in statuses)})"
             params.extend(statuses)
@@ -240,6 +267,30 @@ class Journal:
             sql += f" LIMIT {int(limit)}"
         return [run for row in self.db.fetchall(sql, params) if (run := self.get_run(row[0])) is not None]
 
+    def lineage_playlists(self, master_id: str) -> list[tuple[str, str]]:
+        """(playlist id, name) of every part a master's writes made or adopted, in the order they came:
+        the run's parts, then those its syncs added."""
+        rows = self.db.fetchall(
+            "SELECT p.playlist_id, p.name FROM write_parts p JOIN write_runs r USING (run_id)"
+            " WHERE coalesce(r.master_id, r.run_id) = ? AND p.playlist_id IS NOT NULL"
+            " AND r.status <> ? ORDER BY r.created_at, r.run_id, p.part_index",
+            [master_id, RunStatus.UNDONE],
+        )
+        seen: dict[str, str] = {}
+        for playlist_id, name in rows:
+            seen.setdefault(str(playlist_id), str(name))
+        return list(seen.items())
+
+    def set_lineage_status(self, master_id: str, status: RunStatus) -> None:
+        """Set every write of a master (its run and its syncs) to `status`, as undo does."""
+        status = RunStatus(status)
+        now = utc_now()
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE write_runs SET status = ?, updated_at = ?, undone_at = ? WHERE coalesce(master_id, run_id) = ?",
+                [status, now, now if status == RunStatus.UNDONE else None, master_id],
+            )
+
     def set_status(self, run_id: str, status: RunStatus) -> None:
         status = RunStatus(status)
         now = utc_now()
@@ -252,13 +303,13 @@ class Journal:
 
     def parts(self, run_id: str) -> list[PartRecord]:
         rows = self.db.fetchall(
-            "SELECT run_id, part_index, name, planned_count, state, playlist_id, url, created_snapshot"
-            " FROM write_parts WHERE run_id = ? ORDER BY part_index",
+            "SELECT run_id, part_index, name, planned_count, state, playlist_id, url, created_snapshot,"
+            " coalesce(base_count, 0) FROM write_parts WHERE run_id = ? ORDER BY part_index",
             [run_id],
         )
         return [
-            PartRecord(run_id, index, name, count, PartState(state), playlist_id, url, snapshot)
-            for run_id, index, name, count, state, playlist_id, url, snapshot in rows
+            PartRecord(run_id, index, name, count, PartState(state), playlist_id, url, snapshot, base)
+            for run_id, index, name, count, state, playlist_id, url, snapshot, base in rows
         ]
 
     def part(self, run_id: str, part_index: int) -> PartRecord:

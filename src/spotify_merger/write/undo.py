@@ -1,4 +1,5 @@
-"""Remove the master playlist(s) of the last run: Spotify's "delete" is an unfollow.
+"""Remove the master playlist(s) of the last run (and the parts its syncs added): Spotify's "delete"
+is an unfollow.
 
 The sources are never touched: only playlist ids this tool's journal recorded as created (or a
 playlist carrying the run's unique marker, when a crash hid the create's answer) are unfollowed.
@@ -44,9 +45,9 @@ def run_to_undo(journal: Journal) -> RunRecord:
 def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, yes: bool) -> UndoResult:
     """Unfollow every part of the last run after confirmation; marks the run undone."""
     run = run_to_undo(journal)
-    targets = _targets(client, run)
+    targets = _targets(client, journal, run)
     if not targets:
-        journal.set_status(run.run_id, RunStatus.UNDONE)
+        journal.set_lineage_status(run.run_id, RunStatus.UNDONE)
         raise NothingToDoError(
             "the last run never created a playlist on Spotify, so there is nothing to remove",
             "nothing to undo",
@@ -68,7 +69,7 @@ def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, ye
             removed.append({"id": playlist_id, "name": name})
         else:
             gone.append({"id": playlist_id, "name": name})
-    journal.set_status(run.run_id, RunStatus.UNDONE)
+    journal.set_lineage_status(run.run_id, RunStatus.UNDONE)
     for item in removed:
         env.say(styled("[green]Removed[/green] {name} ({id}) from your library.", **item))
     for item in gone:
@@ -76,13 +77,14 @@ def undo_last_run(env: Environment, client: WriteClient, journal: Journal, *, ye
     return UndoResult(run.run_id, removed, gone)
 
 
-def _targets(client: WriteClient, run: RunRecord) -> list[tuple[str, str]]:
-    """(playlist id, name) of every part of `run` that exists on Spotify, as far as we can tell."""
-    targets: list[tuple[str, str]] = []
+def _targets(client: WriteClient, journal: Journal, run: RunRecord) -> list[tuple[str, str]]:
+    """(playlist id, name) of every part of `run`, and of the parts its syncs added, that exists on
+    Spotify as far as we can tell."""
+    targets = journal.lineage_playlists(run.run_id)
     for part in run.parts:
         if part.playlist_id:
-            targets.append((part.playlist_id, part.name))
-        elif part.state is PartState.INTENDED:
+            continue
+        if part.state is PartState.INTENDED:
             # Created just before a crash, never recorded: find it by the run's marker.
             found = find_created(client, run, part)
             if found is not None:

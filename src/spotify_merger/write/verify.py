@@ -91,7 +91,9 @@ class VerifyResult:
         return Verification.READ_BACK if all(p.how == "full" for p in self.parts) else Verification.LAST_ADD
 
 
-def first_difference(expected: Sequence[str], actual: Sequence[str | None], offset: int = 0) -> str | None:
+def first_difference(
+    expected: Sequence[str | None], actual: Sequence[str | None], offset: int = 0
+) -> str | None:
     """The first position (1-based, counted from `offset`) where a page differs from the plan."""
     for i, (want, have) in enumerate(zip(expected, actual, strict=False)):
         if want != have:
@@ -102,9 +104,15 @@ def first_difference(expected: Sequence[str], actual: Sequence[str | None], offs
 
 
 def read_part(
-    client: WriteClient, playlist_id: str, expected: list[str], *, concurrency: int = READ_CONCURRENCY
+    client: WriteClient,
+    playlist_id: str,
+    expected: Sequence[str | None],
+    *,
+    concurrency: int = READ_CONCURRENCY,
 ) -> tuple[int, list[str]]:
     """Read a part back at known offsets, concurrently; returns (total on Spotify, problems).
+
+    `expected` may hold None for an entry Spotify no longer plays (a synced part keeps those).
 
     Pages are compared as they arrive. Once a page differs, pages after it that have not started
     are cancelled; pages before it are still awaited, since one of them may differ earlier.

@@ -19,7 +19,14 @@ from typing import Protocol
 
 from spotify_merger.context import Environment
 from spotify_merger.display import quote
-from spotify_merger.errors import ConflictError, ForbiddenError, LostResponseError, NotFoundError, ServerError
+from spotify_merger.errors import (
+    ConflictError,
+    ForbiddenError,
+    LostResponseError,
+    MergerError,
+    NotFoundError,
+    ServerError,
+)
 from spotify_merger.spotify.models import CreatedPlaylist, ItemsPage, PlaylistInfo
 from spotify_merger.spotify.policy import CallPolicy
 from spotify_merger.write.journal import (
@@ -153,6 +160,7 @@ class MasterWriter:
         source_names: dict[str, str] | None = None,
         on_progress: ProgressCallback | None = None,
         on_part_done: PartDone | None = None,
+        trust_existing: bool = False,
     ) -> None:
         self.env = env
         self.client = client
@@ -160,6 +168,9 @@ class MasterWriter:
         self.source_names = source_names or {}
         self.on_progress = on_progress
         self.on_part_done = on_part_done
+        # Sync reads every existing part (and checks the library) just before freezing its plan:
+        # a part with no batch yet needs no read-back before its first add.
+        self.trust_existing = trust_existing
         self.stats = WriteStats()
         self._stats_lock = threading.Lock()
         self._stop = threading.Event()
@@ -219,14 +230,7 @@ class MasterWriter:
         playlist_id, how = self._ensure_playlist(run, part)
         part = self.journal.part(run.run_id, part.part_index)
         planned = self.journal.plan_uris(run.run_id, part.part_index)  # read once, sliced per batch
-        # A playlist we just created is empty and its journal clean: nothing to reconcile.
-        have = 0
-        if how != "created":
-            if how == "journal":  # one found in the library just now is in it, obviously
-                self._check_in_library(part, playlist_id)
-            have = self._reconcile(run, part, playlist_id, planned)
-            with self._stats_lock:
-                self.stats.resumed_parts.append(part.part_index)
+        have = self._on_the_server(run, part, playlist_id, how, planned)
         self._progress(part, have)
         self._add_all(run, part, playlist_id, planned, have)
 
@@ -252,7 +256,7 @@ class MasterWriter:
             try:
                 snapshot = self.client.add_items(playlist_id, planned[have : have + count])
             except ForbiddenError as exc:
-                raise scope_error(f"add songs to {quote(part.name)}", exc) from None
+                raise _refused(part, exc) from None
             except LostResponseError:
                 # The add may or may not have been applied: look before sending anything again.
                 self._count(lost_responses=1)
@@ -272,6 +276,22 @@ class MasterWriter:
             )  # fmt: skip
             self._count(added=count)
             self._progress(part, have)
+
+    def _on_the_server(
+        self, run: RunRecord, part: PartRecord, playlist_id: str, how: str, planned: list[str]
+    ) -> int:
+        """How many of the part's planned songs are on Spotify before the next add."""
+        fresh = (
+            self.trust_existing and how == "journal" and not self.journal.batches(run.run_id, part.part_index)
+        )
+        if how == "created" or fresh:
+            return 0  # just created (empty, clean journal), or just read by sync: nothing in doubt
+        if how == "journal" and not self.trust_existing:  # one found in the library just now is in it
+            self._check_in_library(part, playlist_id)
+        have = self._reconcile(run, part, playlist_id, planned)
+        with self._stats_lock:
+            self.stats.resumed_parts.append(part.part_index)
+        return have
 
     def _progress(self, part: PartRecord, have: int) -> None:
         if self.on_progress is not None:
@@ -329,7 +349,11 @@ class MasterWriter:
             )
 
     def _reconcile(self, run: RunRecord, part: PartRecord, playlist_id: str, planned: list[str]) -> int:
-        """How many leading planned songs the playlist really holds; records any the journal missed."""
+        """How many leading planned songs the playlist really holds; records any the journal missed.
+
+        Positions count after the part's `base_count` (the entries it held before this write: 0 for
+        a new playlist, what a synced part held): the playlist must hold those, then a prefix of the plan.
+        """
         try:
             meta = self.client.playlist_meta(playlist_id)
         except NotFoundError:
@@ -337,13 +361,14 @@ class MasterWriter:
                 f"the master playlist {quote(part.name)} of an unfinished run no longer exists on Spotify",
                 NEW_MASTER_HINT,
             ) from None
-        total = meta.total or 0
+        base = part.base_count
+        total = (meta.total or 0) - base
         snapshot = meta.snapshot_id
         confirmed = self.journal.confirmed_count(run.run_id, part.part_index)
         if total > part.planned_count or total < confirmed:
             raise ConflictError(
-                f"the master playlist {quote(part.name)} holds {total:,} songs where this tool had added "
-                f"{confirmed:,} of {part.planned_count:,}: it was edited outside spotify-merger",
+                f"the master playlist {quote(part.name)} holds {total + base:,} songs where this tool had added "
+                f"{confirmed:,} of {part.planned_count:,} after {base:,}: it was edited outside spotify-merger",
                 NEW_MASTER_HINT,
             )
         if (
@@ -355,7 +380,7 @@ class MasterWriter:
         # Read the stretch in doubt, plus the last song we know of as an anchor: a deleted or
         # replaced tail shows up here; edits further up are caught by verify.
         lo = max(0, min(confirmed, total) - 1)
-        actual = read_uris(self.client, playlist_id, lo, total)
+        actual = read_uris(self.client, playlist_id, base + lo, base + total)
         expected = planned[lo:total]
         if actual != expected:
             where = next(
@@ -364,7 +389,7 @@ class MasterWriter:
             )
             raise ConflictError(
                 f"the master playlist {quote(part.name)} no longer matches the plan (first difference at "
-                f"position {where + 1:,}): it was edited outside spotify-merger",
+                f"position {base + where + 1:,}): it was edited outside spotify-merger",
                 NEW_MASTER_HINT,
             )
         if total > confirmed:
@@ -376,6 +401,13 @@ class MasterWriter:
             # Nothing beyond what the journal knew: whatever was in doubt was not applied.
             self.journal.record_reconciled(run.run_id, part.part_index, total, 0, snapshot)
         return total
+
+
+def _refused(part: PartRecord, exc: ForbiddenError) -> MergerError:
+    """An add refused with 403: the playlist is full (someone filled it meanwhile), or a scope is missing."""
+    if "limit" in exc.message.lower():
+        return ConflictError(f"the playlist {quote(part.name)} is full: {exc.message}", NEW_MASTER_HINT)
+    return scope_error(f"add songs to {quote(part.name)}", exc)
 
 
 def _is_lost(exc: ServerError) -> bool:
