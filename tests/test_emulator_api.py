@@ -222,6 +222,17 @@ def test_unfollow_with_me_library(emulator: Emulator) -> None:
     error_of(s.delete(f"{api}/playlists/{pid}/followers"), 403)  # removed in Development Mode
 
 
+def test_follow_and_unfollow_in_the_extended_profile(emulator_factory: EmulatorFactory) -> None:
+    emu = emulator_factory(profile="extended", playlist_sizes=(20, 20))
+    s = bearer_session(emu)
+    pid = new_playlist(s, emu)
+    followers = f"{emu.api_base}/playlists/{pid}/followers"
+    assert s.delete(followers).status_code == 200 and pid not in emu.user_playlist_ids()
+    assert s.delete(followers).status_code == 200  # unfollowing twice is no error
+    assert s.put(followers).status_code == 200 and emu.user_playlist_ids()[0] == pid
+    assert s.put(followers).status_code == 200 and emu.user_playlist_ids().count(pid) == 1
+
+
 def test_liked_songs(emulator: Emulator) -> None:
     emu = emulator
     page = bearer_session(emu).get(f"{emu.api_base}/me/tracks", params={"limit": 50}).json()

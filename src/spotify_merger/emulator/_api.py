@@ -355,19 +355,12 @@ class PlaylistsApi:
         return Response(200, b"", content_type="text/plain")
 
     def follow(self, req: Request) -> Response:
-        ctx = self.ctx
-        grant = ctx.auth(req)
-        ctx.removed_in_dev()
-        pl = ctx.playlist(req.params["id"])
-        ctx.need_scope(grant, "playlist-modify-public", "playlist-modify-private")
-        with ctx.state.lock:
-            follows = ctx.state.follows.setdefault(grant.user_id or "", [])
-            if pl.id not in follows:
-                follows.insert(0, pl.id)
-                ctx.state.changed()
-        return Response(200, b"", content_type="text/plain", lost=True)
+        return self._set_following(req, True)
 
     def unfollow(self, req: Request) -> Response:
+        return self._set_following(req, False)
+
+    def _set_following(self, req: Request, follow: bool) -> Response:
         ctx = self.ctx
         grant = ctx.auth(req)
         ctx.removed_in_dev()
@@ -375,7 +368,10 @@ class PlaylistsApi:
         ctx.need_scope(grant, "playlist-modify-public", "playlist-modify-private")
         with ctx.state.lock:
             follows = ctx.state.follows.setdefault(grant.user_id or "", [])
-            if pl.id in follows:
+            if follow and pl.id not in follows:
+                follows.insert(0, pl.id)  # a newly followed playlist heads the user's list
+                ctx.state.changed()
+            elif not follow and pl.id in follows:
                 follows.remove(pl.id)
                 ctx.state.changed()
         return Response(200, b"", content_type="text/plain", lost=True)
