@@ -94,6 +94,18 @@ def test_dev_entries_use_item_and_extended_entries_carry_both(emulator_factory: 
             assert legacy.status_code == 200 and legacy.json()["items"][0]["track"]["type"] == "track"
 
 
+def test_single_track_and_artist_check_their_id(emulator: Emulator) -> None:
+    s, api = bearer_session(emulator), emulator.api_base
+    tid = plain_uris(emulator, 1)[0].rsplit(":", 1)[1]
+    aid = emulator.library.tracks[tid]["artists"][0]
+    assert s.get(f"{api}/tracks/{tid}").json()["id"] == tid
+    assert s.get(f"{api}/artists/{aid}").json()["id"] == aid
+    for kind in ("tracks", "artists"):
+        assert "Invalid base62 id" in error_of(s.get(f"{api}/{kind}/not!an!id"), 400)
+        assert "not found" in error_of(s.get(f"{api}/{kind}/{'0' * 22}"), 404)
+        error_of(requests.get(f"{api}/{kind}/{tid}", timeout=10), 401)
+
+
 def test_dev_profile_removed_endpoints_and_fields(emulator: Emulator) -> None:
     emu, api = emulator, emulator.api_base
     s = bearer_session(emu)

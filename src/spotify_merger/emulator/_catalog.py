@@ -7,6 +7,7 @@ answer 403 there, as Spotify's do, while single ``/tracks/{id}`` and ``/artists/
 from __future__ import annotations
 
 import time
+from collections.abc import Container
 from typing import Any
 
 from spotify_merger.emulator._api import ID_RE, Context, int_param
@@ -47,14 +48,19 @@ class CatalogApi:
         return ids
 
     # --- tracks -----------------------------------------------------------------------------------
+    def _one(self, req: Request, known: Container[str]) -> str:
+        """The id of a single-object path (`/tracks/{id}`, `/artists/{id}`), once checked."""
+        self.ctx.auth(req, user=False)
+        item_id = req.params["id"]
+        if not ID_RE.match(item_id):
+            raise ApiError(400, "Invalid base62 id")
+        if item_id not in known:
+            raise ApiError(404, "Resource not found")
+        return item_id
+
     def track(self, req: Request) -> Response:
         ctx = self.ctx
-        ctx.auth(req, user=False)
-        tid = req.params["id"]
-        if not ID_RE.match(tid):
-            raise ApiError(400, "Invalid base62 id")
-        if tid not in ctx.state.library.tracks:
-            raise ApiError(404, "Resource not found")
+        tid = self._one(req, ctx.state.library.tracks)
         return Response(200, ctx.render.track(req.base + "/v1", tid, ctx.market(req)))
 
     def tracks(self, req: Request) -> Response:
@@ -71,14 +77,8 @@ class CatalogApi:
 
     # --- artists ----------------------------------------------------------------------------------
     def artist(self, req: Request) -> Response:
-        ctx = self.ctx
-        ctx.auth(req, user=False)
-        aid = req.params["id"]
-        if not ID_RE.match(aid):
-            raise ApiError(400, "Invalid base62 id")
-        if aid not in ctx.state.library.artists:
-            raise ApiError(404, "Resource not found")
-        return Response(200, ctx.render.artist(req.base + "/v1", aid))
+        aid = self._one(req, self.ctx.state.library.artists)
+        return Response(200, self.ctx.render.artist(req.base + "/v1", aid))
 
     def artists(self, req: Request) -> Response:
         ctx = self.ctx

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spotify_merger.emulator.library import Library, stable_id
+from spotify_merger.emulator.library import Library, SeededPlaylist, stable_id
 
 ALL_SCOPES = frozenset(
     {
@@ -50,14 +50,10 @@ STATE_FORMAT = 1
 
 
 @dataclass
-class Playlist:
-    id: str
-    name: str
-    owner: str
-    public: bool
-    collaborative: bool
-    description: str
-    entries: list[list[Any]]  # [uri | None, added_at | None, added_by | None]
+class Playlist(SeededPlaylist):
+    """A playlist as the server holds it: the seeded fields, plus its version (the snapshot) and
+    whether it was seeded or created, and changed since."""
+
     version: int = 1
     seeded: bool = True
     modified: bool = False
