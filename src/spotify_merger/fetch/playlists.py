@@ -1,9 +1,10 @@
 """`fetch`: read the source playlists concurrently into DuckDB, resumably, within the rate limit.
 
 Per playlist: one metadata call (name, owner, snapshot_id, total), then every missing page by
-offset, all pages of all playlists sharing one thread pool and one call policy. Each page is
-stored in its own transaction the moment it arrives, so memory stays flat and an interruption
-loses at most the pages in flight. What happens on a re-run:
+offset, all pages of all playlists sharing one thread pool and one call policy. Pages are stored
+as they arrive, a commit every quarter of a second at most (each page whole or not at all), so
+memory stays flat and an interruption loses at most the pages of the last moment. What happens
+on a re-run:
 
 - unchanged snapshot and complete: nothing beyond the metadata call;
 - unchanged snapshot, incomplete: only the missing pages;
@@ -47,6 +48,9 @@ from spotify_merger.store.pages import (
 )
 
 MAX_RESTARTS = 3
+# Pages that arrive within this long share one commit: a commit costs a few ms whatever its size,
+# and the main thread that pays it also hands the workers their next pages.
+GROUP_COMMIT_S = 0.25
 debug_log = logging.getLogger("spotify_merger.fetch")  # -vv: what each fetch reads or reuses
 LIKED_PAGE = 50
 
@@ -126,6 +130,7 @@ class _Fetcher:
         # Bounded: when the writer lags, workers wait instead of piling pages up in memory.
         self.events: queue.Queue[_Event] = queue.Queue(maxsize=64)
         self.outstanding = 0
+        self.last_commit = 0.0
         self.pool: cf.ThreadPoolExecutor | None = None
         self.runs: list[_Run] = []
 
@@ -263,13 +268,20 @@ class _Fetcher:
         self._submit_meta(run)
 
     def next_batch(self) -> list[_Event]:
-        """Block for one event (waking up now and then, so Ctrl-C lands), then take all queued."""
+        """Block for one event (waking up now and then, so Ctrl-C lands), then gather the pages
+        that arrive until `GROUP_COMMIT_S` after the last commit; anything else is handled at once."""
         while True:
             try:
                 batch = [self.events.get(timeout=0.5)]
                 break
             except queue.Empty:
                 continue
+        while batch[-1][0] == "page" and len(batch) < self.outstanding:
+            wait = self.last_commit + GROUP_COMMIT_S - time.monotonic()
+            try:
+                batch.append(self.events.get(timeout=wait) if wait > 0 else self.events.get_nowait())
+            except queue.Empty:
+                break
         while True:
             try:
                 batch.append(self.events.get_nowait())
@@ -311,6 +323,7 @@ class _Fetcher:
                 done_now.append(run.id)
         with shield_ctrl_c():
             store_pages(self.db, [page for _, page in current], log=self.log, complete=done_now)
+        self.last_commit = time.monotonic()
         for run, page in current:
             run.fetched_entries += len(page.items)
             self.bars.update(run.id, advance=len(page.items))
