@@ -190,6 +190,7 @@ def run_command(
     be one is refused before `action` starts.
     """
     # Imported here: the store package loads DuckDB, which `--help` must not wait for.
+    from spotify_merger.store.database import is_interrupt
     from spotify_merger.store.faults import check_data_dir, storage_error
 
     try:
@@ -202,19 +203,26 @@ def run_command(
     except MergerError as exc:
         fail(env, exc)
     except KeyboardInterrupt:
-        env.stderr.print(
-            styled("[yellow]interrupted:[/yellow] stopped by Ctrl-C; the progress made so far is kept")
-        )
-        if env.json_output:
-            emit_json(error_document(env.command, MergerError("interrupted by Ctrl-C"), ExitCode.INTERRUPTED))
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        interrupted(env)
     except BrokenPipeError:
         closed_pipe()
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:
+        if is_interrupt(exc):  # a Ctrl-C that DuckDB reported in its own words
+            interrupted(env)
         _traceback(env)
         fail(env, storage_error(exc, env.db_path) or internal_error(exc))
+
+
+def interrupted(env: Environment) -> NoReturn:
+    """Ctrl-C: one line (and the JSON error document with --json), exit 130."""
+    env.stderr.print(
+        styled("[yellow]interrupted:[/yellow] stopped by Ctrl-C; the progress made so far is kept")
+    )
+    if env.json_output:
+        emit_json(error_document(env.command, MergerError("interrupted by Ctrl-C"), ExitCode.INTERRUPTED))
+    raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 
 
 def fail(env: Environment, exc: MergerError, command: str | None = None) -> NoReturn:

@@ -114,7 +114,7 @@ class Database:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self.lock:
+        with self.lock, ctrl_c_stays_ctrl_c():
             self.conn.execute("BEGIN TRANSACTION")
             try:
                 yield self.conn
@@ -130,15 +130,15 @@ class Database:
     def execute(
         self, sql: str, params: list[Any] | tuple[Any, ...] | None = None
     ) -> duckdb.DuckDBPyConnection:
-        with self.lock:
+        with self.lock, ctrl_c_stays_ctrl_c():
             return self.conn.execute(sql, params or [])
 
     def fetchall(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
-        with self.lock:
+        with self.lock, ctrl_c_stays_ctrl_c():
             return self.conn.execute(sql, params or []).fetchall()
 
     def fetchone(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> tuple[Any, ...] | None:
-        with self.lock:
+        with self.lock, ctrl_c_stays_ctrl_c():
             return self.conn.execute(sql, params or []).fetchone()
 
     def get_meta(self, key: str) -> str | None:
@@ -198,6 +198,26 @@ def _open_error(path: Path, exc: BaseException) -> StorageError:
         "check the file's permissions; if it is damaged, move it aside (keep it: it also records which "
         "master playlists were written) and re-run",
     )
+
+
+@contextlib.contextmanager
+def ctrl_c_stays_ctrl_c() -> Iterator[None]:
+    """A Ctrl-C that lands while DuckDB runs a statement comes out as KeyboardInterrupt.
+
+    DuckDB stops the statement and raises a bare RuntimeError("Query interrupted"), which would
+    otherwise reach the user as an internal error instead of "stopped by Ctrl-C" (exit 130).
+    """
+    try:
+        yield
+    except RuntimeError as exc:
+        if is_interrupt(exc):
+            raise KeyboardInterrupt from exc
+        raise
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """DuckDB's way of saying a statement was stopped by Ctrl-C."""
+    return type(exc) is RuntimeError and str(exc) == "Query interrupted"
 
 
 @contextlib.contextmanager
