@@ -6,8 +6,11 @@ one user-facing line with a hint and a documented exit code (see `errors.ExitCod
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -213,3 +216,24 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(int(ExitCode.PIPE_CLOSED))
+    except SystemExit as done:
+        _leave(done.code)
+
+
+def _leave(code: str | int | None) -> None:
+    """Exit with `code`, skipping the interpreter's teardown when nothing depends on it.
+
+    By the time a command returns, its database is closed and its files are written; what Python
+    would still do is free every object and module one by one, which took 0.2 s after a `run`
+    (a twentieth of a small library's whole job). `atexit` handlers still run (logging flushes
+    its files there). A thread still working (none should be, but a daemon is fine) gets the
+    ordinary exit, which waits for it.
+    """
+    working = any(t is not threading.main_thread() and not t.daemon for t in threading.enumerate())
+    if working or not isinstance(code, int | None):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code or 0)
