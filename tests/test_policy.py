@@ -282,7 +282,7 @@ def test_pacer_learns_the_rate_from_the_first_429() -> None:
 
 def test_pacer_keeps_in_flight_requests_to_latency_times_target_rate() -> None:
     pacer = Pacer(time.monotonic, time.sleep)
-    assert pacer.in_flight_limit() == Pacer.min_in_flight  # nothing measured yet
+    assert pacer.in_flight_limit() == Pacer.initial_in_flight  # nothing measured yet
     for _ in range(30):
         pacer.acquire()
         pacer.release(0.100)  # a 100 ms link: about 6-7 requests in flight sustain the target

@@ -34,6 +34,9 @@ class Pacer:
     margin = 1.05
     target_rate = 64.0  # calls a second worth aiming for; Spotify's own limit is far lower
     min_in_flight = 2
+    # Before the first answer the latency is unknown: a run's opening requests (who is signed in,
+    # each source's metadata) are few and all needed at once, so they may all go.
+    initial_in_flight = 4
     max_in_flight = 16
 
     max_interval = 10.0  # never slower than 3 calls a window: a limit below that shows as honoured 429s
@@ -62,7 +65,7 @@ class Pacer:
 
     def in_flight_limit(self) -> int:
         if self.latency is None:
-            return self.min_in_flight
+            return self.initial_in_flight
         wanted = math.ceil(self.latency * self.target_rate)
         return max(self.min_in_flight, min(self.max_in_flight, wanted))
 
