@@ -9,8 +9,9 @@ them), and times everything from outside the process:
   before its "Do you want to proceed?" question, which `--yes` answers in advance) reaches stderr;
 - **fetch / write / verify**: from the emulator's own log of every request (arrival and answer
   times, path): *fetch* is every request on the source playlists (and catalog lookups) before the
-  prompt; *write* runs from the first request after the prompt (the source re-check, creates) to
-  the last add's answer; *verify* from the first to the last read of a master playlist's items;
+  prompt; *write* runs from the first request after the prompt (creates, adds) to the last add's
+  answer; *verify* from the first to the last read of a master playlist (its pages, read while
+  the part is still being written, and its snapshot after the last add);
 - **calls**: the emulator's counters (Web API only; token calls on the accounts service apart).
 
 The floor is what the plan leaves no way around at that latency L, with as many requests in
@@ -155,7 +156,7 @@ def split_phases(requests: list[TimedRequest], sources: set[str], prompt_at: flo
         after_prompt = r.arrived >= prompt_at and (
             r.method != "GET" or pid in sources or pid in masters or r.template == "/v1/me/playlists"
         )
-        if pid in masters and r.method == "GET" and r.path.endswith("/items"):
+        if pid in masters and r.method == "GET":  # its pages, and its snapshot after the last add
             phases.verify.append(r)
         elif recheck or after_prompt:
             phases.write.append(r)

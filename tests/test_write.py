@@ -52,15 +52,16 @@ def test_a_new_private_master_holds_exactly_the_plan(
     assert info["name"] == "Weekly Master" and info["public"] is False and info["owner"] == emu.user_id
     for name in names_of(emu).values():
         assert name in info["description"]
-    # Exactly: one create, ceil(n/100) adds, the verify pages, one staleness check per source, and
-    # one look at the library for a playlist already named so (never a silent duplicate).
+    # Exactly: one create, ceil(n/100) adds, the verify pages and the master's snapshot, one
+    # staleness check per source, and one look at the library for a playlist already named so
+    # (never a silent duplicate).
     n = len(plan.uris)
     assert emu.calls("POST", "/v1/me/playlists") == 1
     assert emu.calls("POST", ITEMS) == math.ceil(n / 100)
     assert emu.calls("GET", ITEMS) == math.ceil(n / 50)
-    assert emu.calls("GET", "/v1/playlists/{id}") == 2
+    assert emu.calls("GET", "/v1/playlists/{id}") == 2 + 1  # the sources re-checked, the master's snapshot
     assert emu.calls("GET", "/v1/me/playlists") == 1
-    assert api_calls(emu) == 1 + math.ceil(n / 100) + math.ceil(n / 50) + 2 + 1
+    assert api_calls(emu) == 1 + math.ceil(n / 100) + math.ceil(n / 50) + 2 + 1 + 1
     assert sources_of(emu) == before
     summary = json.loads((env.exports_dir / "run_summary.json").read_text())
     assert summary["verified"] is True

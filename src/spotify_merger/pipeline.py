@@ -17,6 +17,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,14 +26,14 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
+from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer, normalize
 from spotify_merger.analyze import rules as match_rules
 from spotify_merger.analyze.parts import default_master_name, validate_master_name
 from spotify_merger.analyze.results import DryRunReport
 from spotify_merger.analyze.rules import load as load_rules
 from spotify_merger.context import Environment
 from spotify_merger.display import quote, styled
-from spotify_merger.errors import AuthError, NothingToDoError
+from spotify_merger.errors import AuthError, CallCancelled, NothingToDoError
 from spotify_merger.fetch import fetch_sources, resolve_sources
 from spotify_merger.redaction import redact
 from spotify_merger.report import HtmlRenderer, build_report, print_report
@@ -47,6 +48,7 @@ from spotify_merger.sync.check import verify_master
 from spotify_merger.sync.engine import Syncer, SyncOptions
 from spotify_merger.sync.present import SyncSummary
 from spotify_merger.sync.record import SyncJournal
+from spotify_merger.write import lookahead
 from spotify_merger.write.execute import execute_plan
 from spotify_merger.write.journal import Journal
 from spotify_merger.write.summary import WriteOutcome, WriteStatus
@@ -139,14 +141,27 @@ def _run(
         to_fetch = ids + ([exclusions] if exclusions and exclusions not in ids else [])
         # Who is signed in is asked while the fetch's first requests are already out (one round
         # trip saved); a refused token fails both, and the fetch waits for the answer.
+        # The analysis' own imports load while the fetch waits on the network.
+        threading.Thread(target=normalize.preload, name="preload").start()
         with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="me") as pool:
             signed_in = pool.submit(api.me)
             signed_in.add_done_callback(lambda f: _say_signed_in(env, f))
             env.say(styled("[bold]Step 2: Fetching playlists[/bold]"))
             try:
                 fetched = fetch_sources(env, to_fetch, client=api, db=db, features=options.features)
-            finally:
-                signed_in.result()
+            except CallCancelled:
+                signed_in.result()  # a failed sign-in check is the cause worth showing
+                raise
+            except BaseException:
+                # The fetch's own error is the one to show: when it gave up, it cancelled the calls
+                # still waiting, the sign-in check's among them (which then says CallCancelled).
+                cf.wait([signed_in])
+                raise
+            signed_in.result()
+        # The library scan a new master's write needs (names in use, the sources' snapshots)
+        # travels while the analysis runs.
+        ahead = not options.dry_run and lookahead.worth_it(Journal(db), ids, new_master=options.new_master)
+        scan = lookahead.Lookahead(api) if ahead else None
         entries = " + ".join(f"{p.entries:,}" for p in fetched.playlists)
         env.say(f"Fetched {entries} entries ({fetched.total_calls:,} API calls)")
         env.say(styled("[bold]Step 3: Analysis and dry-run report[/bold]"))
@@ -177,6 +192,7 @@ def _run(
             recorded_options=match_rules.recorded(
                 analysis.options.to_dict(), analysis.rules, analysis.exclusions
             ),
+            lookahead=scan,
         )
     if outcome.status is not WriteStatus.DRY_RUN:
         page = write_run_page(env.exports_dir, _run_page(outcome, report))

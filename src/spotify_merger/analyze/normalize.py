@@ -97,6 +97,11 @@ def _distinct(conn: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
 _VIEW_NUMBERS = itertools.count()
 
 
+def preload() -> None:
+    """Import NumPy now (in a thread while a fetch waits on the network), not when the keys are stored."""
+    import numpy  # noqa: F401  (function level: only an analysis needs it, see `_store`)
+
+
 def _store(
     conn: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], rows: list[tuple[object, ...]]
 ) -> None:

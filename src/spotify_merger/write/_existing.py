@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from spotify_merger.display import quote
 from spotify_merger.errors import ConflictError, NotFoundError, VerifyError
+from spotify_merger.spotify.models import PlaylistInfo
 from spotify_merger.write.journal import Journal, RunRecord, RunStatus
 from spotify_merger.write.summary import Verification
 from spotify_merger.write.verify import VerifyResult, show_problems, verify_run
@@ -106,14 +107,16 @@ def free_master_name(
     given: str | None,
     default: str,
     part_names: Callable[[str], list[str]],
+    scanned: list[PlaylistInfo] | None = None,
 ) -> str:
     """The name a new master will get; ConflictError when the name given with --name is taken.
 
     `part_names(name)` gives the playlist names a master called `name` is written as (the name
-    itself, or "NAME (1/2)", "NAME (2/2)", ...). One `/me/playlists` scan, whatever the outcome.
+    itself, or "NAME (1/2)", "NAME (2/2)", ...). One `/me/playlists` scan, whatever the outcome,
+    unless `scanned` is one made moments ago (`lookahead.Lookahead`).
     """
     library: dict[str, str] = {}
-    for playlist in client.user_playlists():
+    for playlist in client.user_playlists() if scanned is None else scanned:
         if playlist.name is not None:
             library.setdefault(playlist.name, playlist.id)
     ours = _names_of_live_runs(journal)

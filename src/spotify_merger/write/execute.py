@@ -4,8 +4,9 @@
 that is already written and verified; shows the preview and asks; checks that no source changed
 since the analysis; freezes the plan in the journal; writes; verifies; and writes the summary.
 
-The parts are written at once, and (with `--verify full`) each part is read back as soon as its
-own adds are done, while the others are still being written.
+The parts are written at once. With `--verify full`, each page of a part is read back as soon as
+the adds have made it final (`readback.py`), while the part's next batches and the other parts
+are still being written; what is left is read the moment the part's last add is confirmed.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ from spotify_merger.write.confirm import (
     show_success,
 )
 from spotify_merger.write.journal import UNFINISHED, Journal, PartRecord, RunRecord, RunStatus, plan_hash
+from spotify_merger.write.lookahead import Lookahead
+from spotify_merger.write.readback import RollingReadBack
 from spotify_merger.write.summary import RunSummary, ThisRun, WriteOutcome, WriteStatus
-from spotify_merger.write.verify import PartCheck, VerifyMode, check_part, raise_for, verify_run
+from spotify_merger.write.verify import PartCheck, VerifyMode, raise_for, verify_run
 from spotify_merger.write.writer import NEW_MASTER_HINT, MasterWriter, WriteClient, WriteStats
 
 if TYPE_CHECKING:
@@ -64,6 +67,7 @@ def execute_plan(
     verify: VerifyMode = "full",
     suffix_taken_name: bool = False,
     recorded_options: dict[str, Any] | None = None,
+    lookahead: Lookahead | None = None,
 ) -> WriteOutcome:
     """Write `plan` as new private playlist(s) exactly once, verify it, and summarise.
 
@@ -72,6 +76,8 @@ def execute_plan(
     (ConflictError), unless `suffix_taken_name` asks for "NAME (2)" instead (see `existing`).
     `recorded_options` is what the journal keeps as the options (`rules.recorded`: the merge options
     and the matching rules `sync` must reuse); the plan's identity keeps to the merge options.
+    `lookahead` is a library scan `run` started when its fetch ended: it stands in for the name
+    check's scan and, with `yes` (nobody pauses at the question), for the sources' re-check.
     """
     name = validate_master_name(master_name) if master_name is not None else None
     if not plan.uris:
@@ -108,6 +114,7 @@ def execute_plan(
                 given=None if suffix_taken_name else name,
                 default=master,
                 part_names=lambda n: [p.name for p in split_into_parts(n, plan.uris, cap)],
+                scanned=lookahead.library() if lookahead else None,
             )
         planned = [PlannedWrite(p.name, p.count) for p in split_into_parts(master, plan.uris, cap)]
     else:
@@ -129,7 +136,8 @@ def execute_plan(
         return WriteOutcome(WriteStatus.DRY_RUN, existing.run_id if existing else None)
 
     if existing is None or existing.status is RunStatus.PLANNED:
-        check_sources_unchanged(client, plan, names)
+        listed = lookahead.snapshots(plan.source_snapshots) if lookahead and yes else None
+        check_sources_unchanged(client, plan, names, listed=listed)
     run = existing or journal.create_run(
         master_name=master,
         sources=plan.sources,
@@ -165,20 +173,28 @@ def _write_and_verify(
     journal = Journal(db)
     logs = _PhaseLogs()
     checked: dict[int, PartCheck] = {}
+    rolling = RollingReadBack(client, journal, run, phase=logs.phase) if verify == "full" else None
 
     def read_back(part: PartRecord) -> None:
         # In the part's own thread, right after its last add: the other parts are still writing.
+        assert rolling is not None
         with logs.phase("verify"):
-            checked[part.part_index] = check_part(client, journal, run, part)
+            checked[part.part_index] = rolling.finish(part)
 
     writer = MasterWriter(
-        env, client, journal, source_names=source_names, on_part_done=read_back if verify == "full" else None
+        env, client, journal, source_names=source_names, on_part_done=read_back if rolling else None
     )
     try:
-        with _observed(env, client, db, logs) as bars:
+        with _observed(env, client, db, logs) as bars, rolling or contextlib.nullcontext():
             for part in run.parts:
                 bars.add(str(part.part_index), f"adding to {part.name}", part.planned_count)
-            writer.on_progress = lambda part, have: bars.update(str(part.part_index), completed=have)
+
+            def progressed(part: PartRecord, have: int) -> None:
+                bars.update(str(part.part_index), completed=have)
+                if rolling is not None:  # the pages these songs complete are final: read them back now
+                    rolling.advance(part, have)
+
+            writer.on_progress = progressed
             run = writer.write(run)
     except ConflictError as exc:
         if yes or not env.interactive:
@@ -221,15 +237,24 @@ def _resumed(journal: Journal, run: RunRecord) -> list[PlannedWrite]:
     ]
 
 
-def check_sources_unchanged(client: WriteClient, plan: MergePlan, names: dict[str, str]) -> None:
-    """One `playlist_meta` call per source, all at once: a snapshot that moved since the analysis
-    makes the plan stale."""
+def check_sources_unchanged(
+    client: WriteClient,
+    plan: MergePlan,
+    names: dict[str, str],
+    *,
+    listed: dict[str, str | None] | None = None,
+) -> None:
+    """A snapshot that moved since the analysis makes the plan stale. One `playlist_meta` call per
+    source, all at once, unless `listed` holds each source's snapshot from a scan made since."""
     # Liked Songs has no snapshot_id; its fetch is always fresh within `run`.
     sources = [(s, snap) for s, snap in plan.source_snapshots.items() if s != "liked" and snap is not None]
     if not sources:
         return
-    with cf.ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="recheck") as pool:
-        current = list(pool.map(lambda item: client.playlist_meta(item[0]).snapshot_id, sources))
+    if listed is not None:
+        current = [listed.get(source) for source, _snap in sources]
+    else:
+        with cf.ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="recheck") as pool:
+            current = list(pool.map(lambda item: client.playlist_meta(item[0]).snapshot_id, sources))
     for (source, snapshot), now in zip(sources, current, strict=True):
         if now != snapshot:
             raise ConflictError(
