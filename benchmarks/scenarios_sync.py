@@ -46,7 +46,8 @@ def _bound(sources: int, parts: int, changed_pages: int, touched: dict[int, tupl
 
 
 def sync(cfg: Config) -> list[Row]:
-    from spotify_merger.pipeline import RunOptions, run_merge, sync_master
+    from spotify_merger.masters import sync_master
+    from spotify_merger.pipeline import RunOptions, run_merge
     from spotify_merger.sync.engine import SyncOptions
 
     n1, n2 = cfg.calls_sizes

@@ -18,7 +18,8 @@ from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer
 from spotify_merger.context import Environment
 from spotify_merger.emulator import Emulator
 from spotify_merger.fetch import fetch_sources
-from spotify_merger.pipeline import RunOptions, run_merge, sync_master
+from spotify_merger.masters import sync_master
+from spotify_merger.pipeline import RunOptions, run_merge
 from spotify_merger.store.database import Database
 from spotify_merger.sync.engine import SyncOptions
 from spotify_merger.sync.present import SyncSummary

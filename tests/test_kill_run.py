@@ -28,7 +28,7 @@ from fixtures import count
 from part_cap import cli
 from spotify_merger.context import Environment
 from spotify_merger.emulator import Emulator
-from spotify_merger.pipeline import verify_last
+from spotify_merger.masters import verify_last
 
 PAGES = ("GET", "/v1/playlists/{id}/items")
 META = ("GET", "/v1/playlists/{id}")

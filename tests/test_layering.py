@@ -8,8 +8,10 @@ one another (the cycle check keeps them honest).
 
 - entry: `python -m spotify_merger`, then the Typer app, which only wires up the commands;
 - commands: one thin function per command (parse options, call one library function, report errors);
-- pipeline, demo, export: a whole `run` (fetch, analyze, report, confirm, write, verify), the demo's
-  run of it against the built-in emulator, and `export` (playlists and the master, from the store);
+- pipeline, demo, export, masters, user_rules: a whole `run` (fetch, analyze, report, confirm,
+  write, verify), the demo's run of it against the built-in emulator, `export` (playlists and the
+  master, from the store), the commands on a master already written (verify, undo, sync), and the
+  user's match rules;
 - sync: keeping a written master in step with its sources (read, plan the delta, write it through
   the write journal and writer, report it), so above write and report, which it uses;
 - write, report: the side effects of a plan: writing it to Spotify, and the files and terminal
@@ -47,7 +49,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("__main__",),
     ("cli",),
     ("commands",),
-    ("pipeline", "demo", "export"),
+    ("pipeline", "demo", "export", "masters", "user_rules"),
     ("sync",),
     ("write", "report"),
     ("analyze",),

@@ -222,7 +222,8 @@ def test_verify_undo_and_report_know_a_synced_master(
     emulator_factory: EmulatorFactory, tmp_path: Path
 ) -> None:
     from spotify_merger.errors import VerifyError
-    from spotify_merger.pipeline import report_only, undo_last, verify_last
+    from spotify_merger.masters import undo_last, verify_last
+    from spotify_merger.pipeline import report_only
 
     emu = emulator_factory(playlist_sizes=(300, 300))
     world = World(emu, tmp_path, cap=200)

@@ -15,16 +15,11 @@ fetch); the parts are written at once, each read back as soon as its own adds ar
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
 
 from spotify_merger.analyze import MergeOptions, SpotifyAnalyzer, normalize
 from spotify_merger.analyze import rules as match_rules
@@ -32,28 +27,23 @@ from spotify_merger.analyze.parts import default_master_name, validate_master_na
 from spotify_merger.analyze.results import DryRunReport
 from spotify_merger.analyze.rules import load as load_rules
 from spotify_merger.context import Environment
-from spotify_merger.display import quote, styled
-from spotify_merger.errors import AuthError, CallCancelled, NothingToDoError
+from spotify_merger.display import styled
+from spotify_merger.errors import CallCancelled, NothingToDoError
 from spotify_merger.fetch import fetch_sources, resolve_sources
 from spotify_merger.redaction import redact
 from spotify_merger.report import HtmlRenderer, build_report, print_report
 from spotify_merger.report.run_page import MasterPart, RunPage, write_run_page
 from spotify_merger.spotify.client import SpotifyClient
-from spotify_merger.spotify.ids import parse_source, parse_track
+from spotify_merger.spotify.ids import parse_source
 from spotify_merger.spotify.models import SpotifyUser
-from spotify_merger.spotify.signin import login
+from spotify_merger.spotify.signin import client_for
 from spotify_merger.store.database import Database
 from spotify_merger.store.lock import data_dir_lock
-from spotify_merger.sync.check import verify_master
-from spotify_merger.sync.engine import Syncer, SyncOptions
-from spotify_merger.sync.present import SyncSummary
-from spotify_merger.sync.record import SyncJournal
 from spotify_merger.write import lookahead
 from spotify_merger.write.execute import execute_plan
 from spotify_merger.write.journal import Journal
 from spotify_merger.write.summary import WriteOutcome, WriteStatus
-from spotify_merger.write.undo import UndoResult, run_to_undo, undo_last_run
-from spotify_merger.write.verify import VerifyResult, last_written_run, raise_for, verify_mode, verify_run
+from spotify_merger.write.verify import verify_mode
 
 
 @dataclass
@@ -73,18 +63,6 @@ class RunOptions:
     verify: str = "full"
     exclude_playlist: str | None = None
     cap: int | None = None
-
-
-def connect(env: Environment) -> SpotifyClient:
-    """A client from the saved sign-in or SPOTIFY_REFRESH_TOKEN; signs in first on a terminal if neither."""
-    try:
-        return SpotifyClient.connect(env)
-    except AuthError as exc:
-        if not env.interactive or "not signed in" not in exc.message:
-            raise
-    env.say("No saved sign-in yet: signing in to Spotify first.")
-    login(env)
-    return SpotifyClient.connect(env)
 
 
 def run_merge(env: Environment, options: RunOptions, *, client: SpotifyClient | None = None) -> WriteOutcome:
@@ -135,7 +113,7 @@ def _run(
     renderer: HtmlRenderer,
 ) -> WriteOutcome:
     _banner(env)
-    with data_dir_lock(env.data_dir, "run"), Database(env.db_path) as db, _client(env, client) as api:
+    with data_dir_lock(env.data_dir, "run"), Database(env.db_path) as db, client_for(env, client) as api:
         env.say(styled("[bold]Step 1: Authentication[/bold]"))
         ids, exclusions = analysis.ids, analysis.exclusions
         to_fetch = ids + ([exclusions] if exclusions and exclusions not in ids else [])
@@ -267,69 +245,7 @@ def report_only(
     return report
 
 
-def verify_last(env: Environment, *, client: SpotifyClient | None = None) -> VerifyResult:
-    """Read back the master(s) of the last run and compare with its plan; VerifyError on mismatch."""
-    _require_db(env)
-    with data_dir_lock(env.data_dir, "verify"), Database(env.db_path) as db:
-        db.check_readable()
-        synced = SyncJournal(db)
-        master_id = synced.synced_master_last()
-        journal = Journal(db)
-        run = last_written_run(journal) if master_id is None else None  # nothing to verify: say so first
-        with _client(env, client) as api:
-            if run is None and master_id is not None:  # the last write was a sync: compare with it
-                result = verify_master(api, db, synced.master(master_id))
-            else:
-                assert run is not None
-                result = verify_run(api, journal, run)
-        _print_verify(env, result)
-        raise_for(result, env)
-        return result
-
-
-def undo_last(env: Environment, *, yes: bool, client: SpotifyClient | None = None) -> UndoResult:
-    """Unfollow the master(s) of the last run after confirmation."""
-    _require_db(env)
-    with data_dir_lock(env.data_dir, "undo"), Database(env.db_path) as db:
-        db.check_readable()
-        journal = Journal(db)
-        run_to_undo(journal)  # nothing to undo: say so before signing in
-        with _client(env, client) as api:
-            return undo_last_run(env, api, journal, yes=yes)
-
-
-def sync_master(
-    env: Environment, options: SyncOptions, *, client: SpotifyClient | None = None
-) -> SyncSummary:
-    """The `sync` command: bring the master up to date with its sources (see `spotify_merger.sync`)."""
-    env.ensure_dirs()
-    with data_dir_lock(env.data_dir, "sync"), Database(env.db_path) as db:
-        db.check_readable()  # a damaged file must not answer "up to date"
-        with _client(env, client) as api:
-            return Syncer(env, api, db, options).run()
-
-
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _client(env: Environment, client: SpotifyClient | None) -> Iterator[SpotifyClient]:
-    if client is not None:
-        yield client
-        return
-    own = connect(env)
-    try:
-        yield own
-    finally:
-        own.close()
-
-
-def _require_db(env: Environment) -> None:
-    if not env.db_path.exists():
-        raise NothingToDoError(
-            f"no spotify-merger data in {env.data_dir} yet, so no master playlist to check",
-            "run `spotify-merger run` first (or pass the --data-dir you used)",
-        )
 
 
 def _banner(env: Environment) -> None:
@@ -341,80 +257,3 @@ def _banner(env: Environment) -> None:
             border_style="cyan",
         )
     )
-
-
-def _print_verify(env: Environment, result: VerifyResult) -> None:
-    table = Table(title="Verify: the master read back from Spotify", show_header=True)
-    table.add_column("Playlist", style="cyan")
-    table.add_column("Planned", justify="right")
-    table.add_column("On Spotify", justify="right")
-    table.add_column("Result")
-    for part in result.parts:
-        table.add_row(
-            part.name,
-            f"{part.planned:,}",
-            f"{part.actual:,}",
-            styled("[green]matches the plan[/green]")
-            if part.ok
-            else styled("[red]{problem}[/red]", problem=part.problems[0]),
-        )
-    env.stdout.print(table)
-
-
-# -- the user's match rules ----------------------------------------------------------------------------
-
-
-def add_match_rule(env: Environment, key: str, refs: list[str]) -> None:
-    """`match same|never|exclude`: check the rule, append it to the rules file (atomically)."""
-    new = match_rules.rule(key, refs)
-    path = match_rules.add(env.data_dir, new)
-    env.say(f"Added `{new}` to {path}")
-
-
-def list_match_rules(env: Environment) -> list[Any]:
-    """`match list`: the rules, each track with its title and artist when the database has them."""
-    found = match_rules.load(env.data_dir)
-    if not found:
-        env.say(
-            f"No match rules yet ({match_rules.rules_path(env.data_dir)}); add one with `spotify-merger match same A B`."
-        )
-        return []
-    names = _track_names(env, found.tracks)
-
-    table = Table(title=Text(f"Match rules ({match_rules.rules_path(env.data_dir)})"))
-    table.add_column("Rule", style="cyan")
-    table.add_column("Track")
-    table.add_column("Title - artist")
-    for r in found.rules:
-        for i, tid in enumerate(r.tracks):
-            # Titles come from Spotify: shown as text, never read as markup.
-            table.add_row(
-                r.key if i == 0 else "", f"spotify:track:{tid}", Text(names.get(tid, "(not fetched)"))
-            )
-    env.stdout.print(table)
-    return found.rules
-
-
-def forget_match_rule(env: Environment, refs: list[str]) -> None:
-    """`match forget A [B]`: remove the rules on exactly these tracks."""
-
-    tracks = tuple(parse_track(r) for r in refs)
-    removed = match_rules.forget(env.data_dir, tracks)
-    if not removed:
-        raise NothingToDoError(
-            f"no rule names exactly {' and '.join(quote(r) for r in refs)}",
-            "see the rules with `spotify-merger match list`",
-        )
-    for r in removed:
-        env.say(f"Forgot `{r}`")
-
-
-def _track_names(env: Environment, ids: set[str]) -> dict[str, str]:
-    if not env.db_path.exists() or not ids:
-        return {}
-    with Database(env.db_path, read_only=True) as db:
-        rows = db.fetchall(
-            "SELECT id, name, primary_artist_name FROM tracks WHERE id IN (SELECT unnest(?::VARCHAR[]))",
-            [sorted(ids)],
-        )
-    return {tid: f"{name} - {artist}" for tid, name, artist in rows}

@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
 
     def _add(ctx: typer.Context, key: str, refs: list[str]) -> None:
         # Imported when the command runs, so --help stays fast.
-        from spotify_merger.pipeline import add_match_rule
+        from spotify_merger.user_rules import add_match_rule
 
         env = build_env(ctx)
         run_command(env, lambda: add_match_rule(env, key, refs))
@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
     def list_rules(ctx: typer.Context) -> None:
         """Show the rules, with each track's title and artist when it has been fetched."""
         # Imported when the command runs, so --help stays fast.
-        from spotify_merger.pipeline import list_match_rules
+        from spotify_merger.user_rules import list_match_rules
 
         env = build_env(ctx)
         run_command(env, lambda: list_match_rules(env))
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Remove the rule(s) on exactly these tracks: `forget A B` for same/never, `forget A` for exclude."""
         # Imported when the command runs, so --help stays fast.
-        from spotify_merger.pipeline import forget_match_rule
+        from spotify_merger.user_rules import forget_match_rule
 
         env = build_env(ctx)
         run_command(env, lambda: forget_match_rule(env, tracks))

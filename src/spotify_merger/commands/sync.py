@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
         `sync --yes --quiet` prints one summary line and is safe from cron.
         """
         # Imported when the command runs, so --help stays fast.
-        from spotify_merger.pipeline import sync_master
+        from spotify_merger.masters import sync_master
         from spotify_merger.sync.engine import SyncOptions
 
         env = build_env(ctx, max_wait=max_wait, json_output=json_output)

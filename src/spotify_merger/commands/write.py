@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
         Checks the count, the order and every song; exits 12 with the differences if they do not match.
         """
         # Imported when the command runs, so --help stays fast.
-        from spotify_merger.pipeline import verify_last
+        from spotify_merger.masters import verify_last
 
         env = build_env(ctx, json_output=json_output)
         run_command(env, lambda: verify_last(env), to_json=lambda result: result.to_json())
@@ -118,7 +118,7 @@ def register(app: typer.Typer) -> None:
         Only playlists this tool created are removed; the source playlists are never touched.
         """
         # Imported when the command runs, so --help stays fast.
-        from spotify_merger.pipeline import undo_last
+        from spotify_merger.masters import undo_last
 
         env = build_env(ctx, json_output=json_output)
         run_command(env, lambda: undo_last(env, yes=yes), to_json=lambda result: result.to_json())

@@ -5,11 +5,13 @@ This sits above both `auth` and `client`, so neither needs the other's module at
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from spotify_merger.context import Environment
+from spotify_merger.errors import AuthError
 from spotify_merger.spotify.auth import LOGIN_TIMEOUT, authorize
 from spotify_merger.spotify.client import ApiProfile, SpotifyClient
 from spotify_merger.spotify.models import SpotifyUser
@@ -45,3 +47,28 @@ def login(
 def check_headless(env: Environment) -> SignIn:
     """With SPOTIFY_REFRESH_TOKEN set there is no sign-in to do: prove the token works, say who it is."""
     return _who(env, "headless SPOTIFY_REFRESH_TOKEN (no browser sign-in needed)")
+
+
+def connect(env: Environment) -> SpotifyClient:
+    """A client from the saved sign-in or SPOTIFY_REFRESH_TOKEN; signs in first on a terminal if neither."""
+    try:
+        return SpotifyClient.connect(env)
+    except AuthError as exc:
+        if not env.interactive or "not signed in" not in exc.message:
+            raise
+    env.say("No saved sign-in yet: signing in to Spotify first.")
+    login(env)
+    return SpotifyClient.connect(env)
+
+
+@contextlib.contextmanager
+def client_for(env: Environment, client: SpotifyClient | None) -> Iterator[SpotifyClient]:
+    """The caller's client, or one connected here (and closed on the way out)."""
+    if client is not None:
+        yield client
+        return
+    own = connect(env)
+    try:
+        yield own
+    finally:
+        own.close()
