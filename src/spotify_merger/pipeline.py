@@ -34,7 +34,7 @@ from spotify_merger.redaction import redact
 from spotify_merger.report import HtmlRenderer, build_report, print_report
 from spotify_merger.report.run_page import MasterPart, RunPage, write_run_page
 from spotify_merger.spotify.client import SpotifyClient
-from spotify_merger.spotify.ids import parse_source
+from spotify_merger.spotify.ids import LIKED, parse_source
 from spotify_merger.spotify.models import SpotifyUser
 from spotify_merger.spotify.signin import client_for
 from spotify_merger.store.database import Database
@@ -117,16 +117,19 @@ def _run(
         env.say(styled("[bold]Step 1: Authentication[/bold]"))
         ids, exclusions = analysis.ids, analysis.exclusions
         to_fetch = ids + ([exclusions] if exclusions and exclusions not in ids else [])
-        # Who is signed in is asked while the fetch's first requests are already out (one round
-        # trip saved); a refused token fails both, and the fetch waits for the answer.
         # The analysis' own imports load while the fetch waits on the network.
         threading.Thread(target=normalize.preload, name="preload").start()
-        with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="me") as pool:
+        # Who is signed in and each source's metadata are asked at once, while the fetch sets up
+        # (a round trip saved); a refused token fails them all, and the fetch waits for the answers.
+        with cf.ThreadPoolExecutor(max_workers=1 + len(to_fetch), thread_name_prefix="me") as pool:
             signed_in = pool.submit(api.me)
             signed_in.add_done_callback(lambda f: _say_signed_in(env, f))
+            asked = {pid: pool.submit(api.playlist_meta, pid) for pid in to_fetch if pid != LIKED}
             env.say(styled("[bold]Step 2: Fetching playlists[/bold]"))
             try:
-                fetched = fetch_sources(env, to_fetch, client=api, db=db, features=options.features)
+                fetched = fetch_sources(
+                    env, to_fetch, client=api, db=db, features=options.features, asked=asked
+                )
             except CallCancelled:
                 signed_in.result()  # a failed sign-in check is the cause worth showing
                 raise

@@ -53,6 +53,7 @@ MAX_RESTARTS = 3
 GROUP_COMMIT_S = 0.25
 debug_log = logging.getLogger("spotify_merger.fetch")  # -vv: what each fetch reads or reuses
 LIKED_PAGE = 50
+Asked = Mapping[str, "cf.Future[PlaylistInfo]"]  # playlist id -> its metadata call, already sent
 
 
 @dataclass
@@ -130,6 +131,7 @@ class _Fetcher:
         # Bounded: when the writer lags, workers wait instead of piling pages up in memory.
         self.events: queue.Queue[_Event] = queue.Queue(maxsize=64)
         self.outstanding = 0
+        self.concurrency = 1  # pages asked for at once (the pool's size, set by `_run_all`)
         self.last_commit = 0.0
         self.pool: cf.ThreadPoolExecutor | None = None
         self.runs: list[_Run] = []
@@ -138,6 +140,9 @@ class _Fetcher:
 
     def _submit_meta(self, run: _Run) -> None:
         self._submit(run, lambda generation: self.meta_task(run, generation))
+
+    def _submit_answer(self, run: _Run, answer: cf.Future[PlaylistInfo]) -> None:
+        self._submit(run, lambda generation: ("meta", run, generation, answer.result()))
 
     def _submit_page(self, run: _Run, offset: int, page: ItemsPage | None = None) -> None:
         self._submit(run, lambda generation: self.page_task(run, generation, offset, page))
@@ -185,10 +190,12 @@ class _Fetcher:
 
     # -- main thread -------------------------------------------------------------------------------
 
-    def start(self, runs: list[_Run], known: Mapping[str, PlaylistInfo]) -> None:
+    def start(self, runs: list[_Run], known: Mapping[str, PlaylistInfo], asked: Asked) -> None:
         for run in runs:
             if run.id in known:
                 self.plan(run, known[run.id])  # metadata the caller read already: no call here
+            elif run.id in asked:
+                self._submit_answer(run, asked[run.id])  # asked for already: its answer, when it comes
             else:
                 self._submit_meta(run)
 
@@ -276,7 +283,9 @@ class _Fetcher:
                 break
             except queue.Empty:
                 continue
-        while batch[-1][0] == "page" and len(batch) < self.outstanding:
+        # The last round of pages (all already asked for) is stored as it comes: what is still
+        # unstored when the last page arrives is time the whole run waits for.
+        while batch[-1][0] == "page" and self.outstanding - len(batch) > self.concurrency:
             wait = self.last_commit + GROUP_COMMIT_S - time.monotonic()
             try:
                 batch.append(self.events.get(timeout=wait) if wait > 0 else self.events.get_nowait())
@@ -364,16 +373,18 @@ def fetch_sources(
     features: bool = True,
     concurrency: int = 8,
     known: Mapping[str, PlaylistInfo] | None = None,
+    asked: Asked | None = None,
     role: str = "source",
 ) -> FetchResult:
     """Fetch `sources` (or the .env defaults) into the database; see the module docstring.
 
     `known`: metadata the caller already read (say, from the user's library listing); those
-    playlists cost no metadata call. `role`: "master" for the parts `sync` reads back, so the
-    analysis never takes them for sources. Without `db`, the data dir's lock is held throughout
-    (see `store.lock`).
+    playlists cost no metadata call. `asked`: metadata calls the caller already sent (`run` sends
+    them with its sign-in check, while this sets up), answered or not. `role`: "master" for the
+    parts `sync` reads back, so the analysis never takes them for sources. Without `db`, the data
+    dir's lock is held throughout (see `store.lock`).
     """
-    how = _How(features, concurrency, dict(known or {}), role)
+    how = _How(features, concurrency, dict(known or {}), dict(asked or {}), role)
     if db is not None:
         return _fetch(env, sources, client, db, how)
     env.ensure_dirs()
@@ -386,6 +397,7 @@ class _How:
     features: bool
     concurrency: int
     known: dict[str, PlaylistInfo]
+    asked: dict[str, cf.Future[PlaylistInfo]]
     role: str
 
 
@@ -415,9 +427,7 @@ def _fetch(
         try:
             with client.policy.observing(on_wait=bars.on_wait, recorder=log.record):
                 with bars:
-                    _run_all(
-                        _Fetcher(env, client, db, log, bars, how.role), runs, max(1, concurrency), how.known
-                    )
+                    _run_all(_Fetcher(env, client, db, log, bars, how.role), runs, max(1, concurrency), how)
                 _remember_profile(db, client, env)
                 page_bytes = client.bytes_received - bytes_before
                 feature_result = fetch_features(env, client, db) if features else None
@@ -455,14 +465,13 @@ def _fetch(
             db.close()
 
 
-def _run_all(
-    fetcher: _Fetcher, runs: list[_Run], concurrency: int, known: Mapping[str, PlaylistInfo]
-) -> None:
+def _run_all(fetcher: _Fetcher, runs: list[_Run], concurrency: int, how: _How) -> None:
     client = fetcher.client
     fetcher.runs = runs
     fetcher.pool = cf.ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="fetch")
+    fetcher.concurrency = concurrency
     try:
-        fetcher.start(runs, known)
+        fetcher.start(runs, how.known, how.asked)
         while fetcher.outstanding > 0:
             fetcher.handle(fetcher.next_batch())
     except BaseException:

@@ -57,6 +57,8 @@ class Database:
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.lock = threading.RLock()
+        # A file this process creates holds nothing it could have damaged (see `check_readable`).
+        self.created = not read_only and not self.path.exists()
         try:
             if not read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,6 +157,8 @@ class Database:
         finds the playlists unchanged reads none of them). Costs one scan of each table: a few ms
         for a typical library, well under a second for a million entries.
         """
+        if self.created:
+            return
         with self.lock:
             try:
                 tables = [
