@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import os
 import sys
 import threading
@@ -208,6 +209,10 @@ for _info in app.registered_commands:
 
 
 def main() -> None:
+    # A run allocates millions of short-lived, acyclic objects (JSON pages, rows), which reference
+    # counting frees; at the default thresholds the cycle collector still ran 780 times in a
+    # 9,500-song `run` (0.47 s). Collecting every 50,000 allocations: 38 times, 0.05 s.
+    gc.set_threshold(50_000, 20, 20)
     try:
         app()
     except BrokenPipeError:
