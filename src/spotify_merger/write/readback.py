@@ -19,17 +19,20 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import contextvars
+import logging
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
+from spotify_merger.display import quote
 from spotify_merger.spotify.models import ItemsPage, PlaylistInfo
 from spotify_merger.write.journal import Journal, PartRecord, RunRecord
 from spotify_merger.write.verify import READ_CONCURRENCY, PartCheck, check_part, first_difference
 from spotify_merger.write.writer import WriteClient
 
 Phase = Callable[[str], AbstractContextManager[None]]
+debug_log = logging.getLogger("spotify_merger.write")  # -vv: why a part is read again
 
 
 @dataclass
@@ -93,10 +96,12 @@ class RollingReadBack:
             self._submit(reads, reads.submitted, limit)
             reads.submitted += limit
         meta = self._in_phase(self.client.playlist_meta, reads.playlist_id)
-        check = PartCheck(part.part_index, part.name, reads.playlist_id, len(reads.expected), 0)
-        if self._all_match(part, reads, meta):
-            check.actual = len(reads.expected)
-            return check
+        doubt = self._doubt(part, reads, meta)
+        if doubt is None:
+            return PartCheck(
+                part.part_index, part.name, reads.playlist_id, len(reads.expected), len(reads.expected)
+            )
+        debug_log.debug("read-back: %s is read again, whole, after its write: %s", quote(part.name), doubt)
         with self._lock:
             self.fallbacks += 1
         return check_part(self.client, self.journal, self.run, part)
@@ -136,18 +141,22 @@ class RollingReadBack:
         except Exception:  # the full read that follows meets (and reports) the same trouble
             return None
 
-    def _all_match(self, part: PartRecord, reads: _PartReads, meta: PlaylistInfo | None) -> bool:
-        if meta is None or meta.total != len(reads.expected):
-            return False
-        last_add = self.journal.last_snapshot(self.run.run_id, part.part_index)
-        if meta.snapshot_id is None or meta.snapshot_id != last_add:
-            return False  # changed since the last add (or the journal cannot vouch): read it all
+    def _doubt(self, part: PartRecord, reads: _PartReads, meta: PlaylistInfo | None) -> str | None:
+        """Why the reads made while the part was written do not prove it; None if they do."""
+        if meta is None:
+            return "its snapshot could not be read"
+        if meta.total != len(reads.expected):
+            return f"it holds {meta.total} songs"
+        if meta.snapshot_id is None or meta.snapshot_id != self.journal.last_snapshot(
+            self.run.run_id, part.part_index
+        ):
+            return "its snapshot is not the last add's"  # changed since, or the journal cannot vouch
         limit = self.client.page_limit
         for offset, future in sorted(reads.pages.items()):
             try:
                 page = future.result()
             except Exception:  # the full read that follows meets (and reports) the same trouble
-                return False
+                return f"the page at {offset} could not be read"
             if first_difference(reads.expected[offset : offset + limit], page.uris, offset) is not None:
-                return False
-        return True
+                return f"the page at {offset} differed when it was read"
+        return None
