@@ -11,8 +11,9 @@ from emulator_fixtures import EmulatorFactory
 from fixtures import EnvFor, count
 from spotify_merger.context import Environment
 from spotify_merger.emulator import Emulator
-from spotify_merger.errors import ConflictError, ExitCode, QuotaExceededError
+from spotify_merger.errors import ConflictError, ExitCode, ForbiddenError, QuotaExceededError
 from spotify_merger.fetch import fetch_features, fetch_sources
+from spotify_merger.fetch.features import _run_batches
 from spotify_merger.spotify.client import ApiProfile, SpotifyClient
 from spotify_merger.spotify.models import ItemsPage
 from spotify_merger.store.database import Database
@@ -260,6 +261,21 @@ def test_a_lookup_spotify_refuses_is_recorded_with_its_reason_and_never_asked_ag
         again = fetch_features(env, client, db)
     assert emu.calls(route="/v1/audio-features") == 0 and emu.calls(route="/v1/artists") == 0
     assert again.audio_features_reason == result.audio_features_reason
+
+
+def test_a_refused_lookup_leaves_the_batches_not_yet_sent_unsent() -> None:
+    # One worker, fifty batches: the first 403 cancels those still queued, and the loop that
+    # collects the answers must pass over them (it once raised CancelledError instead).
+    sent: list[list[str]] = []
+
+    def refuse(batch: list[str]) -> list[str]:
+        sent.append(batch)
+        raise ForbiddenError("Spotify refused this lookup (403)")
+
+    batches = [[f"id{i}"] for i in range(50)]
+    done, refused = _run_batches(batches, refuse, lambda batch, got: None, concurrency=1)
+    assert refused is not None and done == 0
+    assert sent[0] == ["id0"] and len(sent) < len(batches)
 
 
 def test_audio_features_and_artist_lookups_go_out_together(

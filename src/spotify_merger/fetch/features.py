@@ -103,6 +103,8 @@ def _run_batches(
         futures = {pool.submit(fetch, batch): batch for batch in batches}
         try:
             for future in cf.as_completed(futures):
+                if future.cancelled():  # never sent: a 403 before it said the answer would be the same
+                    continue
                 try:
                     result = future.result()
                 except ForbiddenError as exc:
