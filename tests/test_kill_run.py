@@ -58,6 +58,19 @@ class Killer:
         with self.lock:
             self.proc, self.target, self.nth, self.seen, self.fired = proc, target, nth, 0, False
 
+    def run(self, args: list[str], *, cwd: Path, env: dict[str, str], log: Path, target: tuple[str, str] | None,
+            nth: int) -> int:  # fmt: skip
+        """Start `args` (its output appended to `log`), armed; its exit code, once it ends or is killed."""
+        with open(log, "ab") as out:
+            try:
+                proc = subprocess.Popen(
+                    args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
+                )
+                self.arm(proc, target, nth)
+                return proc.wait(timeout=240)
+            finally:
+                self.arm(None, None, 0)
+
     def _check(self, method: str, template: str, status: int) -> None:
         with self.lock:
             if self.proc is None or self.fired or not template.startswith("/v1/"):
@@ -80,31 +93,8 @@ def run_once(
                 "SPOTIFY_REFRESH_TOKEN",
                 "PLAYLIST_1_ID", "PLAYLIST_2_ID"):  # fmt: skip
         env[key] = settings[key]
-    log = open(cwd / "run.log", "ab")  # noqa: SIM115 - closed below, after the process ends
-    try:
-        proc = subprocess.Popen(
-            [
-                *cli(CAP),
-                "--data-dir",
-                str(data),
-                "-q",
-                "run",
-                "--yes",
-                "--name",
-                NAME,
-            ],
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-        )
-        killer.arm(proc, target, nth)
-        rc = proc.wait(timeout=240)
-    finally:
-        killer.arm(None, None, 0)
-        log.close()
-    return rc
+    args = [*cli(CAP), "--data-dir", str(data), "-q", "run", "--yes", "--name", NAME]
+    return killer.run(args, cwd=cwd, env=env, log=cwd / "run.log", target=target, nth=nth)
 
 
 def _phase(data: Path) -> tuple[str, int]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,19 +30,9 @@ ANY = ("*", "*")
 def sync_once(world: World, killer: Killer, target: tuple[str, str] | None, nth: int) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "PLAYLIST_"))}
     env.update(world.emu.env())
-    log = open(world.root / "sync.log", "ab")  # noqa: SIM115 - closed below, after the process ends
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "spotify_merger", "--data-dir", str(world.env.data_dir), "-q", "sync", "--yes",
-             "--prune"],
-            cwd=world.root, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-        )  # fmt: skip
-        killer.arm(proc, target, nth)
-        rc = proc.wait(timeout=240)
-    finally:
-        killer.arm(None, None, 0)
-        log.close()
-    return rc
+    args = [sys.executable, "-m", "spotify_merger", "--data-dir", str(world.env.data_dir), "-q", "sync", "--yes",
+            "--prune"]  # fmt: skip
+    return killer.run(args, cwd=world.root, env=env, log=world.root / "sync.log", target=target, nth=nth)
 
 
 def prepare(world: World) -> None:
