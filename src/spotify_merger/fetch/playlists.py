@@ -48,8 +48,8 @@ from spotify_merger.store.pages import (
 )
 
 MAX_RESTARTS = 3
-# Pages that arrive within this long share one commit: a commit costs a few ms whatever its size,
-# and the main thread that pays it also hands the workers their next pages.
+# Pages that arrive within this long share one commit: each commit costs a few ms on top of its
+# rows, and the main thread that pays it also hands the workers their next pages.
 GROUP_COMMIT_S = 0.25
 debug_log = logging.getLogger("spotify_merger.fetch")  # -vv: what each fetch reads or reuses
 LIKED_PAGE = 50
@@ -121,9 +121,11 @@ class _Fetcher:
         log: CallLog,
         bars: TaskProgress,
         role: str = "source",
+        concurrency: int = 1,
     ) -> None:
         self.env = env
         self.role = role
+        self.concurrency = concurrency  # pages asked for at once: the pool's size
         self.client = client
         self.db = db
         self.log = log
@@ -131,7 +133,6 @@ class _Fetcher:
         # Bounded: when the writer lags, workers wait instead of piling pages up in memory.
         self.events: queue.Queue[_Event] = queue.Queue(maxsize=64)
         self.outstanding = 0
-        self.concurrency = 1  # pages asked for at once (the pool's size, set by `_run_all`)
         self.last_commit = 0.0
         self.pool: cf.ThreadPoolExecutor | None = None
         self.runs: list[_Run] = []
@@ -427,7 +428,7 @@ def _fetch(
         try:
             with client.policy.observing(on_wait=bars.on_wait, recorder=log.record):
                 with bars:
-                    _run_all(_Fetcher(env, client, db, log, bars, how.role), runs, max(1, concurrency), how)
+                    _run_all(_Fetcher(env, client, db, log, bars, how.role, max(1, concurrency)), runs, how)
                 _remember_profile(db, client, env)
                 page_bytes = client.bytes_received - bytes_before
                 feature_result = fetch_features(env, client, db) if features else None
@@ -465,11 +466,10 @@ def _fetch(
             db.close()
 
 
-def _run_all(fetcher: _Fetcher, runs: list[_Run], concurrency: int, how: _How) -> None:
+def _run_all(fetcher: _Fetcher, runs: list[_Run], how: _How) -> None:
     client = fetcher.client
     fetcher.runs = runs
-    fetcher.pool = cf.ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="fetch")
-    fetcher.concurrency = concurrency
+    fetcher.pool = cf.ThreadPoolExecutor(max_workers=fetcher.concurrency, thread_name_prefix="fetch")
     try:
         fetcher.start(runs, how.known, how.asked)
         while fetcher.outstanding > 0:
